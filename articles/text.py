@@ -1,0 +1,37 @@
+"""Making untrusted text safe to store and to show in a terminal."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# CSI, OSC (terminated by BEL or ST), and other ESC sequences, then any C0/C1
+# control character except tab and newline.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI ... final byte
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL / ST
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS / SOS / PM / APC strings
+    r"|\x1b[@-Z\\-_]"  # two-byte ESC sequences
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+    r"|\x9d[^\x07\x9c]*(?:\x07|\x9c)?"  # 8-bit OSC
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\ufeff]")
+
+
+def sanitize(text: str) -> str:
+    """Remove terminal escape sequences and control characters (keeps \\n and \\t).
+
+    ``\\r\\n`` and lone ``\\r`` become ``\\n``; bidi overrides are dropped too since
+    they can make a title display as something it is not.
+    """
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ESCAPES.sub("", text)
+    text = _CONTROLS.sub("", text)
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf" or ch in "\u00ad\u200d")
+
+
+def sanitize_line(text: str) -> str:
+    """Sanitize and fold to one line (titles, names, table cells)."""
+    return " ".join(sanitize(text).split())
