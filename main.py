@@ -1,2 +1,307 @@
-def main() -> int:
-    return 0
+"""The `newsdesk` command: the TUI by default, plus scriptable subcommands.
+
+Every subcommand takes --library DIR; --json prints one JSON document on stdout
+and nothing else there (progress and errors go to stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+# -- output helpers -----------------------------------------------------------
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def _emit_json(doc) -> None:
+    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+
+
+def _error(msg: str) -> None:
+    from rich.text import Text
+
+    _console(stderr=True).print(Text("newsdesk: ", style="bold red") + Text(msg))
+
+
+def _open(args):
+    from articles.library import Library
+
+    return Library.open(args.library)
+
+
+class _Progress:
+    """A Rich progress bar on stderr, or nothing when stderr is not a terminal."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if sys.stderr.isatty():
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                TimeElapsedColumn(), console=_console(stderr=True), transient=True)
+            self.bar.__enter__()
+        return self
+
+    def __call__(self, done: int, total: int, message: str = "") -> None:
+        if self.bar is None:
+            return
+        stage = "indexing" if message == "indexing" else (
+            "entities" if message.startswith("entit") else self.label)
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage.capitalize(), total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
+def _snippet_text(snippet: str, spans):
+    from rich.text import Text
+
+    t = Text(snippet)
+    for s, e in spans:
+        t.stylize("bold yellow", s, e)
+    return t
+
+
+# -- commands -----------------------------------------------------------------
+def cmd_add(args) -> int:
+    with _open(args) as lib, _Progress("Reading") as prog:
+        report = lib.add(args.sources, progress=prog, entities=not args.no_entities)
+    if args.json:
+        _emit_json(report.to_json())
+    else:
+        from rich.text import Text
+
+        con = _console()
+        con.print(Text(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+                       f"duplicates {report.duplicates}, failed {len(report.failed)}"))
+        for src, dup in report.duplicate_of:
+            con.print(Text(f"  duplicate: {src} (same text as {dup})", style="dim"))
+        for src, err in report.failed:
+            con.print(Text("  failed: ", style="red") + Text(f"{src}: {err}"))
+    nothing_done = report.added + report.updated + report.unchanged + report.duplicates == 0
+    return EXIT_FAIL if report.failed or nothing_done and not args.sources else EXIT_OK
+
+
+def cmd_search(args) -> int:
+    from articles.library import QueryError
+
+    with _open(args) as lib:
+        lib.ensure_index()
+        try:
+            res = lib.search(args.query, limit=args.limit, sort=args.sort)
+        except QueryError as exc:
+            _error(str(exc))
+            return EXIT_USAGE
+    if args.json:
+        _emit_json(res.to_json())
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+
+    con = _console()
+    con.print(Text(f"{res.total} match{'es' if res.total != 1 else ''} for ") + Text(args.query, style="bold"))
+    if res.suggestion:
+        con.print(Text("did you mean: ") + Text(res.suggestion, style="bold cyan"))
+    table = Table(show_header=True, header_style="bold", expand=True, show_lines=True)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("article", ratio=1)
+    for h in res.hits:
+        head = Text(h.title, style="bold") + Text(f"  {h.source or ''}", style="dim")
+        table.add_row(h.id[:8], h.date or "", Text("\n").join([head, _snippet_text(h.snippet.text, h.snippet.spans)]))
+    if res.hits:
+        con.print(table)
+    return EXIT_OK
+
+
+def _find(lib, ref: str):
+    from articles.library import LibraryError
+
+    try:
+        art = lib.get(ref)
+    except LibraryError as exc:
+        _error(str(exc))
+        return None
+    if art is None:
+        _error(f"no article with id {ref!r}")
+    return art
+
+
+def cmd_show(args) -> int:
+    with _open(args) as lib:
+        art = _find(lib, args.id)
+        if art is None:
+            return EXIT_FAIL
+        doc = art.to_json()
+        extend = getattr(lib, "article_extras", None)
+        if extend is not None:
+            doc.update(extend(art))
+    if args.json:
+        _emit_json(doc)
+        return EXIT_OK
+    from rich.text import Text
+
+    con = _console()
+    con.print(Text(art.title, style="bold"))
+    meta = " · ".join(x for x in (art.source, art.author, art.date, art.url) if x)
+    if meta:
+        con.print(Text(meta, style="dim"))
+    con.print(Text(f"id {art.id}", style="dim"))
+    con.print()
+    con.print(Text(art.body))
+    return EXIT_OK
+
+
+def cmd_list(args) -> int:
+    with _open(args) as lib:
+        rows = lib.rows(sort=args.sort, limit=args.limit)
+    if args.json:
+        _emit_json({"articles": [r.to_json() for r in rows]})
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=True)
+    for col, kw in (("id", {"style": "dim", "no_wrap": True}), ("", {"no_wrap": True}),
+                    ("date", {"no_wrap": True}), ("source", {"no_wrap": True, "max_width": 24}),
+                    ("title", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})):
+        table.add_column(col, **kw)
+    for r in rows:
+        mark = ("★" if r.starred else " ") + ("●" if not r.read else " ")
+        table.add_row(r.id[:8], mark, r.date or "", Text(r.source or ""), Text(r.title))
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_stats(args) -> int:
+    with _open(args) as lib:
+        stats = lib.stats()
+    if args.json:
+        _emit_json(stats)
+    else:
+        from rich.text import Text
+
+        for k, v in stats.items():
+            _console().print(Text(f"{k:>12}  {v}"))
+    return EXIT_OK
+
+
+def cmd_reindex(args) -> int:
+    with _open(args) as lib, _Progress("Indexing") as prog:
+        n = lib.reindex(prog)
+    if args.json:
+        _emit_json({"indexed": n})
+    else:
+        _console().print(f"indexed {n} articles")
+    return EXIT_OK
+
+
+def cmd_mark(args) -> int:
+    with _open(args) as lib:
+        art = _find(lib, args.id)
+        if art is None:
+            return EXIT_FAIL
+        for flag, setter in (("read", lib.set_read), ("starred", lib.set_starred)):
+            value = getattr(args, flag)
+            if value is not None:
+                setter(art.id, value)
+        art = lib.get(art.id)
+    doc = {"id": art.id, "read": art.read, "starred": art.starred}
+    if args.json:
+        _emit_json(doc)
+    else:
+        _console().print(f"{art.id}: read={art.read} starred={art.starred}")
+    return EXIT_OK
+
+
+def cmd_tui(args) -> int:
+    from tui.app import run
+
+    return run(args.library)
+
+
+# -- parser -------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--library", type=Path, default=argparse.SUPPRESS,
+                        help="library folder (default: $NEWSDESK_LIBRARY or the user data dir)")
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print one JSON document on stdout")
+
+    p = argparse.ArgumentParser(prog="newsdesk", parents=[common],
+                                description="Read, search and investigate saved news in the terminal.")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser("add", parents=[common], help="import files, folders, globs or URLs")
+    a.add_argument("sources", nargs="+")
+    a.add_argument("--no-entities", action="store_true", help="skip the entity stage")
+    a.set_defaults(func=cmd_add)
+
+    s = sub.add_parser("search", parents=[common], help="full-text search")
+    s.add_argument("query")
+    s.add_argument("--limit", type=int, default=20)
+    s.add_argument("--sort", choices=("relevance", "date"), default="relevance")
+    s.set_defaults(func=cmd_search)
+
+    sh = sub.add_parser("show", parents=[common], help="print one article")
+    sh.add_argument("id")
+    sh.set_defaults(func=cmd_show)
+
+    ls = sub.add_parser("list", parents=[common], help="list articles")
+    ls.add_argument("--sort", choices=("date", "date-asc", "title", "source", "added"), default="date")
+    ls.add_argument("--limit", type=int, default=None)
+    ls.set_defaults(func=cmd_list)
+
+    st = sub.add_parser("stats", parents=[common], help="library statistics")
+    st.set_defaults(func=cmd_stats)
+
+    ri = sub.add_parser("reindex", parents=[common], help="rebuild the search index from the store")
+    ri.set_defaults(func=cmd_reindex)
+
+    mk = sub.add_parser("mark", parents=[common], help="set read / starred state")
+    mk.add_argument("id")
+    mk.add_argument("--read", dest="read", action="store_true", default=None)
+    mk.add_argument("--unread", dest="read", action="store_false")
+    mk.add_argument("--star", dest="starred", action="store_true", default=None)
+    mk.add_argument("--unstar", dest="starred", action="store_false")
+    mk.set_defaults(func=cmd_mark)
+
+    tu = sub.add_parser("tui", parents=[common], help="open the reader (the default)")
+    tu.set_defaults(func=cmd_tui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.library = getattr(args, "library", None)
+    args.json = getattr(args, "json", False)
+    func = getattr(args, "func", cmd_tui)
+    from articles.library import LibraryError
+
+    try:
+        return func(args)
+    except LibraryError as exc:
+        _error(str(exc))
+        return EXIT_FAIL
+    except KeyboardInterrupt:
+        _error("interrupted; everything imported so far is saved")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

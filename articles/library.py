@@ -1,0 +1,357 @@
+"""The one domain API: a library folder holding the SQLite store and the
+Whoosh index derived from it. main.py and tui/ both go through this class."""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.core import IndexError_, SearchIndex, to_document
+from index.query import QueryError, SearchResults, make_parser, run_search, term_spans
+
+from .model import Article, Draft
+from .store import ArticleRow, Store, StoreError
+
+__all__ = ["Library", "LibraryError", "ImportReport", "QueryError", "default_library_path"]
+
+STORE_NAME = "library.db"
+INDEX_NAME = "index"
+BATCH = 250
+
+Progress = Callable[[int, int, str], None]  # (done, total, message)
+
+
+class LibraryError(Exception):
+    """A problem to tell the user in one sentence (no traceback)."""
+
+
+def default_library_path() -> Path:
+    env = os.environ.get("NEWSDESK_LIBRARY")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newsdesk", appauthor=False)) / "library"
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    duplicate_of: list[tuple[str, str]] = field(default_factory=list)  # (source, existing id)
+    ids: list[str] = field(default_factory=list)  # added or updated
+
+    def merge(self, other: ImportReport) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.duplicates += other.duplicates
+        self.failed += other.failed
+        self.duplicate_of += other.duplicate_of
+        self.ids += other.ids
+
+    def to_json(self) -> dict:
+        return {
+            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "duplicates": self.duplicates,
+            "failed": [{"source": s, "error": e} for s, e in self.failed],
+            "duplicate_of": [{"source": s, "id": i} for s, i in self.duplicate_of],
+        }
+
+
+def _friendly(exc: BaseException, what: str) -> LibraryError:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "full" in str(exc).lower():
+        return LibraryError(f"{what}: the disk is full; nothing already stored was lost")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM) \
+            or "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
+        return LibraryError(f"{what}: the library is read-only ({exc})")
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+        return LibraryError(f"{what}: the library is busy in another process; try again")
+    return LibraryError(f"{what}: {exc}")
+
+
+class Library:
+    def __init__(self, path: Path | str, *, create: bool = True):
+        self.path = Path(path).expanduser()
+        try:
+            if not self.path.exists():
+                if not create:
+                    raise LibraryError(f"no library at {self.path}")
+                self.path.mkdir(parents=True, mode=0o700)
+            elif not self.path.is_dir():
+                raise LibraryError(f"{self.path} is not a folder")
+            self.store = Store(self.path / STORE_NAME)
+        except StoreError as exc:
+            raise LibraryError(str(exc)) from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise _friendly(exc, f"cannot open library {self.path}") from exc
+        token = self.store.meta_get("library_token")
+        if token is None:
+            token = secrets.token_hex(16)
+            with self.store.transaction():
+                self.store.meta_set("library_token", token)
+        self.index = SearchIndex(self.path / INDEX_NAME, token)
+        self._parser = None
+        self._write_lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, seed_samples: bool = True) -> Library:
+        """Open the given library, else $NEWSDESK_LIBRARY, else the user data dir.
+        The default library is seeded with the shipped samples on first run."""
+        explicit = path is not None or "NEWSDESK_LIBRARY" in os.environ
+        lib = cls(path if path is not None else default_library_path())
+        if seed_samples and not explicit and lib.store.meta_get("samples_seeded") is None \
+                and lib.store.count() == 0:
+            lib.add_samples()
+        return lib
+
+    def close(self) -> None:
+        self.index.close()
+        self.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- importing ----------------------------------------------------------
+    def add(self, sources: Sequence[str], progress: Progress | None = None,
+            entities: bool = True) -> ImportReport:
+        """Import files, folders, globs (and URLs): text first, then entities."""
+        from .readers import ReadError, expand_sources, read_path
+
+        report = ImportReport()
+        urls = [s for s in sources if s.startswith(("http://", "https://"))]
+        paths, missing = expand_sources([s for s in sources if s not in urls])
+        report.failed += missing
+        total = len(paths) + len(urls)
+        pending: list[Draft] = []
+        done = 0
+
+        def flush():
+            if pending:
+                report.merge(self._save(pending))
+                pending.clear()
+
+        for url in urls:
+            try:
+                from .feeds import fetch_page
+
+                pending.append(fetch_page(url))
+            except Exception as exc:
+                report.failed.append((url, str(exc) or type(exc).__name__))
+            done += 1
+        for p in paths:
+            try:
+                pending.extend(read_path(p))
+            except ReadError as exc:
+                report.failed.append((str(p), str(exc)))
+            except Exception as exc:  # a reader bug must not stop the other files
+                report.failed.append((str(p), f"{type(exc).__name__}: {exc}"))
+            done += 1
+            if len(pending) >= BATCH:
+                flush()
+            if progress:
+                progress(done, total, p.name)
+        flush()
+        self.sync_index()
+        if entities:
+            self.run_entity_stage(progress)
+        return report
+
+    def add_drafts(self, drafts: Iterable[Draft], progress: Progress | None = None,
+                   entities: bool = False) -> ImportReport:
+        report = ImportReport()
+        batch: list[Draft] = []
+        for d in drafts:
+            batch.append(d)
+            if len(batch) >= BATCH:
+                report.merge(self._save(batch))
+                batch = []
+        if batch:
+            report.merge(self._save(batch))
+        self.sync_index()
+        if entities:
+            self.run_entity_stage(progress)
+        return report
+
+    def _save(self, drafts: list[Draft]) -> ImportReport:
+        report = ImportReport()
+        try:
+            with self._write_lock, self.store.transaction():
+                for d in drafts:
+                    res = self.store.upsert(d)
+                    label = d.path or d.url or d.origin
+                    if res.status == "duplicate":
+                        report.duplicates += 1
+                        report.duplicate_of.append((label, res.id))
+                    else:
+                        setattr(report, res.status, getattr(report, res.status) + 1)
+                        if res.status != "unchanged":
+                            report.ids.append(res.id)
+        except (OSError, sqlite3.Error) as exc:
+            raise _friendly(exc, "could not save articles") from exc
+        return report
+
+    def add_samples(self) -> ImportReport:
+        samples = Path(__file__).with_name("samples")
+        report = self.add([str(samples)], entities=False)
+        with self.store.transaction():
+            self.store.meta_set("samples_seeded", "1")
+        return report
+
+    # -- entities (second stage; spaCy is only imported here) ----------------
+    def run_entity_stage(self, progress: Progress | None = None, rebuild: bool = False) -> int:
+        try:
+            from . import entities
+        except ImportError:
+            return 0
+        stage = getattr(entities, "run_stage", None)
+        if stage is None:
+            return 0
+        return stage(self, progress=progress, rebuild=rebuild)
+
+    def _entity_fields(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        try:
+            from . import entities
+        except ImportError:
+            return {}
+        fn = getattr(entities, "index_fields", None)
+        return fn(self.store.conn, ids) if fn else {}
+
+    # -- index --------------------------------------------------------------
+    def index_status(self) -> str:
+        """'ok', 'stale' (changes waiting), or why it must be rebuilt."""
+        try:
+            self.index.open()
+        except IndexError_ as exc:
+            return str(exc)
+        return "stale" if self.store.queue_len() else "ok"
+
+    def ensure_index(self, progress: Progress | None = None) -> str:
+        """Make the index agree with the store: rebuild if missing or damaged,
+        else index what the outbox holds. Returns what was done."""
+        status = self.index_status()
+        if status not in ("ok", "stale"):
+            self.reindex(progress)
+            return f"rebuilt ({status})"
+        if status == "stale":
+            n = self.sync_index(progress)
+            return f"synced {n}"
+        return "ok"
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        with self._write_lock:
+            self.index.create()
+            with self.store.transaction():
+                self.store.enqueue_all()
+        return self.sync_index(progress, bulk=True)
+
+    def sync_index(self, progress: Progress | None = None, bulk: bool = False) -> int:
+        """Index everything in the store's outbox, then clear what was indexed."""
+        tickets = self.store.queued()
+        if not tickets:
+            return 0
+        try:
+            self.index.open()
+        except IndexError_:
+            if not bulk:
+                return self.reindex(progress)
+            raise
+        total = len(tickets)
+        done = 0
+        for i in range(0, total, 2000):
+            chunk = tickets[i:i + 2000]
+            ids = [t[0] for t in chunk]
+            arts = self.store.get_many(ids)
+            ents = self._entity_fields(list(arts))
+            gone = [aid for aid in ids if aid not in arts]
+            docs = (to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts)
+            base = done
+
+            def step(n, base=base):
+                if progress:
+                    progress(base + n, total, "indexing")
+
+            try:
+                self.index.apply(docs, deletes=gone, bulk=bulk, progress=step)
+            except IndexError_ as exc:
+                raise LibraryError(str(exc)) from exc
+            except OSError as exc:
+                raise _friendly(exc, "could not update the search index") from exc
+            self.store.dequeue(chunk)
+            done += len(chunk)
+        return done
+
+    # -- reading ------------------------------------------------------------
+    def search(self, query: str, *, limit: int = 20, offset: int = 0,
+               sort: str = "relevance") -> SearchResults:
+        searcher = self.index.searcher()
+        if self._parser is None:
+            self._parser = make_parser(searcher.schema)
+        return run_search(searcher, self._parser, query, limit=limit, offset=offset,
+                          sort=sort, load=self.store.get_many)
+
+    def match_spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+        """Where a search's terms occur in ``text`` (for highlighting in the reader)."""
+        analyzer = self.index.searcher().schema["body"].analyzer
+        return term_spans(text, terms, analyzer)
+
+    def get(self, ref: str) -> Article | None:
+        art = self.store.get(ref)
+        if art is None:
+            ids = self.store.resolve_id(ref)
+            if len(ids) == 1:
+                art = self.store.get(ids[0])
+            elif len(ids) > 1:
+                raise LibraryError(f"id {ref!r} is ambiguous: {', '.join(ids)}")
+        return art
+
+    def rows(self, sort: str = "date", ids: Sequence[str] | None = None,
+             limit: int | None = None, offset: int = 0) -> list[ArticleRow]:
+        return self.store.rows(sort=sort, ids=ids, limit=limit, offset=offset)
+
+    def count(self) -> int:
+        return self.store.count()
+
+    def set_read(self, aid: str, value: bool = True) -> bool:
+        with self.store.transaction():
+            return self.store.set_flag(aid, "read", value)
+
+    def set_starred(self, aid: str, value: bool = True) -> bool:
+        with self.store.transaction():
+            return self.store.set_flag(aid, "starred", value)
+
+    def state_get(self, key: str) -> str | None:
+        return self.store.meta_get(f"state.{key}")
+
+    def state_set(self, key: str, value: str | None) -> None:
+        with self.store.transaction():
+            self.store.meta_set(f"state.{key}", value)
+
+    def stats(self) -> dict:
+        s = self.store
+        out = {
+            "articles": s.count(),
+            "unread": s.count("read=0"),
+            "starred": s.count("starred=1"),
+            "sources": s.conn.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0],
+            "index_queue": s.queue_len(),
+            "library": str(self.path),
+        }
+        try:
+            out["indexed"] = self.index.doc_count()
+        except IndexError_:
+            out["indexed"] = None
+        return out

@@ -1,0 +1,314 @@
+"""The SQLite store: the library's record of truth.
+
+Everything a user makes (articles, read/star state, corrections) lives here.
+The Whoosh index is derived from it: every change to an article also queues the
+article's id in ``index_queue`` inside the same transaction, and the queue is
+only emptied after the index has committed, so a crash between the two leaves
+work to redo, never a silent disagreement.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .model import Article, Draft, article_id, body_hash
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY,
+    origin TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    body TEXT NOT NULL,
+    source TEXT,
+    author TEXT,
+    date TEXT,
+    url TEXT,
+    path TEXT,
+    feed_id INTEGER,
+    body_hash TEXT NOT NULL,
+    added_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0,
+    starred INTEGER NOT NULL DEFAULT 0,
+    read_at REAL
+);
+CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
+CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
+CREATE INDEX IF NOT EXISTS articles_feed ON articles(feed_id);
+-- Outbox for the search index: ids whose store row changed (or vanished)
+-- since the index last committed.
+CREATE TABLE IF NOT EXISTS index_queue (article_id TEXT PRIMARY KEY);
+"""
+
+# Other domain modules add their tables here (entities, feeds, ...): each is a
+# SQL script of CREATE ... IF NOT EXISTS statements run at every open.
+EXTRA_SCHEMAS: list[str] = []
+
+_ARTICLE_COLS = (
+    "id, origin, title, body, source, author, date, url, path, feed_id, "
+    "body_hash, added_at, updated_at, read, starred"
+)
+_ROW_COLS = "id, title, source, date, read, starred, author, url"
+
+
+class StoreError(Exception):
+    """A store problem worth a clear message (locked, read-only, full disk, not a library)."""
+
+
+@dataclass(frozen=True)
+class ArticleRow:
+    """What the article list needs: no body."""
+
+    id: str
+    title: str
+    source: str | None
+    date: str | None
+    read: bool
+    starred: bool
+    author: str | None = None
+    url: str | None = None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "title": self.title, "source": self.source, "date": self.date,
+                "read": self.read, "starred": self.starred}
+
+
+@dataclass
+class UpsertResult:
+    status: str  # "added" | "updated" | "unchanged" | "duplicate"
+    id: str
+    duplicate_of: str | None = None
+
+
+SORTS = {
+    "date": "date IS NULL, date DESC, added_at DESC, id",
+    "date-asc": "date IS NULL, date ASC, added_at ASC, id",
+    "title": "title COLLATE NOCASE, id",
+    "source": "source IS NULL, source COLLATE NOCASE, date DESC, id",
+    "added": "added_at DESC, id",
+}
+
+
+def _to_article(r: sqlite3.Row | tuple) -> Article:
+    return Article(
+        id=r[0], origin=r[1], title=r[2], body=r[3], source=r[4], author=r[5], date=r[6],
+        url=r[7], path=r[8], feed_id=r[9], body_hash=r[10], added_at=r[11],
+        updated_at=r[12], read=bool(r[13]), starred=bool(r[14]),
+    )
+
+
+def _to_row(r) -> ArticleRow:
+    return ArticleRow(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]), r[6], r[7])
+
+
+class Store:
+    def __init__(self, path: Path, *, timeout: float = 60.0):
+        self.path = Path(path)
+        try:
+            self.conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                        check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=FULL")
+            self.conn.execute("PRAGMA foreign_keys=ON")
+            self.conn.executescript(_SCHEMA + "".join(EXTRA_SCHEMAS))
+            self._set_version()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the library store {self.path}: {exc}") from exc
+
+    def _set_version(self) -> None:
+        cur = self.meta_get("schema_version")
+        if cur is None:
+            self.meta_set("schema_version", str(SCHEMA_VERSION))
+        elif int(cur) > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer Newsdesk (schema {cur})")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- transactions -------------------------------------------------------
+    def transaction(self):
+        return _Transaction(self.conn)
+
+    # -- meta ---------------------------------------------------------------
+    def meta_get(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def meta_set(self, key: str, value: str | None) -> None:
+        if value is None:
+            self.conn.execute("DELETE FROM meta WHERE key=?", (key,))
+        else:
+            self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
+                              "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    # -- articles -----------------------------------------------------------
+    def upsert(self, draft: Draft, now: float | None = None) -> UpsertResult:
+        """Insert or update one article; call inside a transaction.
+
+        The origin decides identity (same file again -> update in place); the
+        body hash catches the same text saved under another name (duplicate).
+        Read and star state survive updates.
+        """
+        now = time.time() if now is None else now
+        h = body_hash(draft.body)
+        aid = article_id(draft.origin)
+        c = self.conn
+        existing = c.execute("SELECT id, body_hash, title, source, author, date, url, path, feed_id "
+                             "FROM articles WHERE origin=?", (draft.origin,)).fetchone()
+        values = (draft.title, draft.body, draft.source, draft.author, draft.date, draft.url,
+                  draft.path, draft.feed_id)
+        if existing is None:
+            dup = c.execute("SELECT id FROM articles WHERE body_hash=? LIMIT 1", (h,)).fetchone()
+            if dup is not None:
+                return UpsertResult("duplicate", dup[0], duplicate_of=dup[0])
+            c.execute(f"INSERT INTO articles({_ARTICLE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",
+                      (aid, draft.origin, *values, h, now, now))
+            c.execute("INSERT OR REPLACE INTO index_queue(article_id) VALUES (?)", (aid,))
+            return UpsertResult("added", aid)
+        aid = existing[0]
+        if existing[1] == h and tuple(existing[2:]) == values[:1] + values[2:]:
+            return UpsertResult("unchanged", aid)
+        c.execute("UPDATE articles SET title=?, body=?, source=?, author=?, date=?, url=?, path=?, "
+                  "feed_id=?, body_hash=?, updated_at=? WHERE id=?", (*values, h, now, aid))
+        c.execute("INSERT OR REPLACE INTO index_queue(article_id) VALUES (?)", (aid,))
+        return UpsertResult("updated", aid)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        n = 0
+        for aid in ids:
+            n += self.conn.execute("DELETE FROM articles WHERE id=?", (aid,)).rowcount
+            self.conn.execute("INSERT OR REPLACE INTO index_queue(article_id) VALUES (?)", (aid,))
+        return n
+
+    def get(self, aid: str) -> Article | None:
+        r = self.conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id=?", (aid,)).fetchone()
+        return _to_article(r) if r else None
+
+    def get_many(self, ids: Sequence[str]) -> dict[str, Article]:
+        out: dict[str, Article] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            q = f"SELECT {_ARTICLE_COLS} FROM articles WHERE id IN ({','.join('?' * len(chunk))})"
+            for r in self.conn.execute(q, chunk):
+                out[r[0]] = _to_article(r)
+        return out
+
+    def bodies(self, ids: Sequence[str]) -> dict[str, str]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        q = f"SELECT id, body FROM articles WHERE id IN ({','.join('?' * len(ids))})"
+        return dict(self.conn.execute(q, ids).fetchall())
+
+    def resolve_id(self, prefix: str) -> list[str]:
+        """Ids starting with ``prefix`` (users type short ids, like git)."""
+        prefix = prefix.strip().lower()
+        if not prefix or not all(ch in "0123456789abcdef" for ch in prefix):
+            return []
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM articles WHERE id >= ? AND id < ? ORDER BY id LIMIT 5",
+            (prefix, prefix + "g"))]
+
+    def rows(self, sort: str = "date", ids: Sequence[str] | None = None,
+             limit: int | None = None, offset: int = 0, where: str = "",
+             params: Sequence = ()) -> list[ArticleRow]:
+        order = SORTS.get(sort, SORTS["date"])
+        clauses, args = [], list(params)
+        if where:
+            clauses.append(where)
+        if ids is not None:
+            ids = list(ids)
+            if not ids:
+                return []
+            clauses.append(f"id IN (SELECT value FROM json_each(?))")
+            import json
+            args.append(json.dumps(ids))
+        sql = f"SELECT {_ROW_COLS} FROM articles"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [limit, offset]
+        return [_to_row(r) for r in self.conn.execute(sql, args)]
+
+    def iter_articles(self, batch: int = 500) -> Iterator[Article]:
+        last = ""
+        while True:
+            rs = self.conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id > ? "
+                                   "ORDER BY id LIMIT ?", (last, batch)).fetchall()
+            if not rs:
+                return
+            for r in rs:
+                yield _to_article(r)
+            last = rs[-1][0]
+
+    def all_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM articles")}
+
+    def count(self, where: str = "", params: Sequence = ()) -> int:
+        sql = "SELECT count(*) FROM articles" + (f" WHERE {where}" if where else "")
+        return self.conn.execute(sql, params).fetchone()[0]
+
+    def set_flag(self, aid: str, flag: str, value: bool) -> bool:
+        if flag not in ("read", "starred"):
+            raise ValueError(flag)
+        extra = ", read_at=?" if flag == "read" else ""
+        args = [int(value)] + ([time.time() if value else None] if flag == "read" else []) + [aid]
+        return self.conn.execute(f"UPDATE articles SET {flag}=?{extra} WHERE id=?", args).rowcount > 0
+
+    # -- index outbox -------------------------------------------------------
+    def queued(self, limit: int | None = None) -> list[tuple[str, int]]:
+        """(article id, ticket) pairs. Re-queueing an id gives it a new ticket
+        (REPLACE makes a new rowid), so a sync only clears what it actually indexed."""
+        sql = "SELECT article_id, rowid FROM index_queue ORDER BY rowid"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [(r[0], r[1]) for r in self.conn.execute(sql)]
+
+    def queue_len(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM index_queue").fetchone()[0]
+
+    def enqueue(self, ids: Iterable[str]) -> None:
+        self.conn.executemany("INSERT OR REPLACE INTO index_queue(article_id) VALUES (?)",
+                              ((i,) for i in ids))
+
+    def enqueue_all(self) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO index_queue(article_id) SELECT id FROM articles")
+
+    def dequeue(self, tickets: Iterable[tuple[str, int]]) -> None:
+        with self.transaction():
+            self.conn.executemany("DELETE FROM index_queue WHERE article_id=? AND rowid=?", tickets)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, so a writer waits for the lock up front (busy
+    timeout) instead of failing half-way; nested uses join the outer one."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.outer = False
+
+    def __enter__(self):
+        if not self.conn.in_transaction:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.outer = True
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if not self.outer:
+            return False
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+        return False

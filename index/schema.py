@@ -1,0 +1,37 @@
+"""What the Whoosh index holds.
+
+Bodies are indexed but not stored: the store has them, and snippets are cut
+from the store's copy, which keeps the index small and writes fast.
+"""
+
+from __future__ import annotations
+
+from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+
+# Bump when the schema or analysis changes: an index with another version is rebuilt.
+INDEX_VERSION = 3
+
+# Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
+ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
+
+
+def make_schema() -> Schema:
+    stem = StemmingAnalyzer(cachesize=200_000)
+    names = StandardAnalyzer(stoplist=None)
+    fields = dict(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=stem, field_boost=2.0, phrase=True),
+        body=TEXT(analyzer=stem, phrase=True, spelling=False),
+        source=TEXT(analyzer=names, stored=False),
+        author=TEXT(analyzer=names),
+        date=DATETIME(stored=True, sortable=True),
+        url=ID(),
+        feed=NUMERIC(),
+        tag=KEYWORD(lowercase=True, commas=True),
+        # Every entity name and alias of any type, for entity:NAME.
+        entity=TEXT(analyzer=names, phrase=True),
+    )
+    for f in ENTITY_FIELDS:
+        fields[f] = TEXT(analyzer=names, phrase=True)
+    return Schema(**fields)
