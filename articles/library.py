@@ -205,8 +205,16 @@ class Library:
         return report
 
     def add_samples(self) -> ImportReport:
-        samples = Path(__file__).with_name("samples")
-        report = self.add([str(samples)], entities=False)
+        """Import the shipped sample articles. Their origin is their file name,
+        not the install path, so their ids are the same on every machine."""
+        from .readers import read_path
+
+        drafts = []
+        for p in sorted(Path(__file__).with_name("samples").glob("*.md")):
+            for d in read_path(p):
+                d.origin, d.path = f"sample:{p.name}", None
+                drafts.append(d)
+        report = self.add_drafts(drafts)
         with self.store.transaction():
             self.store.meta_set("samples_seeded", "1")
         return report
