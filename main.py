@@ -93,8 +93,8 @@ def cmd_add(args) -> int:
             con.print(Text(f"  duplicate: {src} (same text as {dup})", style="dim"))
         for src, err in report.failed:
             con.print(Text("  failed: ", style="red") + Text(f"{src}: {err}"))
-    nothing_done = report.added + report.updated + report.unchanged + report.duplicates == 0
-    return EXIT_FAIL if report.failed or nothing_done and not args.sources else EXIT_OK
+    # Scripts need to notice a source that failed even when others imported.
+    return EXIT_FAIL if report.failed else EXIT_OK
 
 
 def cmd_search(args) -> int:
