@@ -1,0 +1,173 @@
+"""Careful HTTP fetching for feeds and saved pages.
+
+Everything fetched here comes from servers we do not control, so every request is
+bounded: a timeout on connecting and on each read (a stalled server fails instead of
+hanging), an overall deadline (a server dripping one byte at a time fails too), a cap
+on the decoded body size enforced while streaming (a gzip bomb or an endless body
+stops at the cap), and a limit on redirects with loop detection.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+USER_AGENT = "Newsdesk/0.1 (+terminal news reader)"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_BYTES = 5_000_000
+MAX_REDIRECTS = 5
+# The whole transfer may take this many times the per-read timeout before it is
+# abandoned; generous enough for a big page on a slow link.
+DEADLINE_FACTOR = 6
+
+_REDIRECT_CODES = {301, 302, 303, 307, 308}
+
+
+class FetchError(Exception):
+    """A fetch that failed, with a short reason fit to show the user.
+
+    ``kind`` is one of: ``dns``, ``connect``, ``timeout``, ``http``, ``too-large``,
+    ``redirect``, ``url``, ``network``.
+    """
+
+    def __init__(self, kind: str, reason: str, status: int | None = None):
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+        self.status = status
+
+
+@dataclass
+class Response:
+    url: str  # the final URL, after redirects
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    content: bytes = b""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def make_client(timeout: float = DEFAULT_TIMEOUT, max_connections: int = 16) -> httpx.Client:
+    """A client meant to be shared by worker threads (httpx.Client is thread-safe)."""
+    return httpx.Client(
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,  # followed by hand in fetch() to detect loops
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    )
+
+
+def check_url(url: str) -> str:
+    """Return ``url`` stripped if it is an absolute http(s) URL, else raise FetchError."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise FetchError("url", f"not an http(s) URL: {url!r}")
+    return url
+
+
+def fetch(
+    client: httpx.Client,
+    url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+    timeout: float | None = None,
+) -> Response:
+    """GET ``url`` following redirects; return the final response with its body.
+
+    A 304 is returned as a Response (``not_modified``); any other non-2xx status,
+    and every network failure, raises FetchError with a readable reason.
+    """
+    url = check_url(url)
+    per_read = timeout if timeout is not None else _client_read_timeout(client)
+    deadline = time.monotonic() + per_read * DEADLINE_FACTOR
+    seen = [url]
+    while True:
+        try:
+            with client.stream("GET", url, headers=headers or {}) as resp:
+                status = resp.status_code
+                if status in _REDIRECT_CODES and "location" in resp.headers:
+                    target = urljoin(url, resp.headers["location"].strip())
+                    if target in seen:
+                        raise FetchError(
+                            "redirect",
+                            f"redirect loop: {' -> '.join(seen + [target])}",
+                            status,
+                        )
+                    if len(seen) > max_redirects:
+                        raise FetchError("redirect", f"more than {max_redirects} redirects", status)
+                    seen.append(check_url(target))
+                    url = target
+                    continue
+                if status == 304:
+                    return Response(url, status, dict(resp.headers))
+                if not 200 <= status < 300:
+                    phrase = resp.reason_phrase or ""
+                    raise FetchError("http", f"HTTP {status} {phrase}".strip(), status)
+                content = _read_capped(resp, url, max_bytes, deadline)
+                return Response(url, status, dict(resp.headers), content)
+        except FetchError:
+            raise
+        except httpx.TimeoutException as exc:
+            raise FetchError("timeout", f"timed out after {per_read:g}s ({_what(exc)})") from exc
+        except httpx.ConnectError as exc:
+            raise _connect_error(url, exc) from exc
+        except (httpx.DecodingError, httpx.RemoteProtocolError) as exc:
+            raise FetchError("network", f"bad response: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError("network", f"network error: {exc}") from exc
+
+
+def _read_capped(resp: httpx.Response, url: str, max_bytes: int, deadline: float) -> bytes:
+    declared = resp.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError("too-large", f"response too large ({int(declared):,} bytes, limit {max_bytes:,})")
+    chunks: list[bytes] = []
+    total = 0
+    # iter_bytes yields *decoded* bytes, so the cap also bounds decompressed size.
+    for chunk in resp.iter_bytes():
+        total += len(chunk)
+        if total > max_bytes:
+            raise FetchError("too-large", f"response too large (over {max_bytes:,} bytes)")
+        if time.monotonic() > deadline:
+            raise FetchError("timeout", "download took too long")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _client_read_timeout(client: httpx.Client) -> float:
+    read = client.timeout.read
+    return read if read is not None else DEFAULT_TIMEOUT
+
+
+def _what(exc: httpx.TimeoutException) -> str:
+    return {
+        httpx.ConnectTimeout: "connecting",
+        httpx.ReadTimeout: "waiting for data",
+        httpx.WriteTimeout: "sending",
+        httpx.PoolTimeout: "waiting for a connection",
+    }.get(type(exc), "request")
+
+
+def _connect_error(url: str, exc: httpx.ConnectError) -> FetchError:
+    host = urlsplit(url).hostname or url
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if isinstance(cause, socket.gaierror) or any(
+        s in text
+        for s in ("name or service not known", "nodename nor servname", "temporary failure in name resolution", "getaddrinfo")
+    ):
+        return FetchError("dns", f"DNS lookup failed for {host}")
+    if "refused" in text:
+        return FetchError("connect", f"connection refused by {host}")
+    return FetchError("connect", f"could not connect to {host}: {exc}")

@@ -1,0 +1,485 @@
+"""Feeds, refresh and saved pages against a real HTTP server on 127.0.0.1.
+
+The server serves fixture feeds and pages from tests/fixtures/feeds (original
+text written for these tests); each test sets up the routes it needs and may
+swap them between refreshes to play a feed that changes or breaks.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import sqlite3
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from articles import feeds as F
+from articles.fetch import USER_AGENT, FetchError
+from articles.model import Draft
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
+
+
+# --------------------------------------------------------------------------
+# A small real web server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):
+        server: FeedServer = self.server.owner  # type: ignore[attr-defined]
+        server.log.append((self.path, dict(self.headers)))
+        route = server.routes.get(self.path)
+        if route is None:
+            self._send(404, {"Content-Type": "text/plain"}, b"not found")
+            return
+        if callable(route):
+            route(self)
+            return
+        status, headers, body = route
+        self._send(status, headers, body)
+
+    def _send(self, status, headers, body, length=True):
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        if length:
+            self.send_header("Content-Length", str(len(body)))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+
+class FeedServer:
+    def __init__(self):
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.owner = self
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.routes: dict = {}
+        self.log: list[tuple[str, dict]] = []
+        self.release = threading.Event()  # lets stalled handlers finish at teardown
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def fixture(self, name: str) -> bytes:
+        return (FIXTURES / name).read_text(encoding="utf-8").replace("{{BASE}}", self.base).encode()
+
+    def serve(self, path, name, ctype="application/rss+xml", etag=None, last_modified=None, gzipped=False):
+        """Serve a fixture, answering conditional requests with 304 like a real server."""
+        body = self.fixture(name)
+
+        def route(req: _Handler):
+            inm, ims = req.headers.get("If-None-Match"), req.headers.get("If-Modified-Since")
+            headers = {"Content-Type": ctype}
+            if etag:
+                headers["ETag"] = etag
+            if last_modified:
+                headers["Last-Modified"] = last_modified
+            if (etag and inm == etag) or (last_modified and not etag and ims == last_modified):
+                req._send(304, headers, b"")
+                return
+            data = body
+            if gzipped and "gzip" in req.headers.get("Accept-Encoding", ""):
+                data = gzip.compress(body)
+                headers["Content-Encoding"] = "gzip"
+            req._send(200, headers, data)
+
+        self.routes[path] = route
+
+    def requests_for(self, path: str) -> list[dict]:
+        return [h for p, h in self.log if p == path]
+
+    def close(self):
+        self.release.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server():
+    s = FeedServer()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def conn(tmp_path):
+    # Autocommit, like the library's Store, which runs FEEDS_SCHEMA at open.
+    c = sqlite3.connect(tmp_path / "library.db", isolation_level=None)
+    c.execute("PRAGMA foreign_keys=ON")
+    c.executescript(F.FEEDS_SCHEMA)
+    yield c
+    c.close()
+
+
+@dataclass
+class Report:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class FakeLibrary:
+    """Stands in for Library.add_drafts: upserts drafts by origin, counts like the real one."""
+
+    def __init__(self):
+        self.articles: dict[str, Draft] = {}
+        self.calls = 0
+
+    def save(self, drafts: list[Draft]) -> Report:
+        self.calls += 1
+        r = Report()
+        for d in drafts:
+            old = self.articles.get(d.origin)
+            if old is None:
+                r.added += 1
+            elif (old.title, old.body) != (d.title, d.body):
+                r.updated += 1
+            else:
+                r.unchanged += 1
+            self.articles[d.origin] = d
+        return r
+
+    def snapshot(self):
+        return {k: (v.title, v.body, v.date) for k, v in self.articles.items()}
+
+
+@pytest.fixture
+def lib():
+    return FakeLibrary()
+
+
+def by_url(results, url):
+    [r] = [r for r in results if r.url == url]
+    return r
+
+
+# --------------------------------------------------------------------------
+# Subscriptions
+
+
+def test_add_list_remove(conn):
+    a = F.add_feed(conn, "https://gazette.example/rss.xml", tag="local")
+    b = F.add_feed(conn, "observatory.example/atom.xml")
+    assert b.url == "https://observatory.example/atom.xml"
+    assert [f.url for f in F.list_feeds(conn, tag="local")] == [a.url]
+    with pytest.raises(F.FeedExists, match="already subscribed"):
+        F.add_feed(conn, "https://gazette.example/rss.xml ")
+    with pytest.raises(F.FeedError, match="not an http"):
+        F.add_feed(conn, "file:///etc/passwd")
+    assert F.remove_feed(conn, str(a.id)).url == a.url
+    assert F.remove_feed(conn, "https://observatory.example/atom.xml").id == b.id
+    assert F.list_feeds(conn) == []
+    with pytest.raises(F.UnknownFeed):
+        F.remove_feed(conn, 99)
+
+
+def test_opml_import_export_round_trip(conn, tmp_path):
+    res = F.import_opml(conn, FIXTURES / "subscriptions.opml")
+    got = {(f.url, f.tag, f.title) for f in res.added}
+    assert got == {
+        ("https://gazette.example/rss.xml", "Local", "Harbourtown Gazette"),
+        ("https://parish.example/feed", "Nested folder", "Parish notices"),
+        ("https://observatory.example/atom.xml", None, "Valley Observatory Notes"),
+        ("https://stars.example/feed.xml", "Astronomy", "Tagged by category"),
+    }
+    skipped = dict(res.skipped)
+    assert "already subscribed" in skipped["https://gazette.example/rss.xml"]
+    assert "not an http" in skipped["ftp://files.example/feed.xml"]
+
+    exported = F.export_opml(conn)
+    assert exported.startswith('<?xml version="1.0" encoding="UTF-8"?>') and 'version="2.0"' in exported
+    path = tmp_path / "out.opml"
+    path.write_text(exported, encoding="utf-8")
+    other = sqlite3.connect(tmp_path / "other.db", isolation_level=None)
+    other.executescript(F.FEEDS_SCHEMA)
+    again = F.import_opml(other, path)
+    assert again.skipped == []
+    assert {(f.url, f.tag, f.title) for f in F.list_feeds(other)} == got
+
+
+def test_opml_errors_name_the_file(conn, tmp_path):
+    bad = tmp_path / "broken.opml"
+    bad.write_text("<opml><body><outline xmlUrl='x'", encoding="utf-8")
+    with pytest.raises(F.FeedError, match="broken.opml: not a valid OPML"):
+        F.import_opml(conn, bad)
+    with pytest.raises(F.FeedError, match="missing.opml: cannot read"):
+        F.import_opml(conn, tmp_path / "missing.opml")
+    bomb = tmp_path / "bomb.opml"
+    bomb.write_text((FIXTURES / "bomb.xml").read_text().replace("<rss", "<opml"), encoding="utf-8")
+    with pytest.raises(F.FeedError, match="bomb.opml"):
+        F.import_opml(conn, bomb)
+    assert F.list_feeds(conn) == []
+
+
+# --------------------------------------------------------------------------
+# Refresh: the happy paths
+
+
+def test_refresh_rss_and_atom_with_summary_page_fetched(server, conn, lib):
+    server.serve("/rss.xml", "rss.xml", etag='"v1"')
+    server.serve("/atom.xml", "atom.xml", ctype="application/atom+xml", gzipped=True,
+                 last_modified="Mon, 21 Oct 2024 21:00:00 GMT")
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html; charset=utf-8")
+    rss = F.add_feed(conn, server.url("/rss.xml"), tag="local")
+    atom = F.add_feed(conn, server.url("/atom.xml"))
+    seen_progress = []
+
+    results = F.refresh(conn, lib.save, timeout=5, progress=lambda d, t, m: seen_progress.append((d, t)))
+
+    results = [by_url(results, rss.url), by_url(results, atom.url)]
+    assert [r.status for r in results] == ["new", "new"]
+    assert (results[0].added, results[1].added) == (2, 3)
+    assert seen_progress[0] == (0, 2) and seen_progress[-1] == (2, 2)
+    assert all(h["User-Agent"] == USER_AGENT for _, h in server.log)
+
+    ferry = lib.articles[f"feed:{rss.id}:gazette-ferry-2024"]
+    assert ferry.title == "Ferry timetable changes for the winter season"
+    assert (ferry.author, ferry.date, ferry.source, ferry.feed_id) == (
+        "Mirela Okonkwo", "2024-11-05", "Harbourtown Gazette", rss.id)
+    assert ferry.url == server.url("/pages/ferry.html")
+    paragraphs = ferry.body.split("\n\n")
+    assert paragraphs[0].startswith("The island ferry will run four times a day")
+    assert "First sailing: 06:10" in paragraphs and len(paragraphs) == 6
+    assert "alert" not in ferry.body and "<" not in ferry.body
+
+    # Summary-only entry: the linked page was fetched and its article text kept.
+    lighthouse = lib.articles[f"feed:{rss.id}:{server.url('/pages/lighthouse.html')}"]
+    assert lighthouse.body.startswith("The whitewashed cottage at Gull Point")
+    assert "puffins nest" in lighthouse.body and "Cookie settings" not in lighthouse.body
+    assert lighthouse.author == "Jonas Abernethy"
+    assert results[0].pages_fetched == 1
+
+    # Atom, served gzipped, with full content: no pages fetched for those entries.
+    night = lib.articles[f"feed:{atom.id}:urn:observatory:open-night-2024"]
+    assert (night.author, night.date, night.source) == ("Priya Vandermeer", "2024-10-20", "Valley Observatory Notes")
+    assert night.body.count("\n\n") == 2 and "Saturn" in night.body
+    mirror = lib.articles[f"feed:{atom.id}:urn:observatory:mirror-2024"]
+    assert mirror.body.startswith("The main mirror left for the workshop")
+    # A summary-only entry whose page is missing (404) keeps its summary.
+    rota = lib.articles[f"feed:{atom.id}:urn:observatory:rota-2024"]
+    assert rota.body == "Sign-up sheets for the Thursday talks are pinned by the kettle."
+    assert (results[1].pages_fetched, results[1].pages_failed) == (0, 1)
+    assert any("kept the summaries" in w for w in results[1].warnings)
+    assert server.requests_for("/observatory/rota") and not server.requests_for("/observatory/mirror")
+
+    stored = {f.url: f for f in F.list_feeds(conn)}
+    assert stored[rss.url].title == "Harbourtown Gazette" and stored[rss.url].etag == '"v1"'
+    assert stored[atom.url].last_modified == "Mon, 21 Oct 2024 21:00:00 GMT"
+    assert stored[rss.url].last_status == "new" and stored[rss.url].last_error is None
+
+
+def test_second_refresh_answered_304_costs_nothing(server, conn, lib):
+    server.serve("/rss.xml", "rss.xml", etag='"v1"')
+    server.serve("/atom.xml", "atom.xml", last_modified="Mon, 21 Oct 2024 21:00:00 GMT")
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    F.add_feed(conn, server.url("/rss.xml"))
+    F.add_feed(conn, server.url("/atom.xml"))
+    F.refresh(conn, lib.save, timeout=5)
+    before, calls, page_hits = lib.snapshot(), lib.calls, len(server.requests_for("/pages/lighthouse.html"))
+
+    results = F.refresh(conn, lib.save, timeout=5)
+
+    assert [r.status for r in results] == ["unchanged", "unchanged"]
+    assert server.requests_for("/rss.xml")[-1]["If-None-Match"] == '"v1"'
+    assert server.requests_for("/atom.xml")[-1]["If-Modified-Since"] == "Mon, 21 Oct 2024 21:00:00 GMT"
+    assert lib.calls == calls and lib.snapshot() == before
+    assert len(server.requests_for("/pages/lighthouse.html")) == page_hits
+
+
+def test_server_ignoring_conditional_get_does_not_resave(server, conn, lib):
+    server.serve("/rss.xml", "rss.xml")  # no ETag, no Last-Modified
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    F.add_feed(conn, server.url("/rss.xml"))
+    F.refresh(conn, lib.save, timeout=5)
+    calls = lib.calls
+    [r] = F.refresh(conn, lib.save, timeout=5)
+    assert (r.status, r.unchanged, r.added) == ("unchanged", 2, 0)
+    assert lib.calls == calls  # nothing handed to the library
+    assert len(server.requests_for("/pages/lighthouse.html")) == 1
+
+
+def test_changed_entry_updates_not_duplicates(server, conn, lib):
+    server.serve("/rss.xml", "rss.xml", etag='"v1"')
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    feed = F.add_feed(conn, server.url("/rss.xml"))
+    F.refresh(conn, lib.save, timeout=5)
+    assert len(lib.articles) == 2
+
+    server.serve("/rss.xml", "rss_changed.xml", etag='"v2"')
+    [r] = F.refresh(conn, lib.save, timeout=5)
+
+    assert (r.status, r.added, r.updated, r.unchanged) == ("updated", 0, 1, 1)
+    assert len(lib.articles) == 2
+    ferry = lib.articles[f"feed:{feed.id}:gazette-ferry-2024"]
+    assert ferry.title == "Ferry timetable changes confirmed for winter"
+    assert "a later boat will run on Fridays" in ferry.body
+    assert F.get_feed(conn, feed.id).etag == '"v2"'
+
+
+def test_fetch_page_follows_redirect_and_reads_metadata(server):
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html; charset=utf-8")
+    server.routes["/go"] = (301, {"Location": "/pages/lighthouse.html"}, b"")
+    d = F.fetch_page(server.url("/go"), timeout=5)
+    assert d.origin == "url:" + server.url("/pages/lighthouse.html")
+    assert d.url == server.url("/pages/lighthouse.html")
+    assert d.title == "Lighthouse keeper's cottage to become a museum"
+    assert (d.author, d.date, d.source) == ("Jonas Abernethy", "2024-11-04", "Harbourtown Gazette")
+    assert d.body.startswith("The whitewashed cottage") and d.body.count("\n\n") == 3
+
+    server.routes["/empty"] = (200, {"Content-Type": "text/html"}, b"<html><body><nav>Home</nav></body></html>")
+    with pytest.raises(FetchError, match="no article text"):
+        F.fetch_page(server.url("/empty"), timeout=5)
+    server.routes["/pic.png"] = (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n")
+    with pytest.raises(FetchError, match="not a web page"):
+        F.fetch_page(server.url("/pic.png"), timeout=5)
+
+
+# --------------------------------------------------------------------------
+# Refresh: failures.  Each feed is first refreshed fine, then breaks; the
+# second refresh must report why and leave everything stored as it was.
+
+
+def _stall(req: _Handler):
+    req.send_response(200)
+    req.send_header("Content-Type", "application/rss+xml")
+    req.send_header("Content-Length", "100000")
+    req.end_headers()
+    req.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel>')
+    req.wfile.flush()
+    req.server.owner.release.wait(15)
+
+
+def _endless(req: _Handler):
+    """No Content-Length: the size cap must be enforced while streaming."""
+    req.send_response(200)
+    req.send_header("Content-Type", "application/rss+xml")
+    req.send_header("Connection", "close")
+    req.end_headers()
+    try:
+        req.wfile.write(b'<?xml version="1.0"?><rss version="2.0"><channel><title>')
+        for _ in range(200):
+            req.wfile.write(b"x" * 8192)
+    except OSError:
+        pass  # the client hung up at the cap, as it should
+    req.close_connection = True
+
+
+def _breakers(server: FeedServer) -> dict:
+    big = b'<?xml version="1.0"?><rss version="2.0"><channel><title>' + b"y" * 300_000
+    return {
+        "http-500": ((500, {"Content-Type": "text/plain"}, b"oops"), r"HTTP 500"),
+        "http-404": ((404, {"Content-Type": "text/plain"}, b"gone"), r"HTTP 404"),
+        "stall": (_stall, r"timed out after 1s"),
+        "malformed": ((200, {"Content-Type": "application/rss+xml"}, server.fixture("malformed.xml")),
+                      r"malformed feed"),
+        "html-page": ((200, {"Content-Type": "text/html"}, server.fixture("lighthouse.html")),
+                      r"malformed feed \(not RSS or Atom\)"),
+        "bomb": ((200, {"Content-Type": "application/rss+xml"}, server.fixture("bomb.xml")),
+                 r"declares XML entities"),
+        "too-large": ((200, {"Content-Type": "application/rss+xml"}, big), r"too large \(300,0\d\d bytes"),
+        "too-large-streamed": (_endless, r"too large \(over 200,000 bytes\)"),
+        "redirect-loop": ((302, {"Location": "/loop-b"}, b""), r"redirect loop"),
+    }
+
+
+@pytest.mark.parametrize("mode", [
+    "http-500", "http-404", "stall", "malformed", "html-page", "bomb", "too-large",
+    "too-large-streamed", "redirect-loop",
+])
+def test_broken_feed_reports_reason_and_keeps_library(server, conn, lib, mode):
+    server.serve("/feed", "rss.xml", etag='"good"')
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    server.serve("/other", "atom.xml")
+    feed = F.add_feed(conn, server.url("/feed"))
+    other = F.add_feed(conn, server.url("/other"))
+    F.refresh(conn, lib.save, timeout=1, max_bytes=200_000)
+    before = lib.snapshot()
+    assert len(before) == 5
+
+    route, reason = _breakers(server)[mode]
+    server.routes["/feed"] = route
+    server.routes["/loop-b"] = (302, {"Location": server.url("/feed")}, b"")
+    server.serve("/other", "rss_changed.xml")  # the other feed moves on meanwhile
+
+    results = F.refresh(conn, lib.save, timeout=1, max_bytes=200_000)
+
+    broken, fine = by_url(results, feed.url), by_url(results, other.url)
+    assert broken.status == "failed"
+    assert broken.reason and re.search(reason, broken.reason), broken.reason
+    assert fine.status == "new" and fine.added == 2  # one broken feed never stops the others
+    after = lib.snapshot()
+    assert {k: v for k, v in after.items() if k.startswith(f"feed:{feed.id}:")} == \
+        {k: v for k, v in before.items() if k.startswith(f"feed:{feed.id}:")}
+    stored = F.get_feed(conn, feed.id)
+    assert stored.etag == '"good"' and stored.title == "Harbourtown Gazette"
+    assert (stored.last_status, stored.last_error) == ("failed", broken.reason)
+
+    # Once the feed is back, the stored validators still work: a 304, nothing lost.
+    server.serve("/feed", "rss.xml", etag='"good"')
+    [again] = F.refresh(conn, lib.save, feeds=[feed.id], timeout=1)
+    assert again.status == "unchanged"
+    assert F.get_feed(conn, feed.id).last_error is None
+
+
+def test_dns_failure_is_named(conn, lib):
+    F.add_feed(conn, "http://newsdesk-feed-test.invalid/rss.xml")
+    [r] = F.refresh(conn, lib.save, timeout=2)
+    assert r.status == "failed" and r.reason.startswith("DNS lookup failed for newsdesk-feed-test.invalid")
+
+
+def test_failed_save_is_retried_next_time(server, conn, lib):
+    server.serve("/rss.xml", "rss.xml", etag='"v1"')
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    feed = F.add_feed(conn, server.url("/rss.xml"))
+
+    def broken_save(drafts):
+        raise OSError("disk full")
+
+    [r] = F.refresh(conn, broken_save, timeout=5)
+    assert r.status == "failed" and r.reason == "could not save entries: disk full"
+    assert F.get_feed(conn, feed.id).etag is None  # validators only move after a save
+
+    [r] = F.refresh(conn, lib.save, timeout=5)
+    assert (r.status, r.added) == ("new", 2)
+    assert "If-None-Match" not in server.requests_for("/rss.xml")[-1]
+
+
+# --------------------------------------------------------------------------
+# Parsing and text
+
+
+def test_entity_bomb_is_not_expanded_even_when_hidden_from_the_byte_check():
+    # UTF-16 hides "<!ENTITY" from a byte search; feedparser's own stripping of
+    # unsafe declarations must then keep the entities unexpanded.
+    text = (FIXTURES / "bomb.xml").read_text().replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    parsed = F.parse_feed(text.encode("utf-16"), "http://example.invalid/bomb")
+    assert len(parsed.entries) <= 1
+    for e in parsed.entries:
+        assert "aaaa" not in e.title and len(e.body) < 1000
+    assert "aaaa" not in (parsed.title or "")
+
+
+def test_html_to_text_paragraphs_and_hostile_markup():
+    html = ("<div><h2>Head</h2><p>One\n  two <b>three</b></p><script>bad()</script><!-- note -->"
+            "<p>Line<br>break</p>tail text<style>p{}</style></div>"
+            "<p>\x1b[31mred\x1b[0m [bold]not markup[/bold]</p>")
+    assert F.html_to_text(html) == "Head\n\nOne two three\n\nLine\nbreak\n\ntail text\n\nred [bold]not markup[/bold]"
+    deep = "<div>" * 5000 + "deep" + "</div>" * 5000
+    assert F.html_to_text(deep) == "deep"
+    assert F.html_to_text("plain\n\ntext &amp; more") == "plain\n\ntext &amp; more"
