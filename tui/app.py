@@ -1,35 +1,559 @@
-"""Placeholder reader; replaced by the four-pane app."""
+"""The reader: article list, article, entity sidebar and cross-article search.
+
+Everything slow (index repair, searching, importing, library-wide entities)
+runs in thread workers that finish by posting a message; worker failures all
+end in one handler that shows an error dialog.
+"""
 
 from __future__ import annotations
 
+import shlex
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import ContentSwitcher, Footer, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from articles.library import Library, LibraryError, QueryError
+from articles.text import sanitize_line
+
+from .commands import SORTS, NewsdeskCommands
+from .config import TuiConfig, load_config
+from .screens.dialogs import ErrorDialog, PromptDialog
+from .screens.help import HelpScreen
+from .widgets.article_list import ArticleList, ListSource
+from .widgets.entity_sidebar import EntityOptions, EntitySidebar
+from .widgets.reader import ReaderView
+from .widgets.search_pane import HitList, SearchPane
+
+SEARCH_LIMIT = 50
+LIBRARY_ENTITY_LIMIT = 300
+NARROW = 100  # below this width the sidebar starts collapsed
+
+
+class Progress(Message):
+    """A worker's progress, for the status line."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class SearchDone(Message):
+    def __init__(self, query: str, results=None, error: str | None = None) -> None:
+        super().__init__()
+        self.query = query
+        self.results = results
+        self.error = error
+
+
+class EntitiesLoaded(Message):
+    def __init__(self, entities, note: str = "") -> None:
+        super().__init__()
+        self.entities = entities
+        self.note = note
+
+
+class ImportDone(Message):
+    def __init__(self, report, entity_problem: str | None) -> None:
+        super().__init__()
+        self.report = report
+        self.entity_problem = entity_problem
+
+
+class IndexReady(Message):
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
 
 
 class NewsdeskApp(App):
     TITLE = "Newsdesk"
+    CSS_PATH = "newsdesk.tcss"
+    COMMANDS = App.COMMANDS | {NewsdeskCommands}
 
-    def __init__(self, library):
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Keys", id="help"),
+        Binding("slash", "search", "Search", id="search"),
+        Binding("s", "star", "Star", id="star"),
+        Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
+        Binding("n", "next_match(1)", "Next match", show=False, id="next_match"),
+        Binding("N", "next_match(-1)", "Previous match", show=False, id="previous_match"),
+        Binding("o", "open_url", "Open URL", show=False, id="open_url"),
+        Binding("e", "focus_entities", "Entities", id="focus_entities"),
+        Binding("b", "toggle_sidebar", "Sidebar", show=False, id="toggle_sidebar"),
+        Binding("S", "cycle_sort", "Sort", show=False, id="cycle_sort"),
+        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
+        Binding("tab", "focus_pane(1)", "Next pane", show=False, priority=True, id="next_pane"),
+        Binding("shift+tab", "focus_pane(-1)", "Previous pane", show=False, priority=True,
+                id="previous_pane"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
+    ]
+
+    def __init__(self, library: Library, config: TuiConfig | None = None,
+                 run_entity_stage: bool = True) -> None:
         super().__init__()
         self.library = library
+        self.config = config if config is not None else TuiConfig()
+        self.run_entity_stage = run_entity_stage
+        self.sort = "date"
+        self.filter_entity = None
+        self.search_terms: frozenset[str] = frozenset()
+        self.sidebar_pref: bool | None = None
+        self._search_lock = threading.Lock()
+        self._activity = ""
+        if self.config.keymap:
+            self.set_keymap(self.config.keymap)
 
+    # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(cursor_type="row")
+        with Horizontal(id="panes"):
+            with Vertical(id="left"):
+                with ContentSwitcher(initial="list", id="left-switch"):
+                    yield ArticleList(self.library, id="list")
+                    yield SearchPane(id="search")
+                yield Static(id="status")
+            yield ReaderView(id="reader")
+            yield EntitySidebar(id="sidebar")
         yield Footer()
 
-    def on_mount(self) -> None:
-        from rich.text import Text
+    @property
+    def article_list(self) -> ArticleList:
+        return self.query_one(ArticleList)
 
-        table = self.query_one(DataTable)
-        table.add_columns("date", "source", "title")
-        for r in self.library.rows(limit=2000):
-            table.add_row(r.date or "", Text(r.source or ""), Text(r.title), key=r.id)
+    @property
+    def reader(self) -> ReaderView:
+        return self.query_one(ReaderView)
+
+    @property
+    def sidebar(self) -> EntitySidebar:
+        return self.query_one(EntitySidebar)
+
+    @property
+    def search_pane(self) -> SearchPane:
+        return self.query_one(SearchPane)
+
+    def on_mount(self) -> None:
+        sort = self.library.state_get("sort") or "date"
+        self.sort = sort if sort in SORTS else "date"
+        last = self.library.state_get("last_article")
+        self.article_list.load(ListSource(self.sort), keep_id=last)
+        self.article_list.focus()
+        self.sidebar.set_entities([], "article", note="Open an article to see its entities")
+        self._apply_sidebar()
+        if last and self.library.get(last) is not None:
+            self.open_article(last, mark_read=False)
+        self._update_status()
+        for problem in self.config.problems:
+            self.notify(problem, title="Config", severity="warning", markup=False)
+        self.check_index()
+
+    def on_resize(self) -> None:
+        self._apply_sidebar()
+
+    def _apply_sidebar(self) -> None:
+        show = self.sidebar_pref if self.sidebar_pref is not None else self.size.width >= NARROW
+        self.sidebar.display = show
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    # -- status -------------------------------------------------------------
+    def _update_status(self) -> None:
+        lst = self.article_list
+        text = Text()
+        if lst.source.label:
+            text.append("filter: ", style="dim")
+            text.append(lst.source.label, style="bold")
+            text.append(" · esc clears · ", style="dim")
+        text.append(f"{lst.total:,} shown · sort: {SORTS.get(self.sort, self.sort)}", style="dim")
+        if self._activity:
+            text.append("\n")
+            text.append(self._activity, style="italic")
+        self.query_one("#status", Static).update(text)
+
+    def on_progress(self, message: Progress) -> None:
+        self._activity = message.text
+        self._update_status()
+
+    # -- workers and errors -------------------------------------------------
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place worker failures surface."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        self._activity = ""
+        self._update_status()
+        if isinstance(error, (LibraryError, QueryError)):
+            message = str(error)
+        else:
+            message = f"{type(error).__name__}: {error}"
+        self.push_screen(ErrorDialog(f"{event.worker.name or 'Background task'} failed", message))
+
+    def _progress(self, label: str):
+        """A Library progress callback that reports at most every 1% from a thread."""
+        last = [-1]
+
+        def report(done: int, total: int, message: str = "") -> None:
+            pct = int(done * 100 / total) if total else 100
+            if pct != last[0]:
+                last[0] = pct
+                self.post_message(Progress(f"{label}: {done:,}/{total:,} {message}".rstrip()))
+        return report
+
+    @work(thread=True, exclusive=True, group="index", name="Checking the search index")
+    def check_index(self) -> None:
+        what = self.library.ensure_index(self._progress("indexing"))
+        self.post_message(IndexReady(what))
+
+    def on_index_ready(self, message: IndexReady) -> None:
+        self._activity = "" if message.what == "ok" else f"index {message.what}"
+        self._update_status()
+
+    # -- opening articles ---------------------------------------------------
+    def open_article(self, article_id: str, terms=frozenset(), mark_read: bool = True) -> None:
+        lib = self.library
+        art = lib.get(article_id)
+        if art is None:
+            self.notify("That article is no longer in the library.", severity="warning")
+            return
+        if mark_read and not art.read:
+            lib.set_read(art.id, True)
+            art.read = True
+            self.article_list.update_row(art.id, read=True)
+        lib.state_set("last_article", art.id)
+        entities = self._article_entities(art.id)
+        matches = []
+        if terms:
+            try:
+                matches = lib.match_spans(art.body, terms)
+            except Exception:  # index not ready yet: show the article without term marks
+                matches = []
+        self.search_terms = frozenset(terms)
+        self.reader.show(art, entities, matches)
+        if self.sidebar.scope == "article":
+            self.sidebar.set_entities(entities, "article", note=self._no_entities_note())
+        if matches:
+            self.reader.next_match(1)
+
+    def _article_entities(self, article_id: str):
+        fn = getattr(self.library, "article_entities", None)
+        if fn is None:
+            return []
+        try:
+            return list(fn(article_id))
+        except Exception as exc:
+            self.notify(f"Could not load entities: {exc}", severity="warning", markup=False)
+            return []
+
+    def _no_entities_note(self) -> str:
+        if getattr(self.library, "article_entities", None) is None:
+            return "Entities are not available in this version"
+        return "No entities found in this article"
+
+    @on(ArticleList.Opened)
+    def _list_opened(self, event: ArticleList.Opened) -> None:
+        self.open_article(event.article_id)
+
+    @on(SearchPane.HitChosen)
+    def _hit_chosen(self, event: SearchPane.HitChosen) -> None:
+        results = self.search_pane.results
+        self.open_article(event.article_id, terms=results.terms if results else frozenset())
+
+    def on_reader_view_match_moved(self, event: ReaderView.MatchMoved) -> None:
+        self._activity = f"match {event.index + 1} of {event.total} (n / N)"
+        self._update_status()
+
+    # -- entities -----------------------------------------------------------
+    @on(EntitySidebar.Highlighted)
+    def _entity_highlighted(self, event: EntitySidebar.Highlighted) -> None:
+        self.reader.highlight_entity(event.entity.entity_id)
+
+    @on(EntitySidebar.Chosen)
+    def _entity_chosen(self, event: EntitySidebar.Chosen) -> None:
+        self.filter_by_entity(event.entity)
+
+    def filter_by_entity(self, entity) -> None:
+        fn = getattr(self.library, "entity_articles", None)
+        if fn is None:
+            return
+        ids = list(fn(entity.entity_id))
+        self.filter_entity = entity
+        label = f"{getattr(entity, 'type', 'entity')} {sanitize_line(str(entity.name))}"
+        self.query_one(ContentSwitcher).current = "list"
+        current = self.reader.article.id if self.reader.article else None
+        self.article_list.load(ListSource(self.sort, ids=tuple(ids), label=label), keep_id=current)
+        self._update_status()
+
+    def action_clear_filter(self) -> None:
+        if self.article_list.source.ids is None:
+            return
+        self.filter_entity = None
+        row = self.article_list.current_row
+        self.article_list.load(ListSource(self.sort), keep_id=row.id if row else None)
+        self._update_status()
+
+    @on(EntitySidebar.ScopeToggled)
+    def _scope_toggled(self) -> None:
+        self.set_entity_scope("library" if self.sidebar.scope == "article" else "article")
+
+    def set_entity_scope(self, scope: str) -> None:
+        if scope == "article":
+            art = self.reader.article
+            ents = self._article_entities(art.id) if art else []
+            note = self._no_entities_note() if art else "Open an article to see its entities"
+            self.sidebar.set_entities(ents, "article", note=note)
+        else:
+            self.sidebar.set_entities([], "library", note="Loading…")
+            self.load_library_entities()
+
+    @work(thread=True, exclusive=True, group="entities", name="Loading library entities")
+    def load_library_entities(self) -> None:
+        fn = getattr(self.library, "library_entities", None)
+        if fn is None:
+            self.post_message(EntitiesLoaded([], "Entities are not available in this version"))
+            return
+        ents = list(fn(limit=LIBRARY_ENTITY_LIMIT))
+        if not get_current_worker().is_cancelled:
+            self.post_message(EntitiesLoaded(ents, "No entities in the library yet"))
+
+    def on_entities_loaded(self, message: EntitiesLoaded) -> None:
+        if self.sidebar.scope == "library":
+            self.sidebar.set_entities(message.entities, "library", note=message.note)
+
+    # -- search -------------------------------------------------------------
+    def action_search(self) -> None:
+        self.query_one(ContentSwitcher).current = "search"
+        self.search_pane.input.focus()
+
+    @on(SearchPane.Closed)
+    def _search_closed(self) -> None:
+        self.query_one(ContentSwitcher).current = "list"
+        self.article_list.focus()
+
+    @on(SearchPane.QueryChanged)
+    def _query_changed(self, event: SearchPane.QueryChanged) -> None:
+        if not event.query.strip():
+            self.workers.cancel_group(self, "search")
+            self.search_pane.show_message("Type to search the whole library.")
+            return
+        self.run_search(event.query)
+
+    @work(thread=True, exclusive=True, group="search", name="Searching")
+    def run_search(self, query: str) -> None:
+        worker = get_current_worker()
+        with self._search_lock:
+            if worker.is_cancelled:
+                return
+            try:
+                results = self.library.search(query, limit=SEARCH_LIMIT)
+            except QueryError as exc:
+                self.post_message(SearchDone(query, error=str(exc)))
+                return
+        if not worker.is_cancelled:
+            self.post_message(SearchDone(query, results))
+
+    def on_search_done(self, message: SearchDone) -> None:
+        pane = self.search_pane
+        if message.query != pane.input.value:
+            return  # typed on since; a newer search is coming
+        if message.error:
+            pane.show_message(message.error, style="red")
+        else:
+            pane.show_results(message.results)
+
+    # -- actions ------------------------------------------------------------
+    def _target_id(self) -> str | None:
+        """The article an action applies to: the list's row when the list has
+        focus, else the article open in the reader."""
+        if self.focused is self.article_list:
+            row = self.article_list.current_row
+            return row.id if row else None
+        return self.reader.article.id if self.reader.article else None
+
+    def action_star(self) -> None:
+        aid = self._target_id()
+        art = self.library.get(aid) if aid else None
+        if art is None:
+            return
+        self.library.set_starred(art.id, not art.starred)
+        self.article_list.update_row(art.id, starred=not art.starred)
+        if self.reader.article and self.reader.article.id == art.id:
+            self.reader.article.starred = not art.starred
+        self.notify("Starred" if not art.starred else "Unstarred", timeout=1.5)
+
+    def action_toggle_read(self) -> None:
+        aid = self._target_id()
+        art = self.library.get(aid) if aid else None
+        if art is None:
+            return
+        self.library.set_read(art.id, not art.read)
+        self.article_list.update_row(art.id, read=not art.read)
+        self.notify("Marked read" if not art.read else "Marked unread", timeout=1.5)
+
+    def action_next_match(self, step: int) -> None:
+        if not self.reader.next_match(step):
+            self.notify("No search matches in this article.", timeout=2)
+
+    def action_open_url(self) -> None:
+        art = self.reader.article
+        if art is None or not art.url:
+            self.notify("This article has no URL.", timeout=2)
+            return
+        self.open_url(art.url)
+
+    def action_focus_entities(self) -> None:
+        if not self.sidebar.display:
+            self.sidebar_pref = True
+            self._apply_sidebar()
+        self.query_one(EntityOptions).focus()
+
+    def action_toggle_sidebar(self) -> None:
+        self.sidebar_pref = not self.sidebar.display
+        self._apply_sidebar()
+
+    def action_focus_pane(self, step: int) -> None:
+        """Tab order follows the panes on screen, skipping hidden ones."""
+        switch = self.query_one(ContentSwitcher)
+        left = self.search_pane.hits if switch.current == "search" else self.article_list
+        if switch.current == "search" and self.focused is self.search_pane.input:
+            left = self.search_pane.input
+        panes = [left, self.reader]
+        if self.sidebar.display:
+            panes.append(self.query_one(EntityOptions))
+        current = next((i for i, p in enumerate(panes)
+                        if self.focused is not None and (self.focused is p or p in self.focused.ancestors)),
+                       None)
+        if self.screen is not self.screen_stack[0]:
+            self.screen.focus_next() if step > 0 else self.screen.focus_previous()
+            return
+        target = panes[0] if current is None else panes[(current + step) % len(panes)]
+        target.focus()
+
+    def set_sort(self, sort: str) -> None:
+        self.sort = sort
+        self.library.state_set("sort", sort)
+        src = self.article_list.source
+        row = self.article_list.current_row
+        self.article_list.load(ListSource(sort, ids=src.ids, label=src.label),
+                               keep_id=row.id if row else None)
+        self._update_status()
+
+    def action_cycle_sort(self) -> None:
+        keys = list(SORTS)
+        self.set_sort(keys[(keys.index(self.sort) + 1) % len(keys)] if self.sort in keys else "date")
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.binding_sections(), str(self.config.path or "config.toml")))
+
+    def binding_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
+        """Every binding with an id, by pane, with the keys in force now."""
+        groups = [
+            ("Everywhere", [NewsdeskApp]),
+            ("Article list", [ArticleList]),
+            ("Reader", [ReaderView]),
+            ("Entity sidebar", [EntitySidebar, EntityOptions]),
+            ("Search", [SearchPane, HitList]),
+            ("Help", [HelpScreen]),
+        ]
+        keymap = self._keymap
+        sections = []
+        for name, classes in groups:
+            rows = []
+            for cls in classes:
+                for binding in cls.BINDINGS:
+                    if not isinstance(binding, Binding) or not binding.id:
+                        continue
+                    keys = keymap.get(binding.id, binding.key)
+                    rows.append((_pretty_keys(keys), binding.description, binding.id))
+            sections.append((name, rows))
+        return sections
+
+    # -- palette commands ---------------------------------------------------
+    def action_import(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value:
+                try:
+                    sources = shlex.split(value)
+                except ValueError as exc:
+                    self.push_screen(ErrorDialog("Cannot read that list of files", str(exc)))
+                    return
+                self.import_sources(sources)
+
+        self.push_screen(PromptDialog(
+            "Import files", "Paths, folders, globs or URLs, separated by spaces (quote names with spaces).",
+            "~/news/*.html"), chosen)
+
+    @work(thread=True, exclusive=True, group="import", name="Import")
+    def import_sources(self, sources: list[str]) -> None:
+        # Its own connection: the import's long write transactions must not
+        # mix with the reader's star/read writes on the app's connection.
+        with Library(self.library.path) as lib:
+            report = lib.add(sources, progress=self._progress("importing"), entities=False)
+        problem = None
+        if self.run_entity_stage and (report.added or report.updated):
+            self.post_message(Progress("finding entities…"))
+            problem = self._entity_subprocess()
+        self.post_message(ImportDone(report, problem))
+
+    def _entity_subprocess(self) -> str | None:
+        """spaCy stays out of the reader's process: the entity stage runs as the CLI."""
+        cmd = [sys.executable, "-m", "main", "entities", "--extract", "--library", str(self.library.path)]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(Path(__file__).resolve().parents[1]))
+        except OSError as exc:
+            return f"could not start the entity stage: {exc}"
+        if proc.returncode != 0:
+            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+            return sanitize_line(lines[-1] if lines else f"exit status {proc.returncode}")
+        return None
+
+    def on_import_done(self, message: ImportDone) -> None:
+        r = message.report
+        self._activity = ""
+        self.article_list.reload()
+        self._update_status()
+        if self.reader.article is not None:
+            self.open_article(self.reader.article.id, terms=self.search_terms, mark_read=False)
+        summary = (f"Imported: {r.added} added, {r.updated} updated, {r.unchanged} unchanged, "
+                   f"{r.duplicates} duplicates, {len(r.failed)} failed")
+        self.notify(summary, markup=False, timeout=6)
+        problems = [f"{sanitize_line(src)}: {sanitize_line(err)}" for src, err in r.failed]
+        if message.entity_problem:
+            problems.append(f"entities: {message.entity_problem}")
+        if problems:
+            self.push_screen(ErrorDialog("Some items were not imported", "\n".join(problems[:30])))
+
+    def action_reindex(self) -> None:
+        self.reindex()
+
+    @work(thread=True, exclusive=True, group="index", name="Reindex")
+    def reindex(self) -> None:
+        with self._search_lock:
+            n = self.library.reindex(self._progress("indexing"))
+        self.post_message(IndexReady(f"rebuilt: {n:,} articles"))
+
+
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc", "shift+tab": "shift+tab"}
+
+
+def _pretty_keys(keys: str) -> str:
+    return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
 
 
 def run(library_path=None) -> int:
-    from articles.library import Library
-
     lib = Library.open(library_path)
-    NewsdeskApp(lib).run()
+    try:
+        NewsdeskApp(lib, load_config()).run()
+    finally:
+        lib.close()
     return 0

@@ -1,0 +1,272 @@
+"""The article list: a virtual table over the store.
+
+DataTable keeps every row in memory and measures every cell: adding 100,000
+rows took 3 s and the first paint after it 13 s (see the benchmark in
+tests/test_tui.py's notes). This widget instead asks the Library for the page
+of rows under the viewport, so its cost does not depend on the library size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from articles.store import ArticleRow
+from articles.text import sanitize_line
+
+PAGE = 200
+DATE_W = 10
+MARK_W = 2
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """What the list shows: every article in some order, or a fixed set of ids."""
+
+    sort: str = "date"
+    ids: tuple[str, ...] | None = None
+    label: str = ""  # the active filter, for the status line
+
+
+class ArticleList(ScrollView, can_focus=True):
+    """Rows come from ``Library.rows`` one page at a time and are cached per page."""
+
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False, id="list.down"),
+        Binding("k,up", "cursor_up", "Up", show=False, id="list.up"),
+        Binding("g,home", "first", "First", show=False, id="list.first"),
+        Binding("G,end", "last", "Last", show=False, id="list.last"),
+        Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("enter", "open", "Open", id="list.open"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "article-list--header",
+        "article-list--cursor",
+        "article-list--unread",
+        "article-list--star",
+        "article-list--dim",
+    }
+
+    DEFAULT_CSS = """
+    ArticleList { overflow-x: hidden; }
+    ArticleList > .article-list--header { text-style: bold; color: $text-muted; }
+    ArticleList > .article-list--cursor { background: $surface-lighten-2; }
+    ArticleList:focus > .article-list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; }
+    ArticleList > .article-list--unread { text-style: bold; }
+    ArticleList > .article-list--star { color: $warning; }
+    ArticleList > .article-list--dim { color: $text-muted; }
+    """
+
+    cursor = reactive(0, always_update=True)
+
+    class Opened(Message):
+        def __init__(self, article_id: str) -> None:
+            super().__init__()
+            self.article_id = article_id
+
+    class Highlighted(Message):
+        def __init__(self, row: ArticleRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, library, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.library = library
+        self.source = ListSource()
+        self.total = 0
+        self._pages: dict[int, list[ArticleRow]] = {}
+        self._id_rows: list[ArticleRow] | None = None  # a filter's rows, all loaded
+
+    # -- data ---------------------------------------------------------------
+    def load(self, source: ListSource, keep_id: str | None = None) -> None:
+        """Show ``source``; cheap for any library size (a count and one page)."""
+        self.source = source
+        self._pages.clear()
+        if source.ids is not None:
+            # Filters hold at most a few thousand ids: one query, in order.
+            self._id_rows = self.library.rows(sort=source.sort, ids=list(source.ids))
+            self.total = len(self._id_rows)
+        else:
+            self._id_rows = None
+            self.total = self.library.count()
+        self.virtual_size = Size(self.size.width, self.total + 1)
+        cursor = 0
+        if keep_id is not None:
+            cursor = self.index_of(keep_id, default=0)
+        self.cursor = min(cursor, max(self.total - 1, 0))
+        self.scroll_to(y=max(0, self.cursor - self.scrollable_content_region.height // 2),
+                       animate=False, immediate=True)
+        self.refresh()
+
+    def reload(self) -> None:
+        """Re-read rows (after star/read changes or an import) keeping the cursor row."""
+        row = self.current_row
+        self.load(self.source, keep_id=row.id if row else None)
+
+    def row(self, index: int) -> ArticleRow | None:
+        if index < 0 or index >= self.total:
+            return None
+        if self._id_rows is not None:
+            return self._id_rows[index]
+        page = index // PAGE
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self.library.rows(sort=self.source.sort, limit=PAGE, offset=page * PAGE)
+            if len(self._pages) > 50:
+                self._pages.clear()
+            self._pages[page] = rows
+        off = index - page * PAGE
+        return rows[off] if off < len(rows) else None
+
+    def index_of(self, article_id: str, default: int | None = None) -> int | None:
+        """Where an article sits in the list; scans pages, so only for the
+        occasional jump (restoring the last article), not per keystroke."""
+        if self._id_rows is not None:
+            for i, r in enumerate(self._id_rows):
+                if r.id == article_id:
+                    return i
+            return default
+        for page in range(0, (self.total + PAGE - 1) // PAGE):
+            if page >= 10:  # deeper than 2,000 rows: not worth the start-up time
+                break
+            rows = self.row(page * PAGE) and self._pages[page]
+            for off, r in enumerate(rows or ()):
+                if r.id == article_id:
+                    return page * PAGE + off
+        return default
+
+    def update_row(self, article_id: str, **changes) -> None:
+        """Patch a cached row in place (star/read) without re-querying."""
+        from dataclasses import replace
+
+        pools = [self._id_rows] if self._id_rows is not None else list(self._pages.values())
+        for rows in pools:
+            for i, r in enumerate(rows):
+                if r.id == article_id:
+                    rows[i] = replace(r, **changes)
+        self.refresh()
+
+    @property
+    def current_row(self) -> ArticleRow | None:
+        return self.row(self.cursor)
+
+    # -- cursor -------------------------------------------------------------
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, self.total - 1)) if self.total else 0
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_visible()
+        self.refresh()
+        self.post_message(self.Highlighted(self.row(new)))
+
+    def _scroll_cursor_visible(self) -> None:
+        height = self.scrollable_content_region.height - 1  # minus the header line
+        if height <= 0:
+            return
+        top = round(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.total - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(1, self.scrollable_content_region.height - 2)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(1, self.scrollable_content_region.height - 2)
+
+    def action_open(self) -> None:
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.Opened(row.id))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y < 1:  # the header line
+            return
+        index = round(self.scroll_y) + event.y - 1
+        if 0 <= index < self.total:
+            self.cursor = index
+            if event.chain >= 2:
+                self.action_open()
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.total + 1)
+
+    # -- rendering ----------------------------------------------------------
+    def _columns(self, width: int) -> tuple[int, int]:
+        """(source width, title width) for the space available."""
+        rest = width - MARK_W - DATE_W - 2
+        source_w = 0 if width < 60 else min(18, max(8, rest // 4))
+        title_w = rest - (source_w + 1 if source_w else 0)
+        return source_w, max(title_w, 1)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        source_w, title_w = self._columns(width)
+        base = self.rich_style
+        if y == 0:
+            style = self.get_component_rich_style("article-list--header")
+            text = Text(no_wrap=True, overflow="ellipsis")
+            text.append(" " * MARK_W + "date".ljust(DATE_W) + " ")
+            if source_w:
+                text.append("source".ljust(source_w) + " ")
+            text.append("title")
+            return self._strip(text, width, base + style)
+        index = round(self.scroll_y) + y - 1
+        row = self.row(index)
+        if row is None:
+            return Strip.blank(width, base)
+        dim = self.get_component_rich_style("article-list--dim")
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append("★" if row.starred else " ", self.get_component_rich_style("article-list--star"))
+        text.append("●" if not row.read else " ", self.get_component_rich_style("article-list--star"))
+        text.append((row.date or "")[:DATE_W].ljust(DATE_W) + " ", dim)
+        if source_w:
+            text.append_text(_cell(row.source or "", source_w, dim))
+            text.append(" ")
+        title_style = self.get_component_rich_style("article-list--unread") if not row.read else Style()
+        text.append_text(_cell(row.title, title_w, title_style))
+        cursor = None
+        if index == self.cursor:
+            cursor = self.get_component_rich_style("article-list--cursor")
+        return self._strip(text, width, base, cursor)
+
+    def _strip(self, text: Text, width: int, style: Style, post: Style | None = None) -> Strip:
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments = list(text.render(self.app.console))
+        segments = list(Segment.apply_style(segments, style, post))
+        return Strip(segments, width).crop(0, width)
+
+    def scroll_to_row(self, index: int) -> None:
+        self.cursor = index
+
+
+def _cell(value: str, width: int, style: Style) -> Text:
+    """One cell: untrusted text on one line, cut with an ellipsis, padded."""
+    t = Text(sanitize_line(value), style=style, no_wrap=True, overflow="ellipsis")
+    t.truncate(width, overflow="ellipsis", pad=True)
+    return t

@@ -1,0 +1,113 @@
+"""The entity sidebar: the open article's (or the library's) entities by type."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from articles.text import sanitize_line
+
+from ..styles import ENTITY_TYPES, TYPE_LABELS, entity_style
+
+
+class EntityOptions(OptionList):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False, id="entities.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="entities.up"),
+        Binding("g", "first", "First", show=False, id="entities.first"),
+        Binding("G", "last", "Last", show=False, id="entities.last"),
+    ]
+
+
+class EntitySidebar(Vertical):
+    """Shows EntityRef-like items (``entity_id``, ``name``, ``type``, and
+    ``count`` or ``articles``) grouped by type, with counts."""
+
+    BINDINGS = [
+        Binding("t", "toggle_scope", "Article/library", id="entities.scope"),
+    ]
+
+    DEFAULT_CSS = """
+    EntitySidebar { width: 30; }
+    EntitySidebar > #entity-title { padding: 0 1; text-style: bold; color: $text-muted; height: 1; }
+    EntitySidebar > EntityOptions { height: 1fr; border: none; padding: 0; }
+    EntitySidebar > EntityOptions:focus { border: none; }
+    """
+
+    class Highlighted(Message):
+        def __init__(self, entity) -> None:
+            super().__init__()
+            self.entity = entity
+
+    class Chosen(Message):
+        def __init__(self, entity) -> None:
+            super().__init__()
+            self.entity = entity
+
+    class ScopeToggled(Message):
+        pass
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.scope = "article"  # or "library"
+        self.items: dict[str, object] = {}
+
+    def compose(self):
+        yield Static(Text("Entities"), id="entity-title")
+        yield EntityOptions(id="entity-options")
+
+    @property
+    def options(self) -> EntityOptions:
+        return self.query_one(EntityOptions)
+
+    def set_entities(self, entities, scope: str, note: str = "") -> None:
+        self.scope = scope
+        title = Text("Entities · " + ("this article" if scope == "article" else "library"))
+        self.query_one("#entity-title", Static).update(title)
+        opts = self.options
+        opts.clear_options()
+        self.items.clear()
+        entities = list(entities or ())
+        if not entities:
+            opts.add_option(Option(Text(note or "No entities", style="dim"), disabled=True))
+            return
+        options: list[Option | None] = []
+        for kind in ENTITY_TYPES:
+            group = [e for e in entities if getattr(e, "type", "other") == kind]
+            if not group:
+                continue
+            if options:
+                options.append(None)  # separator
+            head = Text()
+            head.append(f" {TYPE_LABELS[kind]} ", entity_style(kind))
+            head.append(f" {len(group)}", style="dim")
+            options.append(Option(head, disabled=True))
+            for i, ent in enumerate(group):
+                key = f"{kind}:{i}"
+                self.items[key] = ent
+                count = getattr(ent, "count", None)
+                if count is None:
+                    count = getattr(ent, "articles", 0)
+                name = Text(sanitize_line(str(getattr(ent, "name", ""))), no_wrap=True, overflow="ellipsis")
+                name.append(f"  {count}", style="dim")
+                options.append(Option(name, id=key))
+        opts.add_options(options)
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        ent = self.items.get(event.option_id or "")
+        if ent is not None:
+            self.post_message(self.Highlighted(ent))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        ent = self.items.get(event.option_id or "")
+        if ent is not None:
+            self.post_message(self.Chosen(ent))
+
+    def action_toggle_scope(self) -> None:
+        self.post_message(self.ScopeToggled())
