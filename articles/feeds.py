@@ -20,7 +20,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from email.utils import formatdate
 from pathlib import Path
@@ -113,6 +113,9 @@ class Feed:
     last_status: str | None = None
     last_error: str | None = None
     added_at: float = 0.0
+    # Filled in by the Library from the articles table; not stored here.
+    articles: int = 0
+    unread: int = 0
 
     @property
     def name(self) -> str:
@@ -133,6 +136,7 @@ class FeedResult:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    duplicates: int = 0  # same text as an article already in the library
     entries: int = 0  # entries the feed listed
     pages_fetched: int = 0
     pages_failed: int = 0
@@ -222,7 +226,7 @@ def _tx(conn: sqlite3.Connection):
     if conn.in_transaction:
         yield  # the caller's transaction
     elif conn.isolation_level is None:
-        conn.execute("BEGIN")
+        conn.execute("BEGIN IMMEDIATE")  # take the write lock up front, like the Store
         try:
             yield
         except BaseException:
@@ -270,6 +274,8 @@ def import_opml(conn: sqlite3.Connection, path: str | Path) -> OpmlImport:
             url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
             label = outline.get("title") or outline.get("text")
             if url:
+                if label and label.strip() == url:
+                    label = None  # an untitled feed: let the feed name itself
                 tag = folder or _first_category(outline.get("category"))
                 try:
                     result.added.append(add_feed(conn, url, tag=tag, title=label))
@@ -303,7 +309,9 @@ def export_opml(conn: sqlite3.Connection, title: str = "Newsdesk subscriptions")
             if feed.tag not in folders:
                 folders[feed.tag] = ET.SubElement(body, "outline", text=feed.tag, title=feed.tag)
             parent = folders[feed.tag]
-        attrs = {"type": "rss", "text": feed.name, "title": feed.name, "xmlUrl": feed.url}
+        attrs = {"type": "rss", "text": feed.title or feed.url, "xmlUrl": feed.url}
+        if feed.title:
+            attrs["title"] = feed.title
         if feed.site_url:
             attrs["htmlUrl"] = feed.site_url
         ET.SubElement(parent, "outline", attrs)
@@ -402,6 +410,7 @@ class ParsedEntry:
     needs_page: bool
     body_from: str = "feed"
     page_error: str | None = None
+    page_retry: bool = False  # the page failed in a way that may pass (timeout, 5xx, ...)
 
 
 @dataclass
@@ -672,6 +681,7 @@ def _fetch_feed(client: httpx.Client, feed: Feed, seen: dict[str, str], max_byte
             if pages > MAX_PAGES_PER_FEED:
                 e.needs_page = False
                 e.page_error = "page not fetched this time (too many in one refresh)"
+                e.page_retry = True
     return out
 
 
@@ -686,6 +696,8 @@ def _fetch_entry_page(client: httpx.Client, entry: ParsedEntry, max_bytes: int, 
             raise FetchError("content", "no article text found on the page")
     except FetchError as exc:
         entry.page_error = exc.reason
+        entry.page_retry = exc.kind in ("timeout", "connect", "dns", "network") or (
+            exc.kind == "http" and (exc.status or 0) in (408, 429) or (exc.status or 0) >= 500)
         return
     except Exception as exc:
         entry.page_error = f"{type(exc).__name__}: {_short(exc)}"
@@ -726,13 +738,17 @@ def refresh(
     max_bytes: int = DEFAULT_MAX_BYTES,
     concurrency: int = 8,
     client: httpx.Client | None = None,
+    lock: AbstractContextManager | None = None,
 ) -> list[FeedResult]:
     """Fetch feeds (all, or those named in ``feeds`` by id or URL) and save new entries.
 
     ``save(drafts)`` is called from this thread once per feed that has new or changed
     entries and must return counts ``added``, ``updated``, ``unchanged`` (attributes
     or keys).  Blocking; safe to call from a worker thread as long as ``conn`` and
-    ``save`` may be used from it.  Returns one FeedResult per feed, in list order.
+    ``save`` may be used from it.  ``lock``, if given, is held around this
+    function's own writes to ``conn`` (never while ``save`` runs), so other
+    threads sharing the connection can serialise their writes with it.
+    Returns one FeedResult per feed, in list order.
     """
     targets = _select_feeds(conn, feeds)
     seen = {f.id: dict(conn.execute("SELECT entry_key, digest FROM feed_entries WHERE feed_id=?",
@@ -772,7 +788,7 @@ def refresh(
                         waiting_pages[fetched.feed.id] -= 1
                         if waiting_pages[fetched.feed.id]:
                             continue
-                    result = _finish(conn, save, fetched)
+                    result = _finish(conn, save, fetched, lock or nullcontext())
                     results[fetched.feed.id] = result
                     if progress:
                         progress(len(results), total, _describe(result))
@@ -791,17 +807,20 @@ def _describe(r: FeedResult) -> str:
     return f"{name}: {r.added} new, {r.updated} updated"
 
 
-def _finish(conn: sqlite3.Connection, save: Callable[[list[Draft]], Any], fetched: _FeedFetch) -> FeedResult:
+def _finish(conn: sqlite3.Connection, save: Callable[[list[Draft]], Any], fetched: _FeedFetch,
+            lock: AbstractContextManager) -> FeedResult:
     """Save one feed's entries and record the outcome (in the calling thread)."""
     feed = fetched.feed
     result = FeedResult(feed.id, feed.url, feed.title, "unchanged")
     now = time.time()
     if fetched.error:
         result.status, result.reason = "failed", fetched.error
-        _record(conn, feed.id, now, "failed", fetched.error)
+        with lock:
+            _record(conn, feed.id, now, "failed", fetched.error)
         return result
     if fetched.not_modified:
-        _record(conn, feed.id, now, "unchanged", None)
+        with lock:
+            _record(conn, feed.id, now, "unchanged", None)
         return result
 
     parsed = fetched.parsed
@@ -830,7 +849,8 @@ def _finish(conn: sqlite3.Connection, save: Callable[[list[Draft]], Any], fetche
             report = save(drafts)
         except Exception as exc:  # the library is untouched by a failed save: try again next time
             result.status, result.reason = "failed", f"could not save entries: {_short(exc)}"
-            _record(conn, feed.id, now, "failed", result.reason)
+            with lock:
+                _record(conn, feed.id, now, "failed", result.reason)
             return result
         if report is None:
             result.added = len(drafts)
@@ -838,14 +858,16 @@ def _finish(conn: sqlite3.Connection, save: Callable[[list[Draft]], Any], fetche
             result.added = _count(report, "added")
             result.updated = _count(report, "updated")
             result.unchanged += _count(report, "unchanged")
-            errors = report.get("errors") if isinstance(report, Mapping) else getattr(report, "errors", None)
-            for err in errors or []:
-                result.warnings.append(sanitize_line(str(err)))
+            result.duplicates = _count(report, "duplicates")
+            failed = report.get("failed") if isinstance(report, Mapping) else getattr(report, "failed", None)
+            for item in failed if isinstance(failed, (list, tuple)) else []:
+                text = ": ".join(map(str, item)) if isinstance(item, tuple) else str(item)
+                result.warnings.append("not saved: " + sanitize_line(text))
     result.status = "new" if result.added else "updated" if result.updated else "unchanged"
-    # Entries whose page fetch failed are not marked seen, so the next refresh that
-    # sees them again tries the page once more.
-    done = [e for e in fetched.fresh if not (e.page_error and e.body_from == "feed")]
-    with _tx(conn):
+    # Entries whose page fetch failed for a passing reason are not marked seen, so
+    # the next refresh that gets the feed again tries the page once more.
+    done = [e for e in fetched.fresh if not e.page_retry]
+    with lock, _tx(conn):
         conn.executemany(
             "INSERT INTO feed_entries(feed_id, entry_key, digest, seen_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(feed_id, entry_key) DO UPDATE SET digest=excluded.digest, seen_at=excluded.seen_at",

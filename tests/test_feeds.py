@@ -314,6 +314,28 @@ def test_server_ignoring_conditional_get_does_not_resave(server, conn, lib):
     assert len(server.requests_for("/pages/lighthouse.html")) == 1
 
 
+def test_summary_kept_when_page_fails_and_page_retried_only_if_worth_it(server, conn, lib):
+    server.serve("/rss.xml", "rss.xml")  # no validators: every refresh gets the whole feed
+    server.serve("/atom.xml", "atom.xml")
+    server.routes["/pages/lighthouse.html"] = (503, {"Content-Type": "text/plain"}, b"busy")
+    rss = F.add_feed(conn, server.url("/rss.xml"))
+    F.add_feed(conn, server.url("/atom.xml"))
+    F.refresh(conn, lib.save, timeout=5)
+    key = f"feed:{rss.id}:{server.url('/pages/lighthouse.html')}"
+    assert lib.articles[key].body == "The cottage at Gull Point will open to visitors next spring. Read more"
+
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    results = F.refresh(conn, lib.save, timeout=5)
+
+    # A 503 may pass: the page is tried again, and the article gains its full text.
+    r = by_url(results, rss.url)
+    assert (r.status, r.updated, r.unchanged, r.pages_fetched) == ("updated", 1, 1, 1)
+    assert "puffins nest" in lib.articles[key].body
+    # A 404 won't: the Atom entry whose page is missing is not fetched again.
+    assert len(server.requests_for("/observatory/rota")) == 1
+    assert by_url(results, server.url("/atom.xml")).status == "unchanged"
+
+
 def test_changed_entry_updates_not_duplicates(server, conn, lib):
     server.serve("/rss.xml", "rss.xml", etag='"v1"')
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
@@ -483,3 +505,87 @@ def test_html_to_text_paragraphs_and_hostile_markup():
     deep = "<div>" * 5000 + "deep" + "</div>" * 5000
     assert F.html_to_text(deep) == "deep"
     assert F.html_to_text("plain\n\ntext &amp; more") == "plain\n\ntext &amp; more"
+
+
+# --------------------------------------------------------------------------
+# Through the real Library and the CLI
+
+
+def _cli(capsys, *argv):
+    import main
+
+    code = main.main([str(a) for a in argv])
+    return code, capsys.readouterr().out
+
+
+def test_cli_feeds_refresh_search_and_add_page(server, tmp_path, capsys):
+    import json
+
+    from articles.library import Library
+
+    server.serve("/rss.xml", "rss.xml", etag='"v1"')
+    server.serve("/atom.xml", "atom.xml")
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    server.routes["/dead.xml"] = (500, {"Content-Type": "text/plain"}, b"down")
+    lib = tmp_path / "lib"
+    common = ("--library", lib)
+    assert _cli(capsys, "feeds", "add", server.url("/rss.xml"), "--tag", "local", *common)[0] == 0
+    assert _cli(capsys, "feeds", "add", server.url("/atom.xml"), *common)[0] == 0
+    assert _cli(capsys, "feeds", "add", server.url("/dead.xml"), *common)[0] == 0
+    code, out = _cli(capsys, "feeds", "add", server.url("/rss.xml"), *common)
+    assert code == 1 and out == ""  # "already subscribed" goes to stderr
+
+    code, out = _cli(capsys, "refresh", "--json", "--no-entities", "--timeout", "5", *common)
+    doc = json.loads(out)
+    assert code == 1  # one feed failed, and scripts must be able to tell
+    assert (doc["added"], doc["failed"]) == (5, 1)
+    statuses = {f["url"].rsplit("/", 1)[1]: (f["status"], f["reason"]) for f in doc["feeds"]}
+    assert statuses == {"rss.xml": ("new", None), "atom.xml": ("new", None),
+                        "dead.xml": ("failed", "HTTP 500 Internal Server Error")}
+
+    with Library(lib) as library:
+        [hit] = library.search("puffins").hits  # the page fetched for a summary-only entry
+        assert hit.title == "Lighthouse keeper's cottage to become a museum"
+        feeds = {f.url: f for f in library.list_feeds()}
+        assert (feeds[server.url("/rss.xml")].articles, feeds[server.url("/rss.xml")].unread) == (2, 2)
+        count = library.count()
+
+    code, out = _cli(capsys, "feeds", "list", "--json", *common)
+    listed = {f["url"]: f for f in json.loads(out)["feeds"]}
+    assert listed[server.url("/dead.xml")]["last_error"] == "HTTP 500 Internal Server Error"
+    assert listed[server.url("/rss.xml")]["tag"] == "local"
+
+    # The second refresh is all 304 / unchanged and the library is the same.
+    server.routes["/dead.xml"] = (503, {"Content-Type": "text/plain"}, b"still down")
+    code, out = _cli(capsys, "refresh", "--json", "--no-entities", "--timeout", "5", *common)
+    assert [f["status"] for f in json.loads(out)["feeds"]].count("unchanged") == 2
+    with Library(lib) as library:
+        assert library.count() == count
+
+    code, opml = _cli(capsys, "feeds", "export", *common)
+    assert code == 0 and opml.count("xmlUrl=") == 3
+    assert _cli(capsys, "feeds", "remove", server.url("/dead.xml"), *common)[0] == 0
+    code, out = _cli(capsys, "feeds", "list", "--json", *common)
+    assert len(json.loads(out)["feeds"]) == 2
+
+
+def test_cli_add_single_page(server, tmp_path, capsys):
+    import json
+
+    pytest.importorskip("articles.readers", reason="`newsdesk add` needs the readers package")
+    from articles.library import Library
+
+    server.routes["/read-later"] = (302, {"Location": "/pages/lighthouse.html?from=share"}, b"")
+    server.serve("/pages/lighthouse.html?from=share", "lighthouse.html", ctype="text/html")
+    lib = tmp_path / "lib"
+    code, out = _cli(capsys, "add", server.url("/read-later"), "--no-entities", "--json", "--library", lib)
+    assert code == 0 and json.loads(out)["added"] == 1
+    code, out = _cli(capsys, "add", server.url("/nowhere"), "--no-entities", "--json", "--library", lib)
+    assert code == 1 and json.loads(out)["failed"] == [
+        {"source": server.url("/nowhere"), "error": "HTTP 404 Not Found"}]
+    with Library(lib) as library:
+        [row] = library.rows()
+        art = library.get(row.id)
+    assert art.url == server.url("/pages/lighthouse.html?from=share")
+    assert (art.title, art.author, art.date, art.source) == (
+        "Lighthouse keeper's cottage to become a museum", "Jonas Abernethy", "2024-11-04", "Harbourtown Gazette")
