@@ -1,0 +1,128 @@
+"""Markdown articles: optional front matter, a leading ``# heading`` as title,
+and the body rendered to plain readable paragraphs."""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+
+from articles.cleaning import _Meta, clean_paragraphs, derive_title
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<fm>.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_FM_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w -]{0,30}?)\s*:\s*(?P<value>.*)$")
+_FM_KEYS = {
+    "title": "title",
+    "date": "date",
+    "published": "date",
+    "author": "author",
+    "authors": "author",
+    "by": "author",
+    "source": "source",
+    "publisher": "source",
+    "site": "source",
+    "url": "url",
+    "link": "url",
+    "canonical_url": "url",
+}
+
+_md = MarkdownIt("commonmark").enable("table").enable("strikethrough")
+
+
+def split_front_matter(text: str) -> tuple[_Meta, str]:
+    """YAML-ish front matter (``key: value`` lines between ``---`` fences) -> (meta, rest)."""
+    meta = _Meta()
+    # Bounded search: front matter lives at the very top of the file.
+    m = _FRONT_MATTER.match(text[:20000])
+    if not m:
+        return meta, text
+    for line in m.group("fm").splitlines():
+        fm = _FM_LINE.match(line.strip())
+        if not fm:
+            continue
+        key = fm.group("key").strip().lower()
+        if key in _FM_KEYS:
+            value = fm.group("value").strip()
+            if value.startswith("[") and value.endswith("]"):  # authors: [A, B]
+                value = ", ".join(v.strip().strip("\"'") for v in value[1:-1].split(",") if v.strip())
+            meta.set(_FM_KEYS[key], value)
+    return meta, text[m.end() :]
+
+
+def _inline_text(token) -> str:
+    """Plain text of an inline token: link text kept, images and raw HTML dropped."""
+    out: list[str] = []
+    for child in token.children or []:
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            out.append(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def markdown_paragraphs(text: str) -> tuple[list[tuple[str, str]], set[int]]:
+    """Render Markdown to [(kind, text)] blocks; kinds: heading1..6, para, code.
+    Also returns the indexes of code blocks, which cleaning must not touch."""
+    tokens = _md.parse(text)
+    blocks: list[tuple[str, str]] = []
+    code: set[int] = set()
+    list_depth = 0
+    pending_heading: str | None = None
+    row_cells: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        elif tok.type == "heading_open":
+            pending_heading = tok.tag  # "h1".."h6"
+        elif tok.type == "inline" and i > 0:
+            content = _inline_text(tok)
+            if not content:
+                continue
+            opener = tokens[i - 1].type
+            if opener == "heading_open" and pending_heading:
+                blocks.append(("heading" + pending_heading[1], content))
+                pending_heading = None
+            elif opener in ("th_open", "td_open"):
+                row_cells.append(content)
+            else:
+                blocks.append(("para", ("• " + content) if list_depth else content))
+        elif tok.type == "tr_open":
+            row_cells = []
+        elif tok.type == "tr_close":
+            if row_cells:
+                blocks.append(("para", " | ".join(row_cells)))
+        elif tok.type in ("fence", "code_block"):
+            body = tok.content.rstrip("\n")
+            if body.strip():
+                code.add(len(blocks))
+                blocks.append(("code", body))
+    return blocks, code
+
+
+def parse_markdown(text: str) -> dict:
+    """-> dict(title, body, date, author, source, url, removed)."""
+    meta, rest = split_front_matter(text)
+    blocks, code = markdown_paragraphs(rest)
+    title = meta.title
+    if blocks and blocks[0][0].startswith("heading") and not title:
+        title = blocks[0][1]
+        blocks = blocks[1:]
+        code = {i - 1 for i in code}
+    elif blocks and title and blocks[0][0].startswith("heading") and " ".join(blocks[0][1].split()).casefold() == " ".join(title.split()).casefold():
+        blocks = blocks[1:]  # the front matter title repeated as a heading
+        code = {i - 1 for i in code}
+    paragraphs = [content for _, content in blocks]
+    kept, removed = clean_paragraphs(paragraphs, protected=code)
+    body = "\n\n".join(kept)
+    return {
+        "title": title or derive_title(body),
+        "body": body,
+        "date": meta.date,
+        "author": meta.author,
+        "source": meta.source,
+        "url": meta.url,
+        "removed": removed,
+    }

@@ -1,0 +1,76 @@
+"""Expanding the user's sources (files, folders, globs) into a list of files."""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+# Inside a folder only these are taken: a folder of articles often also holds
+# images, PDFs or notes that would each be reported as unreadable (and README /
+# LICENSE files, which are skipped by name).  Files named
+# explicitly or matched by a glob are taken whatever their extension.
+ARTICLE_SUFFIXES = frozenset(
+    {".txt", ".text", ".md", ".markdown", ".html", ".htm", ".xhtml", ".json", ".jsonl", ".ndjson"}
+)
+# Dataset and project documentation that sits next to articles in a folder.
+_NOT_ARTICLES = frozenset({"readme", "license", "licence", "changelog", "copying", "authors", "notice"})
+_GLOB_CHARS = set("*?[")
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _walk_folder(folder: Path) -> list[Path]:
+    found: list[Path] = []
+    # os.walk does not follow directory symlinks, so a link loop cannot hang us;
+    # unreadable subfolders are skipped (onerror=None) rather than aborting.
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
+        for name in filenames:
+            stem, suffix = os.path.splitext(name)
+            if _is_hidden(name) or suffix.lower() not in ARTICLE_SUFFIXES or stem.lower() in _NOT_ARTICLES:
+                continue
+            path = Path(dirpath, name)
+            if path.is_file():
+                found.append(path)
+    return found
+
+
+def expand_sources(sources: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Files, folders (recursive, skipping hidden files and folders, taking only
+    article extensions) and globs (``*``, ``?``, ``[...]``, ``**``) ->
+    (sorted unique absolute file paths, [(source, error)] for sources that
+    matched nothing or do not exist)."""
+    files: set[Path] = set()
+    errors: list[tuple[str, str]] = []
+    for source in sources:
+        expanded = os.path.expanduser(source)
+        path = Path(expanded)
+        if path.is_file():
+            files.add(path.resolve())
+            continue
+        if path.is_dir():
+            found = _walk_folder(path)
+            if not found:
+                errors.append((source, "folder contains no article files"))
+            files.update(p.resolve() for p in found)
+            continue
+        if _GLOB_CHARS & set(expanded):
+            matched: list[Path] = []
+            for hit in glob.glob(expanded, recursive=True):  # skips dotfiles by default
+                hit_path = Path(hit)
+                if hit_path.is_file():
+                    matched.append(hit_path)
+                elif hit_path.is_dir():
+                    matched.extend(_walk_folder(hit_path))
+            if not matched:
+                errors.append((source, "no files match this pattern"))
+            files.update(p.resolve() for p in matched)
+            continue
+        if path.exists() or path.is_symlink():
+            errors.append((source, "not a regular file or folder" if path.exists() else "broken symbolic link"))
+        else:
+            errors.append((source, "no such file or folder"))
+    return sorted(files), errors
