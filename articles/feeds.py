@@ -16,6 +16,7 @@ import html as _html
 import logging
 import re
 import sqlite3
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
@@ -497,6 +498,8 @@ def _parse_entry(raw: Mapping) -> ParsedEntry:
     summary = raw.get("summary") or ""
     body = html_to_text(content_html) if content_html else ""
     summary_text = html_to_text(summary)
+    cut_short = any(_TRUNCATED.search(t[-60:]) for t in (body, summary_text) if t)
+    body, summary_text = _strip_feed_furniture(body), _strip_feed_furniture(summary_text)
     if len(summary_text) > len(body):
         body = summary_text  # many RSS feeds carry the full text in <description>
     if content_plain and content_html:
@@ -517,14 +520,28 @@ def _parse_entry(raw: Mapping) -> ParsedEntry:
         link=link,
         author=_entry_author(raw),
         date=_entry_date(raw),
-        needs_page=bool(link) and _is_teaser(body, has_content=bool(content_html)),
+        needs_page=bool(link) and (cut_short or _is_teaser(body, has_content=bool(content_html))),
     )
 
 
+# What feed generators append to entries: a link to the article, a footer
+# naming the site.  Not part of the text.
+_READ_MORE = re.compile(r"\s*[\[(]?\b(read more|continue reading|read the full (story|article|post))\W{0,12}$",
+                        re.IGNORECASE)
+_APPEARED_FIRST = re.compile(r"^the post .{1,300} appeared first on .{1,200}$", re.IGNORECASE)
+
+
+def _strip_feed_furniture(text: str) -> str:
+    paragraphs = text.split("\n\n")
+    while paragraphs and _APPEARED_FIRST.match(paragraphs[-1]):
+        paragraphs.pop()
+    if paragraphs:
+        paragraphs[-1] = _READ_MORE.sub("", paragraphs[-1]).rstrip()
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def _is_teaser(body: str, has_content: bool) -> bool:
-    if len(body) < (CONTENT_FULL_MIN_CHARS if has_content else SUMMARY_FULL_MIN_CHARS):
-        return True
-    return bool(_TRUNCATED.search(body[-40:]))
+    return len(body) < (CONTENT_FULL_MIN_CHARS if has_content else SUMMARY_FULL_MIN_CHARS)
 
 
 def _entry_author(raw: Mapping) -> str | None:
@@ -739,6 +756,7 @@ def refresh(
     concurrency: int = 8,
     client: httpx.Client | None = None,
     lock: AbstractContextManager | None = None,
+    cancel: threading.Event | None = None,
 ) -> list[FeedResult]:
     """Fetch feeds (all, or those named in ``feeds`` by id or URL) and save new entries.
 
@@ -748,6 +766,8 @@ def refresh(
     ``save`` may be used from it.  ``lock``, if given, is held around this
     function's own writes to ``conn`` (never while ``save`` runs), so other
     threads sharing the connection can serialise their writes with it.
+    Setting ``cancel`` stops the refresh soon: feeds already saved stay saved, the
+    rest are left exactly as they were and are missing from the results.
     Returns one FeedResult per feed, in list order.
     """
     targets = _select_feeds(conn, feeds)
@@ -762,40 +782,48 @@ def refresh(
 
     own = client is None
     client = client or make_client(timeout, max_connections=max(concurrency, 1) * 2)
+    pool = ThreadPoolExecutor(max_workers=max(concurrency, 1), thread_name_prefix="feeds")
+    pending: dict[Future, tuple[str, Any]] = {}
     try:
-        with ThreadPoolExecutor(max_workers=max(concurrency, 1), thread_name_prefix="feeds") as pool:
-            pending: dict[Future, tuple[str, Any]] = {}
-            waiting_pages: dict[int, int] = {}
-            for feed in targets:
-                fut = pool.submit(_fetch_feed, client, feed, seen[feed.id], max_bytes, timeout)
-                pending[fut] = ("feed", feed)
-            while pending:
-                finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    kind, payload = pending.pop(fut)
-                    if kind == "feed":
-                        fetched: _FeedFetch = fut.result()
-                        need = [e for e in fetched.fresh if e.needs_page]
-                        if need:
-                            waiting_pages[fetched.feed.id] = len(need)
-                            for entry in need:
-                                pf = pool.submit(_fetch_entry_page, client, entry, max_bytes, timeout)
-                                pending[pf] = ("page", fetched)
-                            continue
-                    else:
-                        fetched = payload
-                        fut.result()
-                        waiting_pages[fetched.feed.id] -= 1
-                        if waiting_pages[fetched.feed.id]:
-                            continue
-                    result = _finish(conn, save, fetched, lock or nullcontext())
-                    results[fetched.feed.id] = result
-                    if progress:
-                        progress(len(results), total, _describe(result))
+        waiting_pages: dict[int, int] = {}
+        for feed in targets:
+            fut = pool.submit(_fetch_feed, client, feed, seen[feed.id], max_bytes, timeout)
+            pending[fut] = ("feed", feed)
+        while pending:
+            if cancel is not None and cancel.is_set():
+                break
+            # A short wait, so a cancel is noticed while slow servers are pending.
+            finished, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                kind, payload = pending.pop(fut)
+                if kind == "feed":
+                    fetched: _FeedFetch = fut.result()
+                    need = [e for e in fetched.fresh if e.needs_page]
+                    if need:
+                        waiting_pages[fetched.feed.id] = len(need)
+                        for entry in need:
+                            pf = pool.submit(_fetch_entry_page, client, entry, max_bytes, timeout)
+                            pending[pf] = ("page", fetched)
+                        continue
+                else:
+                    fetched = payload
+                    fut.result()
+                    waiting_pages[fetched.feed.id] -= 1
+                    if waiting_pages[fetched.feed.id]:
+                        continue
+                result = _finish(conn, save, fetched, lock or nullcontext())
+                results[fetched.feed.id] = result
+                if progress:
+                    progress(len(results), total, _describe(result))
     finally:
-        if own:
+        # On cancel (or an exception from save/progress) queued fetches are dropped
+        # and running ones are abandoned: they end within their timeout and their
+        # results are never saved, so nothing half-done reaches the library.
+        abandoning = bool(pending)
+        pool.shutdown(wait=not abandoning, cancel_futures=True)
+        if own and not abandoning:
             client.close()
-    return [results[f.id] for f in targets]
+    return [results[f.id] for f in targets if f.id in results]
 
 
 def _describe(r: FeedResult) -> str:

@@ -322,7 +322,8 @@ def test_summary_kept_when_page_fails_and_page_retried_only_if_worth_it(server, 
     F.add_feed(conn, server.url("/atom.xml"))
     F.refresh(conn, lib.save, timeout=5)
     key = f"feed:{rss.id}:{server.url('/pages/lighthouse.html')}"
-    assert lib.articles[key].body == "The cottage at Gull Point will open to visitors next spring. Read more"
+    # The summary is kept, without the "Read more" link text.
+    assert lib.articles[key].body == "The cottage at Gull Point will open to visitors next spring."
 
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
     results = F.refresh(conn, lib.save, timeout=5)
@@ -457,6 +458,52 @@ def test_broken_feed_reports_reason_and_keeps_library(server, conn, lib, mode):
     [again] = F.refresh(conn, lib.save, feeds=[feed.id], timeout=1)
     assert again.status == "unchanged"
     assert F.get_feed(conn, feed.id).last_error is None
+
+
+def _drip(req: _Handler):
+    """Never silent long enough for the read timeout, never finished either."""
+    req.send_response(200)
+    req.send_header("Content-Type", "application/rss+xml")
+    req.send_header("Connection", "close")
+    req.end_headers()
+    try:
+        while not req.server.owner.release.wait(0.05):
+            req.wfile.write(b" ")
+            req.wfile.flush()
+    except OSError:
+        pass
+    req.close_connection = True
+
+
+def test_server_dripping_bytes_hits_the_overall_deadline(server, conn, lib):
+    server.routes["/drip"] = _drip
+    F.add_feed(conn, server.url("/drip"))
+    [r] = F.refresh(conn, lib.save, timeout=0.3)
+    assert (r.status, r.reason) == ("failed", "download took too long")
+
+
+def test_cancel_keeps_what_was_saved_and_leaves_the_rest_untouched(server, conn, lib):
+    server.serve("/rss.xml", "rss.xml", etag='"v1"')
+    server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
+    server.routes["/stall"] = _stall
+    good = F.add_feed(conn, server.url("/rss.xml"))
+    slow = F.add_feed(conn, server.url("/stall"))
+    cancel = threading.Event()
+
+    results = F.refresh(conn, lib.save, timeout=20, cancel=cancel,
+                        progress=lambda done, total, msg: done and cancel.set())
+
+    assert [(r.url, r.status) for r in results] == [(good.url, "new")]
+    assert len(lib.articles) == 2
+    untouched = F.get_feed(conn, slow.id)
+    assert (untouched.last_status, untouched.last_fetched, untouched.etag) == (None, None, None)
+
+
+def test_feed_furniture_is_stripped_but_prose_is_not():
+    strip = F._strip_feed_furniture
+    assert strip("The cottage will open. [Read more…]") == "The cottage will open."
+    assert strip("Text.\n\nThe post Ferry news appeared first on Harbourtown Gazette.") == "Text."
+    assert strip("Nobody can read more than ten pages of it.") == "Nobody can read more than ten pages of it."
 
 
 def test_dns_failure_is_named(conn, lib):
