@@ -1,0 +1,388 @@
+"""The reader app, driven with Textual's Pilot on real libraries in tmp dirs."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from rich.text import Text
+
+from articles.library import Library
+from articles.model import Draft
+from tui.app import NewsdeskApp
+from tui.config import TuiConfig, load_config
+from tui.screens.help import HelpScreen
+from tui.snapshot_app import build_app
+from tui.widgets.article_list import ArticleList
+from tui.widgets.entity_sidebar import EntityOptions
+from tui.widgets.reader import ReaderView
+from tui.widgets.search_pane import HitList, SearchPane
+
+SIZE = (120, 36)
+
+HOSTILE_TITLE = "Hostile [bold red]x[/] title \x1b]0;pwned\x07end"
+HOSTILE_BODY = (
+    "Markup [bold red]x[/] must stay literal.\n\n"
+    "A link [link=file:///etc/passwd]click[/link] too.\n\n"
+    "Escapes \x1b]0;title\x07gone and \x1b[2Jcleared."
+)
+
+DRAFTS = [
+    Draft(title="Summit in Pyongyang ends without a deal", origin="test:summit",
+          source="Daily Wire", author="Ann Writer", date="2020-06-14", url="https://example.org/summit",
+          body="Kim Jong Un met Donald Trump in Pyongyang on Tuesday.\n\n"
+               "The talks ended early. Analysts in Seoul said Pyongyang wanted sanctions relief.\n\n"
+               "Kim left without a statement."),
+    Draft(title="Markets calm as central bank holds rates", origin="test:markets",
+          source="Finance Daily", date="2021-03-02",
+          body="The central bank in London kept rates unchanged.\n\nTraders in Frankfurt shrugged."),
+    Draft(title="A very long headline " + "that keeps going " * 12, origin="test:long",
+          source="Longform Weekly", date="2019-01-01",
+          body="Long pieces need long titles, and the list must cut them with an ellipsis."),
+    Draft(title=HOSTILE_TITLE, origin="test:hostile", source="Evil [b]Feed[/b]", date="2018-05-05",
+          body=HOSTILE_BODY),
+]
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+@pytest.fixture(scope="session")
+def base_library(tmp_path_factory) -> Path:
+    """Built once per session (index included); tests get copies."""
+    path = tmp_path_factory.mktemp("tui-base") / "lib"
+    with Library(path) as lib:
+        # Raw, unsanitized text on purpose: what the screen shows is the display side's work.
+        lib.add_drafts(DRAFTS)
+    return path
+
+
+@pytest.fixture()
+def lib_path(base_library, tmp_path) -> Path:
+    dest = tmp_path / "lib"
+    shutil.copytree(base_library, dest)
+    return dest
+
+
+def ids_by_origin(path: Path) -> dict[str, str]:
+    with Library(path) as lib:
+        return {r[1]: r[0] for r in lib.store.conn.execute("SELECT id, origin FROM articles")}
+
+
+def screen_text(widget) -> tuple[str, list]:
+    """What the terminal shows in a widget's region: its lines and their segments."""
+    region = widget.region
+    strips = widget.screen._compositor.render_strips()
+    lines = [s.crop(region.x, region.right) for s in strips[region.y:region.bottom]]
+    return "\n".join(s.text for s in lines), [seg for s in lines for seg in s]
+
+
+def flat(text: str) -> str:
+    """Screen text with wrapping undone, for substring checks."""
+    return " ".join(text.split())
+
+
+def _plain(renderable) -> str:
+    from rich.console import Console
+
+    console = Console(width=100, record=True, file=open("/dev/null", "w"))
+    console.print(renderable)
+    return console.export_text()
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+# -- flows ----------------------------------------------------------------------
+def test_open_article_marks_read_and_shows_it(lib_path):
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            lst = app.query_one(ArticleList)
+            assert lst.total == 4
+            first = lst.current_row
+            assert first.title.startswith("Markets calm")  # newest first
+            assert not first.read
+            await pilot.press("enter")
+            await pilot.pause()
+            reader = app.query_one(ReaderView)
+            assert reader.article.id == first.id
+            text = flat(screen_text(reader)[0])
+            assert "Markets calm as central bank holds rates" in text
+            assert "Finance Daily · 2021-03-02" in text
+            assert "The central bank in London kept rates unchanged." in text
+            assert lst.current_row.read
+        return first.id
+
+    aid = run(flow())
+    with Library(lib_path) as lib:
+        assert lib.get(aid).read
+        assert lib.state_get("last_article") == aid
+
+
+def test_star_and_toggle_read_persist_after_restart(lib_path):
+    async def first_run():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("j", "enter")  # open the 2nd article: marks it read
+            await pilot.press("s")  # star it (list has focus: acts on its row)
+            await pilot.press("j", "m")  # 3rd: mark read without opening
+            await pilot.press("j", "m", "m")  # 4th: read then unread again
+            await pilot.pause()
+            rows = [app.query_one(ArticleList).row(i) for i in range(4)]
+            return [(r.id, r.read, r.starred) for r in rows]
+
+    before = run(first_run())
+    assert [(read, star) for _, read, star in before] == [
+        (False, False), (True, True), (True, False), (False, False)]
+
+    async def second_run():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            lst = app.query_one(ArticleList)
+            rows = [lst.row(i) for i in range(4)]
+            # The last article open comes back in the reader, with the list on it.
+            return [(r.id, r.read, r.starred) for r in rows], app.query_one(ReaderView).article.id, \
+                lst.current_row.id
+
+    after, reopened, cursor = run(second_run())
+    assert after == before
+    assert reopened == before[1][0] == cursor
+
+
+def test_search_as_you_type_and_open_hit_with_terms(lib_path):
+    ids = ids_by_origin(lib_path)
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash")
+            pane = app.query_one(SearchPane)
+            assert app.focused is pane.input
+            await pilot.press(*"pyongyang")
+            await pilot.pause(0.4)  # the debounce
+            await settle(pilot)
+            hits = app.query_one(HitList)
+            assert hits.option_count == 1
+            assert pane.results.total == 1
+            prompt = hits.get_option_at_index(0).prompt
+            assert isinstance(prompt, Text) and "Summit in Pyongyang" in prompt.plain
+            await pilot.press("enter")  # to the hits
+            assert app.focused is hits
+            await pilot.press("enter")  # open
+            await pilot.pause()
+            reader = app.query_one(ReaderView)
+            assert reader.article.id == ids["test:summit"]
+            body = reader.body
+            assert [body[s:e] for s, e in reader.matches] == ["Pyongyang", "Pyongyang"]
+            assert reader.current_match == 0
+            await pilot.press("n")
+            assert reader.current_match == 1
+            await pilot.press("n")
+            assert reader.current_match == 0  # wraps
+            await pilot.press("N")
+            assert reader.current_match == 1
+
+    run(flow())
+
+
+def test_search_shows_did_you_mean_and_bad_query_message(lib_path):
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"pyongyng")
+            await pilot.pause(0.4)
+            await settle(pilot)
+            pane = app.query_one(SearchPane)
+            info, _ = screen_text(pane.query_one("#search-info"))
+            assert "did you mean: pyongyang" in info
+            await pilot.press(*(["backspace"] * 8), *"date:[2020 TO")
+            await pilot.pause(0.4)
+            await settle(pilot)
+            info, _ = screen_text(pane.query_one("#search-info"))
+            assert info.strip(), "a query error is explained in the pane, not a crash"
+            assert not isinstance(app.screen, HelpScreen)
+
+    run(flow())
+
+
+def test_stale_search_results_are_not_shown(lib_path):
+    """A slow search finishing after the user typed on must not replace newer results."""
+    from tui.app import SearchDone
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"london")
+            await pilot.pause(0.4)
+            await settle(pilot)
+            pane = app.query_one(SearchPane)
+            assert pane.results.query == "london"
+            stale = app.library.search("pyongyang")
+            app.post_message(SearchDone("pyongyang", stale))
+            await pilot.pause()
+            assert pane.results.query == "london"
+
+    run(flow())
+
+
+def test_untrusted_text_is_shown_literally_and_escapes_stripped(lib_path):
+    ids = ids_by_origin(lib_path)
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            lst = app.query_one(ArticleList)
+            lst.cursor = lst.index_of(ids["test:hostile"])
+            await pilot.pause()
+            list_text, list_segs = screen_text(lst)
+            await pilot.press("enter")
+            await pilot.pause()
+            reader_text, reader_segs = screen_text(app.query_one(ReaderView))
+            return list_text, list_segs, flat(reader_text), reader_segs
+
+    list_text, list_segs, reader_text, reader_segs = run(flow())
+    assert "Hostile [bold red]x[/] title" in list_text
+    assert "Hostile [bold red]x[/] title end" in reader_text
+    assert "Evil [b]Feed[/b]" in reader_text
+    assert "Markup [bold red]x[/] must stay literal." in reader_text
+    assert "[link=file:///etc/passwd]click[/link]" in reader_text
+    assert "Escapes gone and cleared." in reader_text
+    for text in (list_text, reader_text):
+        assert "\x1b" not in text and "\x07" not in text and "pwned" not in text and "title\x07" not in text
+    for seg in list_segs + reader_segs:
+        assert seg.style is None or not seg.style.link, "no hyperlink may come from article text"
+        assert "\x1b" not in seg.text
+
+
+def test_long_titles_are_cut_with_an_ellipsis(lib_path):
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.query_one(ArticleList)
+            text, _ = screen_text(lst)
+            return text, lst.size.width
+
+    text, width = run(flow())
+    line = next(ln for ln in text.splitlines() if "A very long head" in ln)
+    assert line.rstrip().endswith("…")
+    assert len(text.splitlines()) > 3 and all(len(ln) <= width for ln in text.splitlines())
+
+
+def test_help_screen_lists_every_binding(lib_path):
+    async def flow():
+        app = build_app(lib_path, keymap={"star": "f"})
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            sections = app.binding_sections()
+            shown = "\n".join(_plain(w.content) for w in app.screen.query("Static"))
+            await pilot.press("escape")
+            await pilot.pause()
+            return sections, shown, app.screen
+
+    sections, shown, after = run(flow())
+    assert not isinstance(after, HelpScreen)
+    ids = {binding_id for _, rows in sections for _, _, binding_id in rows}
+    for needed in ("quit", "help", "search", "star", "toggle_read", "next_match", "previous_match",
+                   "open_url", "focus_entities", "next_pane", "previous_pane", "command_palette",
+                   "list.down", "list.up", "list.first", "list.last", "entities.scope", "clear_filter"):
+        assert needed in ids
+        assert needed in shown
+    star_keys = next(keys for _, rows in sections for keys, _, bid in rows if bid == "star")
+    assert star_keys == "f", "the help shows the remapped key"
+
+
+def test_keymap_from_config_file_remaps_star(lib_path, tmp_path):
+    cfg_file = tmp_path / "config.toml"
+    cfg_file.write_text('[keymap]\nstar = "f"\nbogus = 3\n')
+    cfg = load_config(cfg_file)
+    assert cfg.keymap == {"star": "f"}
+    assert any("bogus" in p for p in cfg.problems)
+
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), cfg, run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("s")  # no longer bound
+            assert not app.query_one(ArticleList).current_row.starred
+            await pilot.press("f")
+            await pilot.pause()
+            return app.query_one(ArticleList).current_row
+
+    row = run(flow())
+    assert row.starred
+    with Library(lib_path) as lib:
+        assert lib.get(row.id).starred
+
+
+def test_command_palette_changes_sort(lib_path):
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"sort by title")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause()
+            lst = app.query_one(ArticleList)
+            return app.sort, [lst.row(i).title[:8] for i in range(lst.total)]
+
+    sort, titles = run(flow())
+    assert sort == "title"
+    assert titles == sorted(titles, key=str.casefold)
+    with Library(lib_path) as lib:
+        assert lib.state_get("sort") == "title"
+
+
+def test_tab_moves_between_panes_and_narrow_layout_hides_sidebar(lib_path):
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert not app.sidebar.display  # collapsed at 80 columns
+            assert isinstance(app.focused, ArticleList)
+            await pilot.press("tab")
+            assert isinstance(app.focused, ReaderView)
+            await pilot.press("tab")
+            assert isinstance(app.focused, ArticleList)  # hidden sidebar is skipped
+            await pilot.press("e")  # entities: the sidebar comes back
+            await pilot.pause()
+            assert app.sidebar.display and isinstance(app.focused, EntityOptions)
+            await pilot.press("shift+tab")
+            assert isinstance(app.focused, ReaderView)
+
+    run(flow())
+
+
+def test_worker_failure_shows_error_dialog(lib_path):
+    from tui.screens.dialogs import ErrorDialog
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.import_sources([str(lib_path / "does-not-exist" / "*.txt")])
+            await settle(pilot)
+            await pilot.pause()
+            return app.screen
+
+    screen = run(flow())
+    assert isinstance(screen, ErrorDialog)
