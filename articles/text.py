@@ -29,7 +29,19 @@ def sanitize(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _ESCAPES.sub("", text)
     text = _CONTROLS.sub("", text)
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf" or ch in "\u00ad\u200d")
+    if text.isascii():  # no format characters possible; most news text
+        return text
+    return _NON_ASCII.sub(_drop_format, text)
+
+
+# Only non-ASCII characters can be format (Cf) characters: matching those alone
+# keeps the per-character Python work to the few that need it.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _drop_format(m: re.Match) -> str:
+    ch = m.group()
+    return "" if unicodedata.category(ch) == "Cf" and ch not in "\u00ad\u200d" else ch
 
 
 def sanitize_line(text: str) -> str:
