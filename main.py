@@ -229,6 +229,188 @@ def cmd_mark(args) -> int:
     return EXIT_OK
 
 
+def cmd_stories(args) -> int:
+    """Articles grouped by story (singletons included), biggest first; with --versions ID,
+    what each version of that story adds."""
+    with _open(args) as lib:
+        if args.versions:
+            art = _find(lib, args.versions)
+            if art is None:
+                return EXIT_FAIL
+            versions = lib.story_versions(art.id)
+            if args.json:
+                _emit_json({"story": lib.story_of(art.id).to_json(), "versions": versions})
+                return EXIT_OK
+        else:
+            stories = lib.stories(min_size=2 if args.grouped else 1)
+            if args.json:
+                _emit_json({"stories": [s.to_json() for s in stories]})
+                return EXIT_OK
+            titles = {r.id: r for r in lib.rows(ids=[a for s in stories if len(s.articles) > 1
+                                                      for a in s.articles])}
+    from rich.text import Text
+
+    con = _console()
+    if args.versions:
+        for v in versions:
+            con.print(Text(v["title"], style="bold")
+                      + Text(f"  {v['source'] or ''} {v['date'] or ''}  {v['id'][:8]}", style="dim"))
+            if v["adds"]["entities"]:
+                con.print(Text("  adds: ", style="cyan") + Text(", ".join(v["adds"]["entities"])))
+            for q in v["adds"]["quotes"]:
+                con.print(Text("  “") + Text(q["text"]) + Text(f"” — {q['speaker'] or 'unattributed'}",
+                                                               style="dim"))
+        return EXIT_OK
+    for s in stories:
+        extra = f"  also reported by {len(s.articles) - 1}" if len(s.articles) > 1 else ""
+        con.print(Text(s.id[:8], style="dim") + Text("  ") + Text(s.title, style="bold")
+                  + Text(extra, style="cyan"))
+        for aid in s.articles[1:] if len(s.articles) > 1 else []:
+            r = titles.get(aid)
+            if r is not None:
+                con.print(Text(f"    {aid[:8]}  ", style="dim") + Text(r.title)
+                          + Text(f"  {r.source or ''}", style="dim"))
+    return EXIT_OK
+
+
+def cmd_related(args) -> int:
+    """The articles most related to one, with the entities and key terms they share."""
+    with _open(args) as lib:
+        art = _find(lib, args.id)
+        if art is None:
+            return EXIT_FAIL
+        rel = lib.related(art.id, limit=args.limit)
+    if args.json:
+        _emit_json({"id": art.id, "related": [r.to_json() for r in rel]})
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=True, show_lines=True)
+    table.add_column("id", style="dim", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("article", ratio=1)
+    for r in rel:
+        why = []
+        if r.same_story:
+            why.append("same story")
+        if r.shared_entities:
+            why.append("shares " + ", ".join(r.shared_entities[:5]))
+        if r.shared_terms:
+            why.append("terms " + ", ".join(r.shared_terms[:6]))
+        cell = Text(r.title, style="bold") + Text(f"  {r.source or ''}", style="dim")
+        if why:
+            cell += Text("\n" + "; ".join(why), style="dim")
+        table.add_row(r.id[:8], f"{r.score:.2f}", cell)
+    _console().print(Text("related to ") + Text(art.title, style="bold"))
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_quotes(args) -> int:
+    """Direct quotations with their speakers: one article's, or the library's."""
+    with _open(args) as lib:
+        aid = None
+        if args.id:
+            art = _find(lib, args.id)
+            if art is None:
+                return EXIT_FAIL
+            aid = art.id
+        quotes = lib.quotes(aid, speaker=args.speaker)
+    if args.json:
+        _emit_json({"quotes": [q.to_json() for q in quotes]})
+        return EXIT_OK
+    from rich.text import Text
+
+    con = _console()
+    for q in quotes:
+        head = Text(q.speaker or "(no speaker)", style="bold" if q.speaker else "dim italic")
+        head += Text(f"  {q.article[:8]}", style="dim")
+        if q.conflict:
+            others = ", ".join(sorted({o["speaker"] for o in q.also_attributed_to if o["speaker"]}))
+            head += Text(f"  ⚠ also attributed to {others}", style="yellow")
+        con.print(head)
+        con.print(Text("  “") + Text(q.text) + Text("”"))
+    if not quotes:
+        con.print(Text("no quotes found", style="dim"))
+    return EXIT_OK
+
+
+def cmd_dossier(args) -> int:
+    """Everything about one person, organisation or place across the library."""
+    with _open(args) as lib:
+        doc = lib.dossier(args.name)
+    if args.json:
+        _emit_json(doc)
+        return EXIT_OK
+    from rich.text import Text
+
+    from articles.dossier import sparkline
+
+    con = _console()
+    ent = doc["entity"]
+    con.print(Text(ent["name"], style="bold") + Text(f"  {ent['type'] or ''}  {ent['articles']} articles, "
+                                                    f"{ent['mentions']} mentions", style="dim"))
+    if ent["aliases"]:
+        con.print(Text("also called " + ", ".join(ent["aliases"]), style="dim"))
+    spark = sparkline(doc["timeline"])
+    if spark:
+        months = [t["month"] for t in doc["timeline"] if t["month"] != "undated"]
+        con.print(Text(f"{months[0]} ") + Text(spark, style="cyan") + Text(f" {months[-1]}"))
+    if doc["co_mentioned"]:
+        con.print(Text("with: ", style="dim") + Text(", ".join(f"{c['name']} ({c['articles']})"
+                                                            for c in doc["co_mentioned"])))
+    con.print()
+    for a in doc["articles"]:
+        con.print(Text(a["date"] or "undated", style="dim") + Text("  ") + Text(a["title"], style="bold")
+                  + Text(f"  {a['source'] or ''} {a['id'][:8]}", style="dim"))
+        con.print(Text("    ") + Text(a["sentence"]))
+    if doc["quotes"]:
+        con.print()
+        con.print(Text("quotes", style="bold"))
+        for q in doc["quotes"]:
+            con.print(Text("  “") + Text(q["text"]) + Text(f"”  {q['article'][:8]}", style="dim"))
+    return EXIT_OK
+
+
+def cmd_follow(args) -> int:
+    with _open(args) as lib:
+        row = lib.follow(args.name)
+    if args.json:
+        _emit_json(row)
+    else:
+        _console().print(f"following {row['name']}: {row['articles']} articles, {row['unread']} unread")
+    return EXIT_OK
+
+
+def cmd_unfollow(args) -> int:
+    with _open(args) as lib:
+        gone = lib.unfollow(args.name)
+    if args.json:
+        _emit_json({"name": args.name, "unfollowed": gone})
+    elif gone:
+        _console().print(f"no longer following {args.name}")
+    else:
+        _error(f"not following {args.name!r}")
+    return EXIT_OK if gone else EXIT_FAIL
+
+
+def cmd_follows(args) -> int:
+    with _open(args) as lib:
+        rows = lib.follows()
+    if args.json:
+        _emit_json({"follows": rows})
+        return EXIT_OK
+    from rich.text import Text
+
+    for r in rows:
+        _console().print(Text(f"{r['unread']:>4} unread  ", style="cyan" if r["unread"] else "dim")
+                         + Text(r["name"], style="bold") + Text(f"  {r['articles']} articles", style="dim"))
+    if not rows:
+        _console().print(Text("not following anyone yet (newsdesk follow NAME)", style="dim"))
+    return EXIT_OK
+
+
 def cmd_tui(args) -> int:
     from tui.app import run
 
@@ -280,6 +462,34 @@ def build_parser() -> argparse.ArgumentParser:
     mk.add_argument("--star", dest="starred", action="store_true", default=None)
     mk.add_argument("--unstar", dest="starred", action="store_false")
     mk.set_defaults(func=cmd_mark)
+
+    sr = sub.add_parser("stories", parents=[common], help="articles grouped by the story they report")
+    sr.add_argument("--grouped", action="store_true", help="only stories reported more than once")
+    sr.add_argument("--versions", metavar="ID", help="what each version of this article's story adds")
+    sr.set_defaults(func=cmd_stories)
+
+    rl = sub.add_parser("related", parents=[common], help="the articles most related to one, and why")
+    rl.add_argument("id")
+    rl.add_argument("--limit", type=int, default=10)
+    rl.set_defaults(func=cmd_related)
+
+    qu = sub.add_parser("quotes", parents=[common], help="who said what: quotations and speakers")
+    qu.add_argument("id", nargs="?", help="one article (default: the whole library)")
+    qu.add_argument("--speaker", help="only quotes by this person or organisation")
+    qu.set_defaults(func=cmd_quotes)
+
+    ds = sub.add_parser("dossier", parents=[common], help="everything about one entity")
+    ds.add_argument("name")
+    ds.set_defaults(func=cmd_dossier)
+
+    fo = sub.add_parser("follow", parents=[common], help="follow an entity (a watch with unread counts)")
+    fo.add_argument("name")
+    fo.set_defaults(func=cmd_follow)
+    uf = sub.add_parser("unfollow", parents=[common], help="stop following an entity")
+    uf.add_argument("name")
+    uf.set_defaults(func=cmd_unfollow)
+    fs = sub.add_parser("follows", parents=[common], help="followed entities with unread counts")
+    fs.set_defaults(func=cmd_follows)
 
     tu = sub.add_parser("tui", parents=[common], help="open the reader (the default)")
     tu.set_defaults(func=cmd_tui)

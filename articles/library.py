@@ -17,6 +17,7 @@ from index.query import QueryError, SearchResults, make_parser, run_search, term
 
 from .model import Article, Draft
 from .store import ArticleRow, Store, StoreError
+from . import dossier as _dossier, stories as _stories  # noqa: F401  (register their tables)
 
 __all__ = ["Library", "LibraryError", "ImportReport", "QueryError", "default_library_path"]
 
@@ -363,3 +364,63 @@ class Library:
         except IndexError_:
             out["indexed"] = None
         return out
+
+    # -- stories, related coverage, quotes, dossiers -----------------------------------
+    # (logic in articles/stories.py, related.py, quotes.py, dossier.py; these are the doors)
+    def stories(self, min_size: int = 1):
+        """Every story (list[Story]) biggest first; singletons unless ``min_size=2``."""
+        from . import stories
+
+        return stories.stories(self, min_size=min_size)
+
+    def story_of(self, article_id: str):
+        """The Story an article belongs to (itself alone when nobody else reported it)."""
+        from . import stories
+
+        return stories.story_of(self, article_id)
+
+    def story_versions(self, article_or_story_id: str) -> list[dict]:
+        """Each version of the story with what it adds: entities and quotes the others lack."""
+        from . import stories
+
+        return stories.version_differences(self, article_or_story_id)
+
+    def related(self, article_id: str, limit: int = 10):
+        """The most related other articles (list[Related]) with shared entities and terms."""
+        from . import related
+
+        return related.related(self, article_id, limit=limit)
+
+    def quotes(self, article_id: str | None = None, speaker: str | None = None):
+        """Direct quotations (list[Quote]) of one article or all, optionally by one speaker."""
+        from .quotes import library_quotes
+
+        return library_quotes(self, article=article_id, speaker=speaker)
+
+    def dossier(self, name: str) -> dict:
+        """Everything about one entity: articles, timeline, co-mentioned, quotes."""
+        from .dossier import DossierError, dossier
+
+        try:
+            return dossier(self, name)
+        except DossierError as exc:
+            raise LibraryError(str(exc)) from exc
+
+    def follow(self, name: str) -> dict:
+        from .dossier import DossierError, follow
+
+        try:
+            return follow(self, name)
+        except DossierError as exc:
+            raise LibraryError(str(exc)) from exc
+
+    def unfollow(self, name: str) -> bool:
+        from .dossier import unfollow
+
+        return unfollow(self, name)
+
+    def follows(self) -> list[dict]:
+        """Followed entities: [{"name", "type", "entity_id", "articles", "unread"}]."""
+        from .dossier import follows
+
+        return follows(self)

@@ -559,3 +559,62 @@ def flag_conflicts(quotes: Sequence[Quote]) -> None:
 
 def _speaker_key(q: Quote) -> str:
     return q.speaker_entity or (q.speaker or "").casefold()
+
+
+# -- over a library -------------------------------------------------------------------
+def speaker_matches(q: Quote, name: str, entity=None) -> bool:
+    """Does the quote's speaker answer to ``name`` (an EntityInfo when known)?"""
+    if q.speaker is None:
+        return False
+    if entity is not None:
+        if q.speaker_entity is not None and str(q.speaker_entity) == str(entity.entity_id):
+            return True
+        names = {entity.name.casefold(), *(a.casefold() for a in entity.aliases)}
+        if q.speaker.casefold() in names:
+            return True
+    want = name.casefold().strip()
+    have = q.speaker.casefold()
+    return have == want or have.endswith(" " + want) or have.startswith(want + " ")
+
+
+def library_quotes(lib, article: str | None = None, speaker: str | None = None) -> list[Quote]:
+    """Quotes of one article or of the whole library, optionally by one speaker.
+
+    Conflicts are flagged against every article the listed ones share text with
+    (the story tables' candidate pairs), so asking about one article still sees
+    another outlet attributing the same words to someone else."""
+    from . import stories
+
+    conn = lib.store.conn
+    entity = stories.find_entity(lib, speaker) if speaker else None
+    if article is not None:
+        ids = [article]
+    elif entity is not None:
+        ids = stories.entity_articles(lib, entity.entity_id)
+    elif speaker:
+        # Without entities, the speaker's name must at least be written in the article.
+        last = speaker.split()[-1]
+        ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE instr(lower(body), lower(?)) > 0",
+                                          (last,))]
+    else:
+        ids = [r[0] for r in conn.execute("SELECT id FROM articles")]
+    stories.update(lib)
+    wanted = set(ids)
+    partners: set[str] = set()
+    for a, b in conn.execute("SELECT a, b FROM story_pair"):
+        if a in wanted:
+            partners.add(b)
+        if b in wanted:
+            partners.add(a)
+    scope = list(wanted | partners)
+    order = {r.id: i for i, r in enumerate(lib.store.rows(sort="date-asc", ids=scope))}
+    found: list[Quote] = []
+    for i in range(0, len(scope), 200):
+        chunk = scope[i:i + 200]
+        for aid, body in lib.store.bodies(chunk).items():
+            found += extract_quotes(body, aid, stories.article_refs(lib, aid) or None)
+    flag_conflicts(found)
+    out = [q for q in found if q.article in wanted
+           and (not speaker or speaker_matches(q, speaker, entity))]
+    out.sort(key=lambda q: (order.get(q.article, 1 << 30), q.article, q.start))
+    return out

@@ -156,16 +156,59 @@ def _parse_date(value: str | None) -> _date | None:
         return None
 
 
-def entity_ids(lib, aid: str) -> set[str] | None:
-    """The article's entity ids, or None when the entity stage has not run for it."""
+def article_refs(lib, aid: str) -> list:
+    """The article's EntityRefs, or [] when the entity stage has not run (or is absent)."""
     fn = getattr(lib, "article_entities", None)
     if fn is None:
-        return None
+        try:
+            from .entities import api
+        except ImportError:
+            return []
+
+        def fn(a):
+            return api.article_entities(lib.store.conn, a)
     try:
-        refs = fn(aid)
+        return list(fn(aid))
+    except Exception:  # no entity tables yet in this library
+        return []
+
+
+def find_entity(lib, name: str):
+    """EntityInfo for a name or alias, or None (also when there are no entities)."""
+    fn = getattr(lib, "find_entity", None)
+    if fn is None:
+        try:
+            from .entities import api
+        except ImportError:
+            return None
+
+        def fn(n):
+            return api.find_entity(lib.store.conn, n)
+    try:
+        return fn(name)
     except Exception:
         return None
-    ids = {r.entity_id for r in refs if getattr(r, "type", None) != "other"}
+
+
+def entity_articles(lib, entity_id) -> list[str]:
+    fn = getattr(lib, "entity_articles", None)
+    if fn is None:
+        try:
+            from .entities import api
+        except ImportError:
+            return []
+
+        def fn(e):
+            return api.entity_articles(lib.store.conn, e)
+    try:
+        return list(fn(entity_id))
+    except Exception:
+        return []
+
+
+def entity_ids(lib, aid: str) -> set | None:
+    """The article's entity ids, or None when the entity stage has not run for it."""
+    ids = {r.entity_id for r in article_refs(lib, aid) if getattr(r, "type", None) != "other"}
     return ids or None
 
 
@@ -329,13 +372,13 @@ def version_differences(lib, story_id_or_article: str) -> list[dict]:
     names: dict[str, dict[str, str]] = {}
     source = "entities"
     for aid, art in arts.items():
-        refs = _refs(lib, aid)
+        refs = article_refs(lib, aid)
         if refs:
             names[aid] = {r.entity_id: r.name for r in refs if getattr(r, "type", None) != "other"}
         else:
             source = "text"
             names[aid] = _names_in_text(art.body)
-    quotes = {aid: extract_quotes(art.body, aid, _refs(lib, aid) or None) for aid, art in arts.items()}
+    quotes = {aid: extract_quotes(art.body, aid, article_refs(lib, aid) or None) for aid, art in arts.items()}
     folded = {aid: " ".join(normalize_quote(art.body)) for aid, art in arts.items()}
     out = []
     for aid in story.articles:
@@ -356,13 +399,3 @@ def version_differences(lib, story_id_or_article: str) -> list[dict]:
                              "quotes": new_quotes if others else []},
                     "entities_from": source})
     return out
-
-
-def _refs(lib, aid: str):
-    fn = getattr(lib, "article_entities", None)
-    if fn is None:
-        return []
-    try:
-        return list(fn(aid))
-    except Exception:
-        return []

@@ -1,0 +1,202 @@
+"""Entity dossiers and follows: everything the library knows about one name.
+
+A dossier lists every article mentioning the entity, oldest first, each with
+the sentence of its first mention; mentions per month; the entities most often
+mentioned alongside; and the entity's quotes. It uses the entity store when the
+entity stage has run, and otherwise finds the name as written in the text
+(whole words, any case), so it still works on a library imported with
+``--no-entities``.
+
+Following an entity records its name (not its id, so merges and rebuilds of the
+entity tables keep the follow pointing at the right entity); the unread count
+is the number of unread articles that mention it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from .quotes import library_quotes, sentence_spans
+from .store import EXTRA_SCHEMAS
+from .stories import article_refs, entity_articles, find_entity
+from .text import sanitize_line
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS follows (
+    name_key TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created REAL NOT NULL,
+    seen_at REAL  -- when the user last opened the dossier
+);
+"""
+EXTRA_SCHEMAS.append(SCHEMA)
+
+CO_MENTIONED = 10
+
+
+class DossierError(LookupError):
+    """Nothing in the library answers to that name."""
+
+
+def ensure_schema(conn) -> None:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='follows'").fetchone() is None:
+        conn.executescript(SCHEMA)
+
+
+@dataclass
+class Subject:
+    """What a dossier is about: an entity, or a name found only as text."""
+
+    name: str
+    type: str | None = None
+    entity_id: int | str | None = None
+    aliases: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"id": self.entity_id, "name": self.name, "type": self.type, "aliases": self.aliases}
+
+
+def _name_pattern(names) -> re.Pattern:
+    alts = sorted({n for n in names if n}, key=len, reverse=True)
+    return re.compile(r"(?<![\w’'])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w])",
+                      re.IGNORECASE)
+
+
+def resolve_subject(lib, name: str) -> Subject:
+    info = find_entity(lib, name)
+    if info is not None:
+        return Subject(info.name, info.type, info.entity_id, list(info.aliases))
+    clean = sanitize_line(name)
+    if not clean:
+        raise DossierError("an entity name is needed")
+    return Subject(clean)
+
+
+def _mentions(lib, subject: Subject) -> dict[str, list[tuple[int, int]]]:
+    """article id -> mention spans in its body."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    if subject.entity_id is not None:
+        for aid in entity_articles(lib, subject.entity_id):
+            for r in article_refs(lib, aid):
+                if r.entity_id == subject.entity_id:
+                    out[aid] = [(m[0], m[1]) for m in r.mentions]
+        return out
+    rx = _name_pattern([subject.name])
+    first = subject.name.split()[0]
+    rows = lib.store.conn.execute("SELECT id, body FROM articles WHERE instr(lower(body), lower(?)) > 0",
+                                  (first,))
+    for aid, body in rows:
+        spans = [m.span() for m in rx.finditer(body)]
+        if spans:
+            out[aid] = spans
+    return out
+
+
+def _sentence_at(body: str, pos: int) -> tuple[int, int]:
+    for s, e in sentence_spans(body):
+        if s <= pos < e:
+            return s, e
+    return pos, pos
+
+
+def dossier(lib, name: str) -> dict:
+    """The dossier of ``name`` as one JSON-ready dict (see the module doc)."""
+    subject = resolve_subject(lib, name)
+    mentions = _mentions(lib, subject)
+    if not mentions:
+        raise DossierError(f"no article mentions {name!r}")
+    rows = lib.store.rows(sort="date-asc", ids=list(mentions))
+    arts = lib.store.get_many([r.id for r in rows])
+    items, timeline = [], Counter()
+    timeline_articles = Counter()
+    co = Counter()
+    co_names: dict = {}
+    for r in rows:
+        art = arts[r.id]
+        spans = sorted(mentions[r.id])
+        s, e = _sentence_at(art.body, spans[0][0])
+        items.append({"id": r.id, "title": r.title, "source": r.source, "date": r.date,
+                      "read": r.read, "mentions": len(spans),
+                      "sentence": art.body[s:e], "sentence_start": s, "sentence_end": e,
+                      "mention_spans": [list(sp) for sp in spans]})
+        month = r.date[:7] if r.date else "undated"
+        timeline[month] += len(spans)
+        timeline_articles[month] += 1
+        refs = article_refs(lib, r.id)
+        for ref in refs:
+            if ref.entity_id != subject.entity_id:
+                co[ref.entity_id] += 1
+                co_names[ref.entity_id] = (ref.name, ref.type)
+    theirs = [q for q in library_quotes(lib, speaker=subject.name) if q.article in mentions]
+    months = sorted(m for m in timeline if m != "undated") + (["undated"] if "undated" in timeline else [])
+    return {
+        "entity": subject.to_json() | {"articles": len(items),
+                                       "mentions": sum(i["mentions"] for i in items)},
+        "articles": items,
+        "timeline": [{"month": m, "mentions": timeline[m], "articles": timeline_articles[m]}
+                     for m in months],
+        "co_mentioned": [{"id": eid, "name": co_names[eid][0], "type": co_names[eid][1], "articles": n}
+                         for eid, n in sorted(co.items(), key=lambda kv: (-kv[1], co_names[kv[0]][0]))
+                         [:CO_MENTIONED]],
+        "quotes": [q.to_json() for q in theirs],
+    }
+
+
+def sparkline(timeline: list[dict], width: int = 24) -> str:
+    """The timeline as block characters, one per month (dated months only)."""
+    values = [t["mentions"] for t in timeline if t["month"] != "undated"][-width:]
+    if not values:
+        return ""
+    bars = "▁▂▃▄▅▆▇█"
+    top = max(values)
+    return "".join(bars[min(len(bars) - 1, (v * (len(bars) - 1) + top - 1) // top)] if v else " "
+                   for v in values)
+
+
+# -- follows ------------------------------------------------------------------------
+def _key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def follow(lib, name: str) -> dict:
+    """Follow an entity (its canonical name when known). Returns the follow's row."""
+    ensure_schema(lib.store.conn)
+    subject = resolve_subject(lib, name)
+    if not _mentions(lib, subject):
+        raise DossierError(f"no article mentions {name!r}; nothing to follow")
+    with lib.store.transaction():
+        lib.store.conn.execute(
+            "INSERT INTO follows(name_key, name, created) VALUES (?, ?, ?) "
+            "ON CONFLICT(name_key) DO UPDATE SET name=excluded.name",
+            (_key(subject.name), subject.name, time.time()))
+    return next(f for f in follows(lib) if _key(f["name"]) == _key(subject.name))
+
+
+def unfollow(lib, name: str) -> bool:
+    ensure_schema(lib.store.conn)
+    keys = {_key(name)}
+    info = find_entity(lib, name)
+    if info is not None:
+        keys.add(_key(info.name))
+    with lib.store.transaction():
+        n = sum(lib.store.conn.execute("DELETE FROM follows WHERE name_key=?", (k,)).rowcount
+                for k in keys)
+    return n > 0
+
+
+def follows(lib) -> list[dict]:
+    """Followed entities with article and unread counts, in the order they were followed."""
+    ensure_schema(lib.store.conn)
+    out = []
+    for name, created in lib.store.conn.execute("SELECT name, created FROM follows ORDER BY created, name"):
+        subject = resolve_subject(lib, name)
+        ids = list(_mentions(lib, subject))
+        unread = lib.store.count("read=0 AND id IN (SELECT value FROM json_each(?))",
+                                 (json.dumps(ids),)) if ids else 0
+        out.append({"name": subject.name, "type": subject.type, "entity_id": subject.entity_id,
+                    "articles": len(ids), "unread": unread})
+    return out
