@@ -57,6 +57,7 @@ def base_library(tmp_path_factory) -> Path:
     with Library(path) as lib:
         # Raw, unsanitized text on purpose: what the screen shows is the display side's work.
         lib.add_drafts(DRAFTS)
+        lib.run_entity_stage()  # spaCy runs here, in the test process, never in the app's
     return path
 
 
@@ -386,3 +387,48 @@ def test_worker_failure_shows_error_dialog(lib_path):
 
     screen = run(flow())
     assert isinstance(screen, ErrorDialog)
+
+
+def test_entity_sidebar_highlights_filters_and_clears(lib_path):
+    from tui.styles import FOCUS_ENTITY
+
+    ids = ids_by_origin(lib_path)
+    with Library(lib_path) as lib:
+        refs = lib.article_entities(ids["test:summit"])
+        if not refs:
+            pytest.skip("the entity stage found nothing in the test article")
+        first = refs[0]  # the sidebar lists types in this same order
+        expected = lib.entity_articles(first.entity_id)
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            lst = app.query_one(ArticleList)
+            lst.cursor = lst.index_of(ids["test:summit"])
+            await pilot.press("enter", "e")
+            assert isinstance(app.focused, EntityOptions)
+            await pilot.press("down")  # the first entity (type headings are skipped)
+            await pilot.pause()
+            reader = app.query_one(ReaderView)
+            assert reader.focus_entity == first.entity_id
+            _, segs = screen_text(reader)
+            marked = "".join(seg.text for seg in segs if seg.style and seg.style.bgcolor == FOCUS_ENTITY.bgcolor)
+            assert first.mentions[0][2] in marked
+            await pilot.press("enter")
+            await pilot.pause()
+            filtered = [lst.row(i).id for i in range(lst.total)]
+            status = flat(screen_text(app.query_one("#status"))[0])
+            await pilot.press("escape")
+            await pilot.pause()
+            cleared = lst.total
+            await pilot.press("t")  # whole-library scope
+            await settle(pilot)
+            library_scope = app.sidebar.scope, len(app.sidebar.items)
+            return filtered, status, cleared, library_scope
+
+    filtered, status, cleared, (scope, n_library) = run(flow())
+    assert filtered == expected and ids["test:summit"] in filtered
+    assert f"filter: {first.type} {first.name}" in status
+    assert cleared == 4
+    assert scope == "library" and n_library >= len(refs)

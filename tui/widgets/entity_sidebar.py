@@ -32,7 +32,7 @@ class EntitySidebar(Vertical):
     ]
 
     DEFAULT_CSS = """
-    EntitySidebar { width: 30; }
+    EntitySidebar { width: 28; }
     EntitySidebar > #entity-title { padding: 0 1; text-style: bold; color: $text-muted; height: 1; }
     EntitySidebar > EntityOptions { height: 1fr; border: none; padding: 0; }
     EntitySidebar > EntityOptions:focus { border: none; }
@@ -75,6 +75,8 @@ class EntitySidebar(Vertical):
         if not entities:
             opts.add_option(Option(Text(note or "No entities", style="dim"), disabled=True))
             return
+        # Room for one line per entity: the options' width less the scrollbar.
+        width = max((opts.scrollable_content_region.width or self.size.width or 30) - 2, 12)
         options: list[Option | None] = []
         for kind in ENTITY_TYPES:
             group = [e for e in entities if getattr(e, "type", "other") == kind]
@@ -92,9 +94,7 @@ class EntitySidebar(Vertical):
                 count = getattr(ent, "count", None)
                 if count is None:
                     count = getattr(ent, "articles", 0)
-                name = Text(sanitize_line(str(getattr(ent, "name", ""))), no_wrap=True, overflow="ellipsis")
-                name.append(f"  {count}", style="dim")
-                options.append(Option(name, id=key))
+                options.append(Option(_entry(str(getattr(ent, "name", "")), count, width), id=key))
         opts.add_options(options)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -111,3 +111,13 @@ class EntitySidebar(Vertical):
 
     def action_toggle_scope(self) -> None:
         self.post_message(self.ScopeToggled())
+
+
+def _entry(name: str, count: int, width: int) -> Text:
+    """``name`` cut with an ellipsis so the count stays right-aligned on one line."""
+    count_text = str(count)
+    room = max(width - len(count_text) - 1, 4)
+    label = Text(sanitize_line(name), no_wrap=True, overflow="ellipsis")
+    label.truncate(room, overflow="ellipsis", pad=True)
+    label.append(" " + count_text, style="dim")
+    return label
