@@ -7,7 +7,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from articles.cleaning import _Meta, clean_paragraphs, derive_title
+from articles.cleaning import _Meta, _norm, clean_paragraphs, derive_title, split_breadcrumb
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<fm>.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FM_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w -]{0,30}?)\s*:\s*(?P<value>.*)$")
@@ -115,6 +115,18 @@ def parse_markdown(text: str) -> dict:
         blocks = blocks[1:]  # the front matter title repeated as a heading
         code = {i - 1 for i in code}
     paragraphs = [content for _, content in blocks]
+    # A breadcrumb trail above the text; its last segment is the headline.
+    if paragraphs and 0 not in code:
+        crumb = split_breadcrumb(paragraphs[0])
+        if crumb is not None:
+            last = crumb[1]
+            if not last or (title and _norm(last) == _norm(title)):
+                paragraphs, code = paragraphs[1:], {i - 1 for i in code}
+            elif not title:
+                title = last
+                paragraphs, code = paragraphs[1:], {i - 1 for i in code}
+            else:
+                paragraphs[0] = last
     kept, removed = clean_paragraphs(paragraphs, protected=code)
     body = "\n\n".join(kept)
     return {
