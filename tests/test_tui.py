@@ -255,7 +255,7 @@ def test_untrusted_text_is_shown_literally_and_escapes_stripped(lib_path):
             return list_text, list_segs, flat(reader_text), reader_segs
 
     list_text, list_segs, reader_text, reader_segs = run(flow())
-    assert "Hostile [bold red]x[/] title" in list_text
+    assert "Hostile [bold red]x[/]" in list_text
     assert "Hostile [bold red]x[/] title end" in reader_text
     assert "Evil [b]Feed[/b]" in reader_text
     assert "Markup [bold red]x[/] must stay literal." in reader_text
