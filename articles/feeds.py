@@ -575,31 +575,60 @@ MIN_PAGE_TEXT_CHARS = 40
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def extract_page(content: bytes, url: str) -> PageText | None:
-    """The main article text and metadata of an HTML page, or None if none was found."""
-    import trafilatura  # slow to import; only needed when pages are fetched
+def extract_page(content: bytes, url: str, headers: Mapping[str, str] | None = None) -> PageText | None:
+    """The main article text and metadata of an HTML page, or None if none was found.
 
-    doc = trafilatura.bare_extraction(
-        content, url=url, favor_precision=True, with_metadata=True,
-        include_comments=False, include_tables=True, include_images=False,
-    )
-    if doc is None:
+    Extraction and cleaning are the HTML reader's (the same as for a saved .html
+    file); this adds the web's way of naming the encoding.
+    """
+    from .readers.base import ReadError  # trafilatura is slow to import: only when needed
+    from .readers.html import parse_html
+
+    try:
+        fields = parse_html(decode_page(content, headers), url=url)
+    except ReadError:
         return None
-    title = sanitize_line(getattr(doc, "title", None) or "") or None
-    paragraphs = _paragraphs((getattr(doc, "text", None) or "").split("\n")).split("\n\n")
-    if title and paragraphs and paragraphs[0].casefold() == title.casefold():
-        paragraphs = paragraphs[1:]  # the headline is kept as the title, not the body
-    text = "\n\n".join(p for p in paragraphs if p)
+    text = _paragraphs((fields.get("body") or "").split("\n\n"))
     if len(text) < MIN_PAGE_TEXT_CHARS:
         return None  # a menu or a cookie notice, not an article
-    date = getattr(doc, "date", None) or ""
+    date = fields.get("date") or ""
     return PageText(
-        title=title,
-        author=sanitize_line(getattr(doc, "author", None) or "") or None,
+        title=sanitize_line(fields.get("title") or "") or None,
+        author=sanitize_line(fields.get("author") or "") or None,
         date=date[:10] if _ISO_DATE.match(date) else None,
-        site=sanitize_line(getattr(doc, "sitename", None) or "") or None,
+        site=sanitize_line(fields.get("source") or "") or None,
         text=text,
     )
+
+
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)""", re.IGNORECASE)
+
+
+def decode_page(content: bytes, headers: Mapping[str, str] | None = None) -> str:
+    """Page bytes to text: a BOM, else the HTTP charset, else <meta charset>, else a guess."""
+    import codecs
+
+    from .readers.base import decode_bytes
+
+    if content.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode_bytes(content)
+    ctype = {k.lower(): v for k, v in (headers or {}).items()}.get("content-type", "")
+    declared = _HEADER_CHARSET.search(ctype)
+    name = declared.group(1) if declared else None
+    if name is None:
+        meta = _META_CHARSET.search(content[:4096])
+        name = meta.group(1).decode("ascii", "ignore") if meta else None
+    if name:
+        try:
+            encoding = codecs.lookup(name).name
+        except LookupError:
+            encoding = None
+        if encoding == "latin-1" or encoding == "iso8859-1":
+            encoding = "cp1252"  # what browsers do: the two differ only in unused C1 slots
+        if encoding:
+            return content.decode(encoding, errors="replace")
+    return decode_bytes(content)
 
 
 def _looks_like_html(resp_headers: Mapping[str, str], content: bytes) -> bool:
@@ -634,7 +663,7 @@ def fetch_page(
         raise FetchError("content", f"{url}: the server sent no page")
     if not _looks_like_html(resp.headers, resp.content):
         raise FetchError("content", f"{url}: not a web page ({resp.headers.get('content-type', '?')})")
-    page = extract_page(resp.content, resp.url)
+    page = extract_page(resp.content, resp.url, resp.headers)
     if page is None:
         raise FetchError("content", f"{url}: no article text found on the page")
     host = urlsplit(resp.url).hostname or resp.url
@@ -708,7 +737,7 @@ def _fetch_entry_page(client: httpx.Client, entry: ParsedEntry, max_bytes: int, 
         resp = fetch(client, entry.link, max_bytes=max_bytes, timeout=timeout)
         if resp.not_modified or not _looks_like_html(resp.headers, resp.content):
             raise FetchError("content", "the link is not a web page")
-        page = extract_page(resp.content, resp.url)
+        page = extract_page(resp.content, resp.url, resp.headers)
         if page is None or len(page.text) <= len(entry.body):
             raise FetchError("content", "no article text found on the page")
     except FetchError as exc:

@@ -499,6 +499,19 @@ def test_cancel_keeps_what_was_saved_and_leaves_the_rest_untouched(server, conn,
     assert (untouched.last_status, untouched.last_fetched, untouched.etag) == (None, None, None)
 
 
+def test_page_encoding_from_http_header_or_meta(server):
+    page = (FIXTURES / "lighthouse.html").read_text(encoding="utf-8")
+    # A few non-ASCII letters in a mostly-ASCII page: guessing would say cp1252
+    # and turn them into mojibake; the declared charset must win.
+    page = page.replace("Gull Point", "Gull Point (Маяк)").replace('<meta charset="utf-8">', "")
+    server.routes["/header"] = (200, {"Content-Type": "text/html; charset=windows-1251"}, page.encode("cp1251"))
+    meta = page.replace("<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r">')
+    server.routes["/meta"] = (200, {"Content-Type": "text/html"}, meta.encode("koi8-r"))
+    for path in ("/header", "/meta"):
+        d = F.fetch_page(server.url(path), timeout=5)
+        assert "The whitewashed cottage at Gull Point (Маяк), empty since" in d.body, path
+
+
 def test_feed_furniture_is_stripped_but_prose_is_not():
     strip = F._strip_feed_furniture
     assert strip("The cottage will open. [Read more…]") == "The cottage will open."
