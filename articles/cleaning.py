@@ -234,7 +234,7 @@ _META_KEYS = {
 }
 _META_COLON = re.compile(r"^(?P<key>[A-Za-z][A-Za-z ]{0,15}?)\s*:\s*(?P<value>.*)$")
 _META_BARE = re.compile(r"^(?P<key>date|published|updated|posted|url|link)\s+(?P<value>.*)$", re.I)
-_BYLINE = re.compile(r"^by\s+(?P<value>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|la|le|bin|al),?){0,6})$")
+_BYLINE = re.compile(r"^[Bb][Yy]\s+(?P<value>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von|la|le|bin|al),?){0,6})$")
 
 
 @dataclass
