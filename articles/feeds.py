@@ -532,12 +532,17 @@ _APPEARED_FIRST = re.compile(r"^the post .{1,300} appeared first on .{1,200}$", 
 
 
 def _strip_feed_furniture(text: str) -> str:
+    """Feed-specific trailers, then the same furniture rules as imported files."""
+    from .cleaning import clean_paragraphs
+
     paragraphs = text.split("\n\n")
     while paragraphs and _APPEARED_FIRST.match(paragraphs[-1]):
         paragraphs.pop()
     if paragraphs:
         paragraphs[-1] = _READ_MORE.sub("", paragraphs[-1]).rstrip()
-    return "\n\n".join(p for p in paragraphs if p)
+    paragraphs = [p for p in paragraphs if p]
+    kept, _removed = clean_paragraphs(paragraphs)
+    return "\n\n".join(kept or paragraphs)
 
 
 def _is_teaser(body: str, has_content: bool) -> bool:

@@ -517,6 +517,9 @@ def test_feed_furniture_is_stripped_but_prose_is_not():
     assert strip("The cottage will open. [Read more…]") == "The cottage will open."
     assert strip("Text.\n\nThe post Ferry news appeared first on Harbourtown Gazette.") == "Text."
     assert strip("Nobody can read more than ten pages of it.") == "Nobody can read more than ten pages of it."
+    # The general furniture rules for imported files apply to feed text too.
+    assert strip("The board met on Monday and agreed the new timetable.\n\nShare on Facebook\n\n"
+                 "Subscribe to our newsletter") == "The board met on Monday and agreed the new timetable."
 
 
 def test_dns_failure_is_named(conn, lib):
