@@ -19,6 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from .stories import article_refs, entity_articles
+from .stories import refresh as refresh_stories
 
 TEXT_WEIGHT = 0.6
 ENTITY_WEIGHT = 0.4
@@ -121,8 +122,7 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
     if searcher is not None:
         mine_terms = set(_key_terms(searcher, art.body))
         surface = _surface_terms(searcher.schema["body"].analyzer, art.body)
-    story = dict(lib.store.conn.execute(
-        "SELECT article_id, story_id FROM story_member")) if _has_story_table(lib) else {}
+    story = refresh_stories(lib)
     out = []
     for i, score in best:
         other = arts.get(i)
@@ -136,8 +136,3 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
         out.append(Related(i, other.title, other.source, other.date, score,
                            ent_names.get(i, [])[:8], terms, same))
     return out
-
-
-def _has_story_table(lib) -> bool:
-    return lib.store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name='story_member'").fetchone() is not None

@@ -185,9 +185,35 @@ def find_entity(lib, name: str):
         def fn(n):
             return api.find_entity(lib.store.conn, n)
     try:
-        return fn(name)
+        info = fn(name)
     except Exception:
         return None
+    if info is not None or not name.strip():
+        return info
+    return _by_part_of_name(lib, name.strip())
+
+
+def _by_part_of_name(lib, name: str):
+    """``Chang`` -> Gordon Chang, ``Maxwell`` -> David Maxwell: a surname (or the
+    family name first, ``Kim``) answers for the most widespread entity whose
+    name ends (or starts) with it; people and organisations only."""
+    fn = getattr(lib, "library_entities", None)
+    if fn is None:
+        return None
+    try:
+        infos = fn()
+    except Exception:
+        return None
+    want = name.casefold()
+    best = None
+    for info in infos:
+        if info.type not in ("person", "organization"):
+            continue
+        spellings = [info.name, *info.aliases]
+        if any(s.casefold().endswith(" " + want) or s.casefold().startswith(want + " ") for s in spellings):
+            if best is None or (info.articles, info.mentions) > (best.articles, best.mentions):
+                best = info
+    return best
 
 
 def entity_articles(lib, entity_id) -> list[str]:
