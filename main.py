@@ -411,6 +411,94 @@ def cmd_follows(args) -> int:
     return EXIT_OK
 
 
+_ENTITY_ACTIONS = {"merge": 2, "rename": 2, "retype": 2, "hide": 1, "unhide": 1}
+
+
+def cmd_entities(args) -> int:
+    """List entities (library-wide or one article's), run the entity stage, or correct one."""
+    words = list(args.words)
+    action = words[0] if words and words[0] in _ENTITY_ACTIONS else None
+    if action is not None:
+        if len(words) - 1 != _ENTITY_ACTIONS[action]:
+            usage = {"merge": "merge A B", "rename": "rename OLD NEW", "retype": "retype NAME TYPE",
+                     "hide": "hide NAME", "unhide": "unhide NAME"}[action]
+            _error(f"usage: newsdesk entities {usage}")
+            return EXIT_USAGE
+        return _entities_correct(args, action, words[1:])
+    if len(words) > 1:
+        _error(f"expected one article id, or one of {', '.join(_ENTITY_ACTIONS)}; got {' '.join(words)!r}")
+        return EXIT_USAGE
+    with _open(args) as lib:
+        if args.extract or args.rebuild:
+            with _Progress("Entities") as prog:
+                n = lib.run_entity_stage(prog, rebuild=args.rebuild)
+            if args.json and not words:
+                _emit_json({"extracted": n})
+                return EXIT_OK
+            if not args.json:
+                _console(stderr=True).print(f"entities extracted from {n} texts")
+            if not words:
+                return EXIT_OK
+        if words:
+            art = _find(lib, words[0])
+            if art is None:
+                return EXIT_FAIL
+            refs = lib.article_entities(art.id)
+            infos = {e.entity_id: e for e in lib.library_entities(include_hidden=True)} if refs else {}
+            if args.type:
+                refs = [r for r in refs if r.type == args.type]
+            rows = [{"id": r.entity_id, "name": r.name, "type": r.type, "count": r.count,
+                     "articles": infos[r.entity_id].articles if r.entity_id in infos else 1,
+                     "mentions": r.count,
+                     "aliases": infos[r.entity_id].aliases if r.entity_id in infos else []}
+                    for r in refs]
+        else:
+            rows = [e.to_json() for e in lib.library_entities(type=args.type, limit=args.limit)]
+    if args.json:
+        _emit_json({"entities": rows})
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=True)
+    table.add_column("name", ratio=2)
+    table.add_column("type", no_wrap=True)
+    table.add_column("articles", justify="right")
+    table.add_column("mentions", justify="right")
+    table.add_column("also called", ratio=2)
+    for r in rows:
+        table.add_row(Text(r["name"]), r["type"], str(r["articles"]), str(r["mentions"]),
+                      Text(", ".join(r["aliases"]), style="dim"))
+    _console().print(table)
+    return EXIT_OK
+
+
+def _entity_type(value: str) -> str:
+    from articles.entities.names import normalise_type
+
+    try:
+        return normalise_type(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _entities_correct(args, action: str, operands: list[str]) -> int:
+    with _open(args) as lib:
+        method = {"merge": lib.merge_entities, "rename": lib.rename_entity, "retype": lib.retype_entity,
+                  "hide": lib.hide_entity, "unhide": lib.unhide_entity}[action]
+        info = method(*operands)
+    doc = {"action": action, "entity": info.to_json() if info is not None else None}
+    if args.json:
+        _emit_json(doc)
+    elif info is not None:
+        from rich.text import Text
+
+        state = " (hidden)" if info.hidden else ""
+        _console().print(Text(f"{action}: {info.name} [{info.type}]{state}, "
+                              f"{info.articles} articles, {info.mentions} mentions"))
+    return EXIT_OK
+
+
 def cmd_tui(args) -> int:
     from tui.app import run
 
@@ -490,6 +578,21 @@ def build_parser() -> argparse.ArgumentParser:
     uf.set_defaults(func=cmd_unfollow)
     fs = sub.add_parser("follows", parents=[common], help="followed entities with unread counts")
     fs.set_defaults(func=cmd_follows)
+
+    en = sub.add_parser(
+        "entities", parents=[common], help="people, organisations and places; correct them",
+        usage="newsdesk entities [ID] [--type TYPE] [--extract | --rebuild]\n"
+              "       newsdesk entities merge A B | rename OLD NEW | retype NAME TYPE | hide NAME | unhide NAME",
+        description="Without arguments, every entity in the library (most articles first); with an "
+                    "article id, that article's. Corrections are remembered and survive re-imports.")
+    en.add_argument("words", nargs="*", metavar="ID | ACTION ARGS", help=argparse.SUPPRESS)
+    en.add_argument("--type", type=_entity_type, metavar="TYPE",
+                    help="only this type: person, organization (org), place, group, event, other")
+    en.add_argument("--limit", type=int, default=None)
+    en.add_argument("--extract", action="store_true",
+                    help="extract entities for articles that have none yet")
+    en.add_argument("--rebuild", action="store_true", help="extract entities again for every article")
+    en.set_defaults(func=cmd_entities)
 
     tu = sub.add_parser("tui", parents=[common], help="open the reader (the default)")
     tu.set_defaults(func=cmd_tui)

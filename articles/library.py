@@ -17,6 +17,7 @@ from index.query import QueryError, SearchResults, make_parser, run_search, term
 
 from .model import Article, Draft
 from .store import ArticleRow, Store, StoreError
+from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
 from . import dossier as _dossier, stories as _stories  # noqa: F401  (register their tables)
 
 __all__ = ["Library", "LibraryError", "ImportReport", "QueryError", "default_library_path"]
@@ -238,6 +239,64 @@ class Library:
             return {}
         fn = getattr(entities, "index_fields", None)
         return fn(self.store.conn, ids) if fn else {}
+
+    def article_entities(self, article_id: str):
+        """The article's entities (list[EntityRef]): by type, most mentioned first."""
+        from .entities import article_entities
+
+        return article_entities(self.store.conn, article_id)
+
+    def article_extras(self, art: Article) -> dict:
+        """What `newsdesk show --json` adds to an article: its entities with offsets into body."""
+        return {"entities": [{"name": r.name, "type": r.type, "count": r.count,
+                              "mentions": [{"start": s, "end": e, "text": t} for s, e, t in r.mentions]}
+                             for r in self.article_entities(art.id)]}
+
+    def entity_articles(self, entity_id: int) -> list[str]:
+        """Ids of the articles mentioning the entity under any of its names, newest first."""
+        from .entities import entity_articles
+
+        return entity_articles(self.store.conn, entity_id)
+
+    def library_entities(self, type: str | None = None, limit: int | None = None,
+                         include_hidden: bool = False):
+        """Every entity (list[EntityInfo]), in the most articles first."""
+        from .entities import library_entities
+
+        try:
+            return library_entities(self.store.conn, type=type, limit=limit, include_hidden=include_hidden)
+        except ValueError as exc:
+            raise LibraryError(str(exc)) from exc
+
+    def find_entity(self, name: str | int):
+        """The entity (EntityInfo) with this id, name or alias, or None."""
+        from .entities import find_entity
+
+        return find_entity(self.store.conn, name)
+
+    def _correct_entity(self, action: str, ref, value=None):
+        from .entities import EntityError, correct
+
+        try:
+            return correct(self, action, ref, value)
+        except EntityError as exc:
+            raise LibraryError(str(exc)) from exc
+
+    def merge_entities(self, a: str | int, b: str | int):
+        """Make b part of a (a keeps its name and type); remembered across rebuilds."""
+        return self._correct_entity("merge", a, b)
+
+    def rename_entity(self, ref: str | int, new_name: str):
+        return self._correct_entity("rename", ref, new_name)
+
+    def retype_entity(self, ref: str | int, type: str):
+        return self._correct_entity("retype", ref, type)
+
+    def hide_entity(self, ref: str | int):
+        return self._correct_entity("hide", ref)
+
+    def unhide_entity(self, ref: str | int):
+        return self._correct_entity("unhide", ref)
 
     # -- index --------------------------------------------------------------
     def index_status(self) -> str:

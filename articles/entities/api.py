@@ -1,0 +1,212 @@
+"""Reading entities back, and the user's corrections. No spaCy here: the TUI uses this."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import names
+
+# Between two names in one index field: a token of its own, so a phrase query
+# cannot run from the end of one name into the start of the next.
+FIELD_SEP = " _ "
+_TYPE_ORDER = {t: i for i, t in enumerate(names.TYPES)}
+# Mentions count only while they were derived from the article's current body.
+_CURRENT = ("JOIN entity_state s ON s.article_id = m.article_id "
+            "JOIN articles a ON a.id = m.article_id AND a.body_hash = s.body_hash")
+
+
+class EntityError(ValueError):
+    """A correction that cannot be made, said plainly."""
+
+
+@dataclass
+class EntityRef:
+    """One entity as it occurs in one article."""
+
+    entity_id: int
+    name: str
+    type: str
+    count: int
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, text) into body
+
+    def to_json(self) -> dict:
+        return {"id": self.entity_id, "name": self.name, "type": self.type, "count": self.count,
+                "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions]}
+
+
+@dataclass
+class EntityInfo:
+    """One entity across the library."""
+
+    entity_id: int
+    name: str
+    type: str
+    articles: int
+    mentions: int
+    aliases: list[str] = field(default_factory=list)
+    hidden: bool = False
+
+    def to_json(self) -> dict:
+        return {"id": self.entity_id, "name": self.name, "type": self.type, "articles": self.articles,
+                "mentions": self.mentions, "aliases": self.aliases, "hidden": self.hidden}
+
+
+def _ids_json(ids: Sequence[str]) -> str:
+    return json.dumps(list(ids))
+
+
+def _aliases(conn: sqlite3.Connection, eids: Sequence[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = defaultdict(list)
+    if not eids:
+        return out
+    for eid, alias in conn.execute(
+            "SELECT entity_id, alias FROM entity_aliases "
+            "WHERE entity_id IN (SELECT value FROM json_each(?)) ORDER BY rowid", (json.dumps(list(eids)),)):
+        out[eid].append(alias)
+    return out
+
+
+def index_fields(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """Text for each Whoosh entity field of each article: names and aliases of
+    the article's visible entities, by type, plus every one of them in "entity"."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    per_article: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    eids: set[int] = set()
+    for aid, eid, n in conn.execute(
+            f"SELECT m.article_id, m.entity_id, count(*) FROM entity_mentions m {_CURRENT} "
+            "JOIN entities e ON e.id = m.entity_id "
+            "WHERE m.article_id IN (SELECT value FROM json_each(?)) AND e.hidden = 0 "
+            "GROUP BY m.article_id, m.entity_id", (_ids_json(ids),)):
+        per_article[aid].append((n, eid))
+        eids.add(eid)
+    if not eids:
+        return {}
+    types = dict(conn.execute("SELECT id, type FROM entities WHERE id IN (SELECT value FROM json_each(?))",
+                              (json.dumps(sorted(eids)),)))
+    aliases = _aliases(conn, sorted(eids))
+    out: dict[str, dict[str, str]] = {}
+    for aid, ents in per_article.items():
+        fields: dict[str, list[str]] = defaultdict(list)
+        for _, eid in sorted(ents, reverse=True):
+            spellings = aliases.get(eid, [])
+            fields[names.TYPE_FIELDS.get(types[eid], "other")] += spellings
+            fields["entity"] += spellings
+        out[aid] = {f: FIELD_SEP.join(v) for f, v in fields.items()}
+    return out
+
+
+def article_entities(conn: sqlite3.Connection, article_id: str) -> list[EntityRef]:
+    """The article's visible entities, by type, then most mentioned first."""
+    refs: dict[int, EntityRef] = {}
+    for eid, name, type_, start, end, text in conn.execute(
+            f"SELECT e.id, e.name, e.type, m.start, m.end, m.text FROM entity_mentions m {_CURRENT} "
+            "JOIN entities e ON e.id = m.entity_id WHERE m.article_id = ? AND e.hidden = 0 "
+            "ORDER BY m.start", (article_id,)):
+        ref = refs.get(eid)
+        if ref is None:
+            ref = refs[eid] = EntityRef(eid, name, type_, 0)
+        ref.mentions.append((start, end, text))
+        ref.count += 1
+    return sorted(refs.values(), key=lambda r: (_TYPE_ORDER.get(r.type, 99), -r.count, r.name.casefold()))
+
+
+def entity_articles(conn: sqlite3.Connection, entity_id: int) -> list[str]:
+    """Ids of the articles mentioning the entity (under any of its names), newest first."""
+    return [r[0] for r in conn.execute(
+        f"SELECT DISTINCT m.article_id, a.date, a.added_at FROM entity_mentions m {_CURRENT} "
+        "WHERE m.entity_id = ? ORDER BY a.date IS NULL, a.date DESC, a.added_at DESC, m.article_id",
+        (int(entity_id),))]
+
+
+def library_entities(conn: sqlite3.Connection, type: str | None = None, limit: int | None = None,
+                     include_hidden: bool = False) -> list[EntityInfo]:
+    """Every entity with its article and mention counts, most widespread first."""
+    where, args = [], []
+    if type:
+        where.append("e.type = ?")
+        args.append(names.normalise_type(type))
+    if not include_hidden:
+        where.append("e.hidden = 0")
+    sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*) "
+           f"FROM entity_mentions m {_CURRENT} JOIN entities e ON e.id = m.entity_id "
+           + ("WHERE " + " AND ".join(where) if where else "")
+           + " GROUP BY e.id ORDER BY 5 DESC, 6 DESC, e.name COLLATE NOCASE")
+    if limit is not None:
+        sql += " LIMIT ?"
+        args.append(int(limit))
+    rows = conn.execute(sql, args).fetchall()
+    aliases = _aliases(conn, [r[0] for r in rows])
+    return [EntityInfo(eid, name, t, arts, ms, [a for a in aliases.get(eid, []) if a != name], bool(h))
+            for eid, name, t, h, arts, ms in rows]
+
+
+def _info(conn: sqlite3.Connection, eid: int) -> EntityInfo | None:
+    row = conn.execute("SELECT id, name, type, hidden FROM entities WHERE id = ?", (eid,)).fetchone()
+    if row is None:
+        return None
+    arts, ms = conn.execute(f"SELECT count(DISTINCT m.article_id), count(*) FROM entity_mentions m "
+                            f"{_CURRENT} WHERE m.entity_id = ?", (eid,)).fetchone()
+    aliases = [a for a in _aliases(conn, [eid]).get(eid, []) if a != row[1]]
+    return EntityInfo(row[0], row[1], row[2], arts, ms, aliases, bool(row[3]))
+
+
+def find_entity(conn: sqlite3.Connection, ref: str | int) -> EntityInfo | None:
+    """By id, or by name or alias (case, hyphens, "the" and "’s" do not matter).
+    When a spelling belongs to several entities, the most widespread wins."""
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
+        info = _info(conn, int(ref))
+        if info is not None or isinstance(ref, int):
+            return info
+    k = names.key(str(ref))
+    if not k:
+        return None
+    rows = conn.execute(
+        "SELECT e.id FROM entities e WHERE e.key = ? OR lower(e.name) = lower(?) "
+        "UNION SELECT entity_id FROM entity_aliases WHERE alias_key = ?", (k, str(ref).strip(), k)).fetchall()
+    infos = [i for i in (_info(conn, r[0]) for r in rows) if i is not None]
+    if not infos:
+        return None
+    return max(infos, key=lambda i: (not i.hidden, i.articles, i.mentions))
+
+
+# -- corrections ----------------------------------------------------------------
+def _require(conn: sqlite3.Connection, ref: str | int) -> tuple[EntityInfo, str]:
+    info = find_entity(conn, ref)
+    if info is None:
+        raise EntityError(f"no entity called {ref!r}")
+    key = conn.execute("SELECT key FROM entities WHERE id = ?", (info.entity_id,)).fetchone()[0]
+    return info, key
+
+
+def add_rule(conn: sqlite3.Connection, action: str, ref: str | int, value=None) -> None:
+    """Record a correction (call inside a transaction, then rebuild)."""
+    info, key = _require(conn, ref)
+    if action == "merge":
+        other, other_key = _require(conn, value)
+        if other.entity_id == info.entity_id:
+            raise EntityError(f"{info.name!r} and {other.name!r} are already one entity")
+        value = other_key
+    elif action == "rename":
+        value = names.display(str(value or ""))
+        if not value or not names.key(value):
+            raise EntityError("the new name is empty")
+        clash = find_entity(conn, value)
+        if clash is not None and clash.entity_id != info.entity_id:
+            raise EntityError(f"{value!r} is already the entity {clash.name!r} ({clash.type}); "
+                              f"merge them instead")
+    elif action == "retype":
+        try:
+            value = names.normalise_type(str(value))
+        except ValueError as exc:
+            raise EntityError(str(exc)) from exc
+    elif action not in ("hide", "unhide"):
+        raise EntityError(f"unknown correction {action!r}")
+    conn.execute("INSERT INTO entity_rules(action, target, value, created) VALUES (?,?,?,?)",
+                 (action, key, value, time.time()))

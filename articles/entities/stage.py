@@ -1,0 +1,113 @@
+"""The entity stage of an import: extract what is new, then re-derive the entity tables."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+from . import api, resolve
+
+Progress = Callable[[int, int, str], None]
+# Extractions committed together: an interrupted run loses at most one batch.
+COMMIT_EVERY = 100
+
+
+def pending_hashes(conn) -> list[tuple[str, str]]:
+    """(body_hash, article id) for bodies with no cached extraction, one article per hash."""
+    return conn.execute(
+        "SELECT a.body_hash, min(a.id) FROM articles a "
+        "WHERE NOT EXISTS (SELECT 1 FROM entity_cache c WHERE c.body_hash = a.body_hash) "
+        "GROUP BY a.body_hash ORDER BY min(a.id)").fetchall()
+
+
+def stale_articles(conn) -> int:
+    """Articles whose mentions were not derived from their current body."""
+    return conn.execute(
+        "SELECT count(*) FROM articles a LEFT JOIN entity_state s ON s.article_id = a.id "
+        "WHERE s.body_hash IS NULL OR s.body_hash != a.body_hash").fetchone()[0]
+
+
+def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
+              n_process: int | None = None) -> int:
+    """Extract entities for articles whose text has none cached, then rebuild the
+    entity tables and bring the search index up to date. Returns how many texts
+    went through the model."""
+    store = library.store
+    conn = store.conn
+    if rebuild:
+        with store.transaction():
+            conn.execute("DELETE FROM entity_cache")
+    todo = pending_hashes(conn)
+    if not todo and not stale_articles(conn):
+        return 0
+    done = 0
+    if todo:
+        try:
+            from . import extract
+        except ImportError as exc:  # pragma: no cover - spaCy is a pinned dependency
+            from ..library import LibraryError
+
+            raise LibraryError(f"entity extraction needs spaCy and its English model: {exc}") from exc
+        total = len(todo)
+        if progress:
+            progress(0, total, "entities")
+        procs = n_process if n_process is not None else (2 if total > extract.MULTIPROCESS_FROM else 1)
+        model = extract.model_name()
+
+        def texts():
+            for i in range(0, total, 200):
+                chunk = todo[i:i + 200]
+                bodies = store.bodies([aid for _, aid in chunk])
+                for h, aid in chunk:
+                    if aid in bodies:  # deleted meanwhile
+                        yield h, bodies[aid]
+
+        batch: list[tuple] = []
+
+        def commit():
+            with store.transaction():
+                conn.executemany("INSERT OR REPLACE INTO entity_cache(body_hash, model, spans, created) "
+                                 "VALUES (?,?,?,?)", batch)
+            batch.clear()
+
+        for h, spans in extract.extract(texts(), n_process=procs):
+            batch.append((h, model, json.dumps(spans, ensure_ascii=False), time.time()))
+            done += 1
+            if len(batch) >= COMMIT_EVERY:
+                commit()
+                if progress:
+                    progress(done, total, "entities")
+        if batch:
+            commit()
+        if progress:
+            progress(done, total, "entities")
+    refresh(library)
+    return done
+
+
+def refresh(library) -> int:
+    """Re-derive entities from the cache and the rules (no spaCy), queue the
+    articles whose entity fields changed, and sync the index. Returns that count."""
+    store = library.store
+    conn = store.conn
+    all_ids = sorted(store.all_ids())
+    with store.transaction():
+        before = api.index_fields(conn, all_ids)
+        resolve.build(conn)
+        after = api.index_fields(conn, all_ids)
+        changed = [aid for aid in all_ids if before.get(aid) != after.get(aid)]
+        store.enqueue(changed)
+    library.sync_index()
+    return len(changed)
+
+
+def correct(library, action: str, ref, value=None) -> api.EntityInfo | None:
+    """Record a user correction, apply it, and return the entity as it now stands."""
+    conn = library.store.conn
+    with library.store.transaction():
+        info, key = api._require(conn, ref)
+        api.add_rule(conn, action, ref, value)
+    refresh(library)
+    eid = conn.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()
+    return api._info(conn, eid[0]) if eid else None
