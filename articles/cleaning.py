@@ -472,20 +472,24 @@ def clean_text(raw: str) -> CleanResult:
     elif len(paragraphs) >= 2 and is_headline(paragraphs[0]):
         title = paragraphs.pop(0)
     # Metadata lines straight after the headline ("By Jane Doe", "Published: ...").
-    while paragraphs and len(paragraphs[0]) <= MAX_SHORT_LINE:
-        rest = take_metadata(paragraphs[0], meta)
+    # (Bounded loops with slicing: a file of 100,000 identical lines must stay linear.)
+    skip = 0
+    while skip < min(len(paragraphs), 6) and len(paragraphs[skip]) <= MAX_SHORT_LINE:
+        rest = take_metadata(paragraphs[skip], meta)
         if rest is None:
             break
-        removed.append(paragraphs[0])
+        removed.append(paragraphs[skip])
         if rest:
-            paragraphs[0] = rest
+            paragraphs[skip] = rest
             break
-        paragraphs.pop(0)
+        skip += 1
     # A page that printed its headline twice.
     if title is not None:
         key = _norm(title)
-        while paragraphs and _norm(paragraphs[0]) == key:
-            removed.append(paragraphs.pop(0))
+        while skip < min(len(paragraphs), 6) and len(paragraphs[skip]) <= MAX_SHORT_LINE and _norm(paragraphs[skip]) == key:
+            removed.append(paragraphs[skip])
+            skip += 1
+    paragraphs = paragraphs[skip:]
 
     kept, dropped = clean_paragraphs(paragraphs)
     removed.extend(dropped)

@@ -195,3 +195,9 @@ def test_pathological_single_line_completes(line):
 
 def test_split_paragraphs_normalises_blank_lines_and_nbsp():
     assert split_paragraphs("a\u00a0 b\n\n\n\n c \n") == ["a b", "c"]
+
+
+def test_many_identical_short_lines_stay_linear_and_keep_text():
+    # Title dedupe and metadata skipping are bounded: this used to pop(0) per line.
+    r = clean_text("short line\n" * 100_000)
+    assert r.title == "short line" and r.body.count("short line") > 99_000

@@ -27,8 +27,10 @@ def parse_html(text: str, url: str | None = None) -> dict:
     paragraphs = split_paragraphs((get("text") or "").replace("\n", "\n\n"))
     title = " ".join((get("title") or "").split()) or None
     if title:
-        while paragraphs and _norm(paragraphs[0]) == _norm(title):
-            paragraphs.pop(0)
+        skip = 0
+        while skip < min(len(paragraphs), 3) and _norm(paragraphs[skip]) == _norm(title):
+            skip += 1
+        paragraphs = paragraphs[skip:]
     kept, removed = clean_paragraphs(paragraphs)
     body = "\n\n".join(kept)
     if not body:
