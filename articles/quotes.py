@@ -86,15 +86,22 @@ _IN_SENTENCE = re.compile(
     rf"\s+(?:{_VERBS})\b")
 
 _LEADING_NOISE = {"As", "But", "And", "Yet", "So", "Then", "Now", "Still", "Meanwhile", "However",
-                  "If", "When", "While", "This", "That", "It", "There", "Here", "Since", "With"}
+                  "If", "When", "While", "This", "That", "It", "There", "Here", "Since", "With",
+                  "On", "In", "At", "Last", "Earlier", "Later", "Monday", "Tuesday", "Wednesday",
+                  "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April",
+                  "May", "June", "July", "August", "September", "October", "November", "December"}
 _TITLES = {"President", "President-elect", "Prime", "Minister", "Mr", "Mr.", "Mrs", "Mrs.", "Ms",
            "Ms.", "Dr", "Dr.", "Sir", "Dame", "Lord", "Lady", "Secretary", "Senator", "Sen.",
            "Rep.", "Chancellor", "Governor", "Gov.", "General", "Gen.", "Professor", "Prof.",
            "Judge", "Justice", "Chairman", "Chairwoman", "Chief", "Executive", "Supreme", "Leader",
            "Foreign", "Defence", "Defense", "Vice", "King", "Queen", "Prince", "Princess", "Pope",
-           "Former", "Mayor", "Director", "Spokesman", "Spokeswoman", "Captain", "Coach", "Manager"}
+           "Former", "Mayor", "Director", "Spokesman", "Spokeswoman", "Captain", "Coach", "Manager",
+           "Deputy", "Shadow", "MP", "MEP", "Backbencher", "Labour", "Tory", "Conservative",
+           "Liberal", "Democrat", "Republican", "Senior", "Boss", "Striker", "Midfielder",
+           "Defender", "Actor", "Actress", "Singer", "Analyst", "Economist", "Officer", "Sport"}
 _NOT_NAMES = {"I", "We", "You", "It", "This", "That", "There", "Here", "One", "Some", "Many",
-              "Others", "Critics", "Officials", "Experts", "Analysts", "Sources", "People"}
+              "Others", "Critics", "Officials", "Experts", "Analysts", "Sources", "People",
+              "Christmas", "Easter", "Today", "Yesterday", "Tomorrow"}
 _WORD = re.compile(r"[\w’'\-]+")
 _SENT_END = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Prof|Jr|Sr|Inc|Ltd|Co|Corp|vs|No|"
@@ -258,8 +265,24 @@ def _trim(body: str, s: int, e: int) -> tuple[int, int]:
 
 # -- speakers ---------------------------------------------------------------------
 def _clean_name(name: str) -> str | None:
-    words = name.replace("’s", "").split()
-    while words and (words[0] in _LEADING_NOISE or words[0] in _TITLES):
+    words = []
+    parts = name.split()
+    # "Labour's Paul Flynn": the possessor is not part of the name.
+    for i in range(len(parts) - 1, 0, -1):
+        if parts[i - 1].endswith(("’s", "'s")):
+            parts = parts[i:]
+            break
+    for w in " ".join(parts).replace("’s", "").replace("'s", "").split():
+        # "Blair. Liberal Democrat": a full stop after a word (not an initial or
+        # an abbreviation like U.S.) ends the sentence, and the name with it.
+        if w.endswith(".") and len(w) > 2 and "." not in w[:-1] and w not in _TITLES:
+            words.append(w[:-1])
+            break
+        words.append(w)
+    while len(words) > 1 and (words[0] in _LEADING_NOISE or words[0] in _TITLES
+                              or (words[0].isupper() and len(words[0]) > 1)):  # UK, MEP, FC
+        words.pop(0)
+    if words and (words[0] in _LEADING_NOISE or words[0] in _TITLES):
         words.pop(0)
     while words and words[-1] in _TITLES:
         words.pop()
@@ -422,6 +445,32 @@ def _person_before(refs: Sequence, pos: int, floor: int) -> tuple[str, str | Non
     return (best[1].name, best[1].entity_id) if best else None
 
 
+_TITLED = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|Sir|Lord|Lady)\.?[ \t]+(?P<name>[A-Z][\w’'\-]+)")
+
+
+def _someone_else_between(body: str, last: Quote, q: Quote, entities: Sequence | None) -> bool:
+    """Was another person named between the last quote and this "he said"? Then
+    the pronoun may well be theirs, and the last speaker is not a safe answer."""
+    lo, hi = last.end, q.start
+    known = set(normalize_quote(" ".join(filter(None, (last.speaker, last.speaker_as_written)))))
+    starts = [s for s, _ in sentence_spans(body[:hi]) if s >= lo]
+
+    def subject(pos: int) -> bool:  # the name opens its sentence ("Mr Tanguay backed ...")
+        return any(s <= pos and len(body[s:pos].split()) <= 1 for s in starts)
+
+    if entities:
+        for r in entities:
+            if getattr(r, "type", None) != "person" or r.entity_id == last.speaker_entity:
+                continue
+            if set(normalize_quote(r.name)) <= known:
+                continue
+            if any(lo <= m[0] < hi and subject(m[0]) for m in r.mentions):
+                return True
+        return False
+    return any(m.group("name").casefold() not in known and subject(m.start())
+               for m in _TITLED.finditer(body, lo, hi))
+
+
 # -- the extractor ----------------------------------------------------------------
 def extract_quotes(body: str, article_id: str = "", entities: Sequence | None = None) -> list[Quote]:
     """Direct quotations in ``body`` with speakers; ``entities`` are the article's
@@ -481,6 +530,8 @@ def _resolve(q: Quote, attr: _Attribution, body: str, lookup: EntityLookup | Non
         near = para_gap <= 2 or (last is not None and last.speaker_as_written is not None and re.search(
             rf"\b{re.escape(last.speaker_as_written.split()[-1])}\b",
             body[paras[para_index][0]:q.start]) is not None)
+        if near and last is not None and _someone_else_between(body, last, q, entities):
+            near = False
         if last is not None and last.speaker is not None and near:
             q.speaker, q.speaker_as_written = last.speaker, last.speaker_as_written
             q.speaker_entity = last.speaker_entity
@@ -529,6 +580,10 @@ def quotes_overlap(a: str, b: str, threshold: float = 0.6) -> bool:
     return small > 0 and len(sa & sb) / small >= threshold
 
 
+# Shorter stock phrases ("I didn't have a clue") are said by many people.
+CONFLICT_MIN_WORDS = 8
+
+
 def flag_conflicts(quotes: Sequence[Quote]) -> None:
     """Mark quotes whose words other articles attribute to a different speaker.
 
@@ -553,12 +608,19 @@ def flag_conflicts(quotes: Sequence[Quote]) -> None:
             entry = {"article": other.article, "speaker": other.speaker}
             if entry not in q.also_attributed_to:
                 q.also_attributed_to.append(entry)
-            if q.speaker and other.speaker and _speaker_key(q) != _speaker_key(other):
+            if q.speaker and other.speaker and not _same_speaker(q, other) \
+                    and min(q.words, other.words) >= CONFLICT_MIN_WORDS:
                 q.conflict = True
 
 
-def _speaker_key(q: Quote) -> str:
-    return q.speaker_entity or (q.speaker or "").casefold()
+def _same_speaker(a: Quote, b: Quote) -> bool:
+    """One speaker named two ways: same entity, or one name's words inside the
+    other's (``Blair`` / ``Tony Blair``, ``Euronext`` / ``Paris-based Euronext``)."""
+    if a.speaker_entity is not None and b.speaker_entity is not None:
+        if a.speaker_entity == b.speaker_entity:
+            return True
+    wa, wb = set(normalize_quote(a.speaker or "")), set(normalize_quote(b.speaker or ""))
+    return bool(wa and wb) and (wa <= wb or wb <= wa)
 
 
 # -- over a library -------------------------------------------------------------------
