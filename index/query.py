@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from whoosh import highlight
 from whoosh.qparser import (
     FieldAliasPlugin,
     FuzzyTermPlugin,
@@ -26,8 +27,6 @@ FIELD_ALIASES = {
     "group": ["norp"],
     "entity": ["ent", "entities"],
 }
-# Markers the formatter puts around matches; sanitized text never contains them.
-_OPEN, _CLOSE = "\x02", "\x03"
 
 
 class QueryError(ValueError):
@@ -71,34 +70,21 @@ class SearchResults:
                 "hits": [h.to_json() for h in self.hits]}
 
 
-class _MarkFormatter(highlight.Formatter):
-    between = " … "
+class _FuzzyPlugin(FuzzyTermPlugin):
+    """``word~`` with a one-letter fixed prefix unless ``~n/m`` says otherwise:
+    with none, Whoosh compares the word with every term of every default field
+    (seconds on a large library); people rarely misspell the first letter."""
 
-    def format_token(self, text, token, replace=False):
-        return _OPEN + highlight.get_text(text, token, replace) + _CLOSE
-
-
-def split_marks(marked: str) -> Snippet:
-    out: list[str] = []
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    start = None
-    for ch in marked:
-        if ch == _OPEN:
-            start = pos
-        elif ch == _CLOSE:
-            if start is not None:
-                spans.append((start, pos))
-            start = None
-        else:
-            out.append(" " if ch in "\n\t" else ch)
-            pos += 1
-    return Snippet("".join(out), spans)
+    def create(self, parser, match):
+        node = super().create(parser, match)
+        if not match.group("prefix"):
+            node.prefixlength = 1
+        return node
 
 
 def make_parser(schema):
     parser = MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts={"title": 2.0})
-    parser.add_plugin(FuzzyTermPlugin())
+    parser.add_plugin(_FuzzyPlugin())
     parser.add_plugin(GtLtPlugin())
     parser.add_plugin(DateParserPlugin(free=False))
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
@@ -130,16 +116,97 @@ def query_terms(q: Query, reader) -> frozenset[str]:
     return frozenset(terms)
 
 
+# The token pattern of Whoosh's RegexTokenizer, which every analyzer here starts with.
+_WORD = re.compile(r"\w+(?:\.?\w+)*")
+_BLANKS = str.maketrans("\n\t\r\f\v", "     ")
+# word (lowercased) -> its analysed form, shared by every search: analysing the
+# words of 20 bodies through Whoosh's token pipeline on each query cost more
+# than the search itself, and news vocabulary repeats.
+_FORMS: dict[str, str] = {}
+_FORMS_MAX = 300_000
+
+
+def _analysed(words: set[str], analyzer) -> dict[str, str]:
+    missing = [w for w in words if w not in _FORMS]
+    if missing:
+        if len(_FORMS) + len(missing) > _FORMS_MAX:
+            _FORMS.clear()
+        joined = " ".join(missing)
+        # Each word is a single token already, so the analyser yields one token
+        # per word; chars map it back in case a filter ever drops one.
+        starts = {}
+        pos = 0
+        for w in missing:
+            starts[pos] = w
+            pos += len(w) + 1
+        for tok in analyzer(joined, chars=True, removestops=False, mode="index"):
+            w = starts.get(tok.startchar)
+            if w is not None:
+                _FORMS[w] = tok.text
+        for w in missing:
+            _FORMS.setdefault(w, w)
+    return _FORMS
+
+
 def term_spans(text: str, terms: Iterable[str], analyzer) -> list[tuple[int, int]]:
-    """Character spans in ``text`` whose analysed form is one of ``terms``."""
+    """Character spans in ``text`` whose analysed form is one of ``terms``
+    (a word also counts when its plain lowercase form is a term, which is how
+    unstemmed entity-field terms find their words in the body)."""
     wanted = set(terms)
     if not wanted or not text:
         return []
-    spans = []
-    for tok in analyzer(text, chars=True, removestops=False, mode="index"):
-        if tok.text in wanted:
-            spans.append((tok.startchar, tok.endchar))
-    return spans
+    words = {w.lower() for w in _WORD.findall(text)}
+    forms = _analysed(words, analyzer)
+    hits = [w for w in words if w in wanted or forms[w] in wanted]
+    if not hits:
+        return []
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(hits, key=len, reverse=True))
+                         + r")\b", re.IGNORECASE)
+    return [m.span() for m in pattern.finditer(text)]
+
+
+def cut_snippet(text: str, spans: Sequence[tuple[int, int]], *, width: int = 220,
+                fragments: int = 2, surround: int = 60) -> Snippet | None:
+    """Up to ``fragments`` windows of about ``width`` characters around the
+    densest runs of matches, joined by " … ", with the match spans inside them."""
+    if not spans:
+        return None
+    candidates = []
+    for i, (s, _e) in enumerate(spans):
+        start = max(0, s - surround)
+        end = min(len(text), start + width)
+        inside = [sp for sp in spans[i:] if sp[1] <= end]
+        distinct = len({text[a:b].lower() for a, b in inside})
+        candidates.append((distinct, len(inside), -start, start, end, inside))
+    candidates.sort(reverse=True)
+    chosen: list[tuple[int, int, list]] = []
+    for *_score, start, end, inside in candidates:
+        if all(end <= cs or start >= ce for cs, ce, _ in chosen):
+            chosen.append((start, end, inside))
+            if len(chosen) == fragments:
+                break
+    chosen.sort()
+    out: list[str] = []
+    out_spans: list[tuple[int, int]] = []
+    pos = 0
+    for start, end, inside in chosen:
+        # Whole words at the edges, never cutting into a match.
+        if start > 0:
+            sp = text.find(" ", start, inside[0][0])
+            if sp != -1:
+                start = sp + 1
+        if end < len(text):
+            sp = text.rfind(" ", inside[-1][1], end)
+            if sp != -1:
+                end = sp
+        if out:
+            out.append(" … ")
+            pos += 3
+        frag = text[start:end].translate(_BLANKS)
+        out.append(frag)
+        out_spans += [(a - start + pos, b - start + pos) for a, b in inside]
+        pos += len(frag)
+    return Snippet("".join(out), out_spans)
 
 
 def run_search(searcher, parser, qstring: str, *, limit: int, offset: int, sort: str,
@@ -156,18 +223,17 @@ def run_search(searcher, parser, qstring: str, *, limit: int, offset: int, sort:
     page = list(results[offset:want])
     ids = [h["id"] for h in page]
     articles = load(ids)
-    results.fragmenter = highlight.ContextFragmenter(maxchars=snippet_chars, surround=60)
-    results.formatter = _MarkFormatter()
+    terms = query_terms(q, searcher.reader())
+    analyzer = searcher.schema["body"].analyzer
     hits: list[Hit] = []
     for h in page:
         art = articles.get(h["id"])
         if art is None:  # index ahead of the store; the outbox will repair it
             continue
-        marked = h.highlights("body", text=art.body, top=2) or ""
-        snip = split_marks(marked) if marked else Snippet(_lead(art.body, snippet_chars))
+        snip = cut_snippet(art.body, term_spans(art.body, terms, analyzer), width=snippet_chars) \
+            or Snippet(_lead(art.body, snippet_chars))
         hits.append(Hit(art.id, art.title, art.source, art.date,
                         float(h.score) if h.score is not None else 0.0, snip))
-    terms = query_terms(q, searcher.reader())
     return SearchResults(qstring, len(results), suggest(searcher, q, qstring), hits, terms)
 
 
@@ -176,6 +242,15 @@ def suggest(searcher, q: Query, qstring: str) -> str | None:
     against the body vocabulary. Fuzzy and wildcard queries already search
     around the word, so they get no suggestion."""
     if any(ch in qstring for ch in "~*?"):
+        return None
+    reader = searcher.reader()
+    try:
+        body_words = [text for field, text in q.all_terms() if field == "body"]
+    except Exception:
+        body_words = []
+    # The corrector walks the whole body vocabulary; only pay for that when
+    # some word really is missing.
+    if not any(reader.doc_frequency("body", w) == 0 for w in body_words):
         return None
     try:
         corrected = searcher.correct_query(

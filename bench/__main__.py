@@ -1,0 +1,64 @@
+"""`uv run python -m bench [--articles N]`: measure, print a table, update BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from . import report, run
+from .corpus import CorpusMissing
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    ap.add_argument("--articles", type=int, default=100_000,
+                    help="size of the library searched (built once, cached under /tmp)")
+    ap.add_argument("--import-articles", type=int, default=10_000,
+                    help="size of the fresh import measured in every run (0: skip)")
+    ap.add_argument("--entities", type=int, default=500,
+                    help="articles put through the entity stage (0: skip)")
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs of each query")
+    ap.add_argument("--rebuild", action="store_true", help="rebuild the cached library")
+    ap.add_argument("--no-tui", action="store_true", help="skip the TUI start-up and memory probe")
+    ap.add_argument("--cache", type=Path, default=None, help=f"cache folder (default {run.CACHE})")
+    ap.add_argument("--output", type=Path, default=run.ROOT / "BENCHMARKS.md",
+                    help="Markdown file whose generated section is replaced ('-' for none)")
+    args = ap.parse_args(argv)
+    if args.cache is not None:
+        run.CACHE = args.cache
+
+    def log(msg: str) -> None:
+        print(msg, file=sys.stderr, flush=True)
+
+    results: dict = {"articles": args.articles, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+    try:
+        if args.import_articles:
+            log(f"import: {args.import_articles:,} articles, fresh ...")
+            results["import_small"] = run.import_library(
+                args.import_articles, run.CACHE / f"import-{args.import_articles}")
+        folder, results["import"] = run.cached_library(args.articles, args.rebuild, log)
+    except CorpusMissing as exc:
+        log(f"bench: {exc}")
+        return 2
+    log("search ...")
+    results["search"] = run.search(folder, args.repeats, log)
+    log("open article ...")
+    results["open"] = run.open_article(folder)
+    if not args.no_tui:
+        log("TUI start-up and memory ...")
+        results["tui"] = run.tui(folder)
+    if args.entities:
+        log(f"entity stage: {args.entities:,} articles ...")
+        results["entities"] = run.entity_stage(args.entities, log)
+    text = report.render(results)
+    print(text)
+    if str(args.output) != "-":
+        report.write(args.output, text)
+        log(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

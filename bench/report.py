@@ -1,0 +1,127 @@
+"""The benchmark's Markdown table, and its place in BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from pathlib import Path
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+TARGETS = {
+    "p95": 50.0, "p50": 15.0, "first_screen_s": 1.0, "open_ms": 50.0,
+    "import_rate": 800.0, "tokens_per_s": 15_000.0, "rss_mb": 300.0,
+}
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            kb = int(next(line.split()[1] for line in f if line.startswith("MemTotal")))
+        mem = f", {kb / 1024 / 1024:.0f} GB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, {platform.system()}"
+
+
+def _rev() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parents[1]).stdout.strip() or "?"
+    except OSError:
+        return "?"
+
+
+def _met(value, target, higher_is_better=False) -> str:
+    if value is None:
+        return "not measured"
+    ok = value >= target if higher_is_better else value <= target
+    return "**met**" if ok else "**missed**"
+
+
+def _ratio(a, b) -> str:
+    return f"{a / b:.1f}×" if a and b else "–"
+
+
+def render(r: dict) -> str:
+    s = r["search"]
+    imp = r["import"]
+    small = r.get("import_small")
+    op = r["open"]
+    tui = r.get("tui") or {}
+    ent = r.get("entities") or {}
+    n = r["articles"]
+    lines = [
+        f"Run {r['date']} at commit {_rev()} on {machine()}.",
+        f"Library: {n:,} articles (BBC corpus replicated with variations); "
+        f"search figures are the median of {s['repeats']} runs of each query.",
+        "",
+        "| measure | Newsdesk | SQLite FTS5 | ratio (Newsdesk / FTS5) | target | |",
+        "|---|---|---|---|---|---|",
+        f"| search p50, 30 queries, 20 hits with snippets | {s['p50']:.1f} ms | {s['fts_p50']:.1f} ms "
+        f"| {_ratio(s['p50'], s['fts_p50'])} | ≤ 15 ms | {_met(s['p50'], TARGETS['p50'])} |",
+        f"| search p95 | {s['p95']:.1f} ms | {s['fts_p95']:.1f} ms | {_ratio(s['p95'], s['fts_p95'])} "
+        f"| ≤ 50 ms | {_met(s['p95'], TARGETS['p95'])} |",
+        f"| search, slowest query | {s['max']:.1f} ms | {s['fts_max']:.1f} ms | "
+        f"{_ratio(s['max'], s['fts_max'])} | | |",
+        f"| import {imp['articles']:,} articles ({imp['path']}, no entities; measured "
+        f"{imp.get('measured', 'now')}) | {imp['rate']:.0f} articles/s | {imp['fts_rate']:.0f} articles/s "
+        f"| {_ratio(imp['fts_rate'], imp['rate'])} slower | ≥ 800/s | "
+        f"{_met(imp['rate'], TARGETS['import_rate'], True)} |",
+    ]
+    if small:
+        lines.append(
+            f"| import {small['articles']:,} articles, fresh ({small['path']}) | {small['rate']:.0f} articles/s "
+            f"| {small['fts_rate']:.0f} articles/s | {_ratio(small['fts_rate'], small['rate'])} slower "
+            f"| ≥ 800/s | {_met(small['rate'], TARGETS['import_rate'], True)} |")
+    lines.append(
+        f"| open an article (store + {'entities + ' if op['with_entities'] else ''}highlight spans) "
+        f"| {op['ms']:.2f} ms | {op['fts_ms']:.2f} ms | {_ratio(op['ms'], op['fts_ms'])} | ≤ 50 ms "
+        f"| {_met(op['ms'], TARGETS['open_ms'])} |")
+    lines.append(f"| open the library + first search (cold) | {s['open_s'] * 1000:.0f} + "
+                 f"{s['first_search_s'] * 1000:.0f} ms | | | | |")
+    if "error" in tui:
+        lines.append(f"| TUI first screen, RSS | not measured: {tui['error']} | | | | |")
+    elif tui:
+        lines.append(f"| TUI first interactive screen (headless, from process start) | "
+                     f"{tui['first_screen_s']:.2f} s | | | ≤ 1.0 s | "
+                     f"{_met(tui['first_screen_s'], TARGETS['first_screen_s'])} |")
+        if "open_article_ms" in tui:
+            lines.append(f"| TUI open an article | {tui['open_article_ms']:.1f} ms | | | ≤ 50 ms | "
+                         f"{_met(tui['open_article_ms'], TARGETS['open_ms'])} |")
+        lines.append(f"| TUI peak RSS after 100 searches | {tui['peak_rss_mb']:.0f} MB | | | ≤ 300 MB | "
+                     f"{_met(tui['peak_rss_mb'], TARGETS['rss_mb'])} |")
+    if "error" in ent:
+        lines.append(f"| entity stage | not measured: {ent['error']} | | | ≥ 15,000 tokens/s | |")
+    elif ent:
+        lines.append(f"| entity stage ({ent['articles']:,} articles, {ent['tokens']:,} tokens) | "
+                     f"{ent['tokens_per_s']:,.0f} tokens/s | | | ≥ 15,000 tokens/s | "
+                     f"{_met(ent['tokens_per_s'], TARGETS['tokens_per_s'], True)} |")
+    lines += ["", "Per query (median ms; totals are matching articles):", "",
+              "| kind | query | Newsdesk ms | FTS5 ms | Newsdesk total | FTS5 total | suggestion |",
+              "|---|---|---|---|---|---|---|"]
+    for q in s["queries"]:
+        query = q["query"].replace("|", "\\|")
+        lines.append(f"| {q['kind']} | `{query}` | {q['ms']:.1f} | {q['fts_ms']:.1f} | {q['total']:,} "
+                     f"| {q['fts_total']:,} | {q['suggestion'] or ''} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, text: str) -> None:
+    """Replace the generated section of ``path``, keeping the prose around it."""
+    block = f"{START}\n{text}{END}"
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    if START in old and END in old:
+        head, rest = old.split(START, 1)
+        new = head + block + rest.split(END, 1)[1]
+    else:
+        new = (old.rstrip() + "\n\n" if old else "# Benchmarks\n\n") + block + "\n"
+    path.write_text(new, encoding="utf-8")

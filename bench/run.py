@@ -1,0 +1,205 @@
+"""The measurements. Each returns plain dicts of figures; report.py lays them out."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from articles.library import Library
+from index.schema import INDEX_VERSION
+
+from . import corpus
+from .fts import Fts
+from .queries import QUERIES
+
+CACHE = Path(os.environ.get("NEWSDESK_BENCH_CACHE", "/tmp/newsdesk-bench"))
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100) of a non-empty list."""
+    s = sorted(values)
+    k = max(0, min(len(s) - 1, round(p / 100 * len(s) + 0.5) - 1))
+    return s[k]
+
+
+def _tokens(texts) -> int:
+    """Tokens as spaCy's English tokenizer counts them (the entity stage's unit)."""
+    import spacy
+
+    nlp = spacy.blank("en")
+    return sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=256))
+
+
+# -- import -----------------------------------------------------------------------
+def import_library(n: int, folder: Path, *, files: bool | None = None) -> dict:
+    """Import ``n`` synthetic articles into a new library at ``folder`` (text and
+    index, no entities) and the same articles into FTS5 beside it."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    if files is None:
+        files = _have_readers()
+    drafts = list(corpus.drafts(n))
+    out: dict = {"articles": n, "path": "Library.add (files)" if files else "Library.add_drafts"}
+    if files:
+        src = folder / "files"
+        corpus.write_files(n, src)
+        lib = Library(folder / "lib")
+        t0 = time.perf_counter()
+        report = lib.add([str(src)], entities=False)
+        secs = time.perf_counter() - t0
+    else:
+        lib = Library(folder / "lib")
+        t0 = time.perf_counter()
+        report = lib.add_drafts(drafts)
+        secs = time.perf_counter() - t0
+    out.update(seconds=secs, rate=n / secs, added=report.added, failed=len(report.failed),
+               duplicates=report.duplicates, indexed=lib.index.doc_count())
+    lib.close()
+    fts = Fts(folder / "fts.db")
+    fts.create()
+    fsecs = fts.add(drafts)
+    fts.close()
+    out.update(fts_seconds=fsecs, fts_rate=n / fsecs)
+    return out
+
+
+def _have_readers() -> bool:
+    try:
+        from articles.readers import expand_sources, read_path  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def cached_library(n: int, rebuild: bool = False, log=print) -> tuple[Path, dict]:
+    """The n-article library under CACHE, built once; returns (folder, import figures)."""
+    folder = CACHE / f"lib-{n}"
+    marker = folder / "bench.json"
+    if not rebuild and marker.exists():
+        info = json.loads(marker.read_text())
+        return folder, info["import"]
+    log(f"building the {n:,}-article library in {folder} (cached for later runs) ...")
+    fig = import_library(n, folder)
+    fig["measured"] = time.strftime("%Y-%m-%d %H:%M")
+    marker.write_text(json.dumps({"import": fig, "index_version": INDEX_VERSION}))
+    # The source files were only needed to measure the file import path.
+    shutil.rmtree(folder / "files", ignore_errors=True)
+    return folder, fig
+
+
+# -- search -----------------------------------------------------------------------
+def _time(fn, repeats: int) -> float:
+    ts = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def search(folder: Path, repeats: int = 5, log=print) -> dict:
+    """p50/p95 over the 30 queries of each query's median latency, with snippets
+    for the first 20 hits, for Newsdesk and FTS5 on the same library."""
+    t0 = time.perf_counter()
+    lib = Library(folder / "lib")
+    status = lib.ensure_index()
+    if status != "ok":
+        log(f"index: {status}")
+    opened = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    lib.search(QUERIES[0].newsdesk)
+    first = time.perf_counter() - t0
+    fts = Fts(folder / "fts.db")
+    per_query = []
+    for q in QUERIES:
+        res = lib.search(q.newsdesk)  # warm: caches and the OS page cache
+        total_f, _ = fts.search(q)
+        nd = _time(lambda q=q: lib.search(q.newsdesk), repeats)
+        ft = _time(lambda q=q: fts.search(q), repeats)
+        per_query.append({"kind": q.kind, "query": q.newsdesk, "ms": nd * 1000, "fts_ms": ft * 1000,
+                          "total": res.total, "fts_total": total_f,
+                          "suggestion": res.suggestion})
+    lib.close()
+    fts.close()
+    nd_ms = [r["ms"] for r in per_query]
+    ft_ms = [r["fts_ms"] for r in per_query]
+    return {
+        "open_s": opened, "first_search_s": first, "repeats": repeats, "queries": per_query,
+        "p50": percentile(nd_ms, 50), "p95": percentile(nd_ms, 95), "max": max(nd_ms),
+        "fts_p50": percentile(ft_ms, 50), "fts_p95": percentile(ft_ms, 95), "fts_max": max(ft_ms),
+    }
+
+
+# -- opening an article -------------------------------------------------------------
+def open_article(folder: Path, samples: int = 50) -> dict:
+    """Fetch an article with what the reader shows beside it (entities when the
+    library has them) and the spans of a search's terms to highlight."""
+    lib = Library(folder / "lib")
+    res = lib.search("government", limit=20)
+    rows = lib.rows(limit=5000)
+    rng = random.Random(3)
+    ids = [r.id for r in rng.sample(rows, min(samples, len(rows)))]
+    extras = getattr(lib, "article_extras", None)
+    times = []
+    for aid in ids:
+        t0 = time.perf_counter()
+        art = lib.get(aid)
+        if extras is not None:
+            extras(art)
+        lib.match_spans(art.body, res.terms)
+        times.append(time.perf_counter() - t0)
+    fts = Fts(folder / "fts.db")
+    ftimes = []
+    for aid in ids:
+        t0 = time.perf_counter()
+        fts.conn.execute("SELECT title, body, source, date FROM fts WHERE id=?", (aid,)).fetchone()
+        ftimes.append(time.perf_counter() - t0)
+    lib.close()
+    fts.close()
+    return {"ms": statistics.median(times) * 1000, "p95_ms": percentile(times, 95) * 1000,
+            "fts_ms": statistics.median(ftimes) * 1000, "with_entities": extras is not None}
+
+
+# -- the TUI, in a subprocess so its memory is its own ------------------------------
+def tui(folder: Path, searches: int = 100, timeout: float = 300) -> dict:
+    cmd = [sys.executable, "-m", "bench.tui_probe", str(folder / "lib"), "--searches", str(searches)]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- entities -----------------------------------------------------------------------
+def entity_stage(n: int, log=print) -> dict:
+    """The entity stage over a fresh n-article library, in spaCy tokens per second."""
+    lib_cls = Library
+    if not hasattr(lib_cls, "run_entity_stage"):
+        return {"error": "no entity stage"}
+    try:
+        from articles import entities  # noqa: F401
+    except ImportError:
+        return {"error": "articles.entities is not there yet"}
+    folder = CACHE / f"entities-{n}"
+    shutil.rmtree(folder, ignore_errors=True)
+    drafts = list(corpus.drafts(n))
+    lib = Library(folder)
+    lib.add_drafts(drafts)
+    tokens = _tokens(d.title + "\n\n" + d.body for d in drafts)
+    t0 = time.perf_counter()
+    done = lib.run_entity_stage()
+    secs = time.perf_counter() - t0
+    lib.close()
+    shutil.rmtree(folder, ignore_errors=True)
+    if not done:
+        return {"error": "the entity stage did nothing"}
+    return {"articles": n, "tokens": tokens, "seconds": secs, "tokens_per_s": tokens / secs,
+            "processed": done}
