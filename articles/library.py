@@ -27,6 +27,38 @@ INDEX_NAME = "index"
 BATCH = 250
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
+# Reading and cleaning a file costs about as much as indexing it; from this many
+# files on, they are read in a pool of processes (one per core) while this
+# process saves what they return.
+PARALLEL_READ_MIN = 400
+
+
+def _read_one(path: Path) -> tuple[Path, list[Draft], str | None]:
+    from .readers import ReadError, read_path
+
+    try:
+        return path, read_path(path), None
+    except ReadError as exc:
+        return path, [], str(exc)
+    except Exception as exc:  # a reader bug must not stop the other files
+        return path, [], f"{type(exc).__name__}: {exc}"
+
+
+def _read_files(paths: Sequence[Path]):
+    """(path, drafts, error) for each path, in order."""
+    cores = os.cpu_count() or 1
+    # Only fork a single-threaded process (the CLI): forking one with other
+    # threads (the TUI) can copy a held lock into the child, and spawning
+    # would re-run the caller's main module.
+    if len(paths) < PARALLEL_READ_MIN or cores < 2 or threading.active_count() > 1:
+        yield from map(_read_one, paths)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(cores, 4),
+                             mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_read_one, paths, chunksize=32)
 
 
 class LibraryError(Exception):
@@ -131,7 +163,7 @@ class Library:
     def add(self, sources: Sequence[str], progress: Progress | None = None,
             entities: bool = True) -> ImportReport:
         """Import files, folders, globs (and URLs): text first, then entities."""
-        from .readers import ReadError, expand_sources, read_path
+        from .readers import expand_sources
 
         report = ImportReport()
         urls = [s for s in sources if s.startswith(("http://", "https://"))]
@@ -154,13 +186,11 @@ class Library:
             except Exception as exc:
                 report.failed.append((url, str(exc) or type(exc).__name__))
             done += 1
-        for p in paths:
-            try:
-                pending.extend(read_path(p))
-            except ReadError as exc:
-                report.failed.append((str(p), str(exc)))
-            except Exception as exc:  # a reader bug must not stop the other files
-                report.failed.append((str(p), f"{type(exc).__name__}: {exc}"))
+        for p, drafts, error in _read_files(paths):
+            if error is None:
+                pending.extend(drafts)
+            else:
+                report.failed.append((str(p), error))
             done += 1
             if len(pending) >= BATCH:
                 flush()
@@ -339,8 +369,11 @@ class Library:
             raise
         total = len(tickets)
         done = 0
-        for i in range(0, total, 2000):
-            chunk = tickets[i:i + 2000]
+        # Each commit writes segments that later commits merge again: a rebuild
+        # commits in big steps (each one pays for starting the writer processes).
+        step_size = 20_000 if bulk else 2000
+        for i in range(0, total, step_size):
+            chunk = tickets[i:i + step_size]
             ids = [t[0] for t in chunk]
             arts = self.store.get_many(ids)
             ents = self._entity_fields(list(arts))
