@@ -159,3 +159,24 @@ def test_snapshot_related(lib, snap_compare):
 def test_snapshot_quotes(lib, snap_compare):
     assert snap_compare(Host(lambda: QuotesScreen(lib, seed_id(lib, S000))), terminal_size=SIZE,
                         run_before=_settled)
+
+
+def test_story_screen_shows_each_version_and_what_it_adds(lib):
+    from tui.screens.desk import StoryScreen
+
+    app = Host(lambda: StoryScreen(lib, seed_id(lib, S001)))
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            options = app.screen.query_one(OptionList)
+            assert options.option_count == 2
+            original = str(options.get_option_at_index(0).prompt)
+            rereport = str(options.get_option_at_index(1).prompt)
+            assert "The major failure for Kim Jong Un" in original
+            assert "Raw Story" in rereport
+            await pilot.press("down", "enter")
+            await pilot.pause()
+        return app.result
+
+    assert asyncio.run(go()) == seed_id(lib, S001)

@@ -255,3 +255,39 @@ class QuotesScreen(DeskScreen):
             body.append("No quotes found.", style="dim")
         self.query_one("#desk-quote-text", Static).update(body)
         self.query_one("#desk-quotes", VerticalScroll).focus()
+
+
+class StoryScreen(DeskScreen):
+    """The versions of an article's story, oldest first, each with what it adds:
+    the names and the quotes no other version has."""
+
+    def __init__(self, library, article_id: str) -> None:
+        super().__init__(library)
+        self.article_id = article_id
+
+    def fetch(self):
+        return self.library.story_of(self.article_id), self.library.story_versions(self.article_id)
+
+    def show(self, data) -> None:
+        story, versions = data
+        head = Text("Story: ", style="dim")
+        head.append(sanitize_line(story.title), style="bold")
+        self.query_one("#desk-title", Static).update(head)
+        n = len(versions)
+        self.query_one("#desk-summary", Static).update(Text(
+            f"{n} versions" if n > 1 else "No other outlet has reported this story.", style="dim"))
+        options = self.query_one(DeskOptions)
+        options.clear_options()
+        for v in versions:
+            adds = Text()
+            if v["adds"]["entities"]:
+                adds.append("  adds ", style="cyan")
+                adds.append(", ".join(sanitize_line(e) for e in v["adds"]["entities"][:8]))
+            for q in v["adds"]["quotes"][:3]:
+                adds.append("\n  “" + sanitize_line(q["text"])[:120] + "”")
+                adds.append(f" — {sanitize_line(q['speaker']) if q['speaker'] else 'unattributed'}",
+                            style="dim")
+            options.add_option(_article_option(v["id"], v["date"], v["title"], v["source"], adds))
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()
