@@ -101,7 +101,7 @@ def cmd_search(args) -> int:
     from articles.library import QueryError
 
     with _open(args) as lib:
-        lib.ensure_index()
+        lib.ensure_index(notice=_error)
         try:
             res = lib.search(args.query, limit=args.limit, sort=args.sort)
         except QueryError as exc:
@@ -199,6 +199,30 @@ def cmd_stats(args) -> int:
         for k, v in stats.items():
             _console().print(Text(f"{k:>12}  {v}"))
     return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    with _open(args) as lib:
+        report = lib.check(repair=args.repair)
+    if args.json:
+        _emit_json(report.to_json())
+    else:
+        from rich.text import Text
+
+        con = _console()
+        con.print(Text(f"{report.articles} articles, {report.indexed} indexed, "
+                       f"{report.queued} queued changes"))
+        for p in report.problems:
+            con.print(Text("  found: ", style="yellow") + Text(p))
+        for r in report.repaired:
+            con.print(Text("  repaired: ", style="green") + Text(r))
+        for u in report.unrepairable:
+            con.print(Text("  not repaired: ", style="red") + Text(u))
+        if report.clean:
+            con.print(Text("library is consistent", style="green"))
+        elif not args.repair:
+            con.print(Text("run `newsdesk check --repair` to fix what can be fixed"))
+    return EXIT_OK if report.clean else EXIT_FAIL
 
 
 def cmd_reindex(args) -> int:
@@ -542,6 +566,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ri = sub.add_parser("reindex", parents=[common], help="rebuild the search index from the store")
     ri.set_defaults(func=cmd_reindex)
+
+    ck = sub.add_parser("check", parents=[common],
+                        help="verify that the store and the search index agree")
+    ck.add_argument("--repair", action="store_true",
+                    help="fix what can be fixed (the index is rebuilt from the store)")
+    ck.set_defaults(func=cmd_check)
 
     mk = sub.add_parser("mark", parents=[common], help="set read / starred state")
     mk.add_argument("id")

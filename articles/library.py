@@ -3,7 +3,6 @@ Whoosh index derived from it. main.py and tui/ both go through this class."""
 
 from __future__ import annotations
 
-import errno
 import os
 import secrets
 import sqlite3
@@ -12,19 +11,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.core import IndexError_, SearchIndex, to_document
+from index.core import IndexBusy, IndexError_, SearchIndex, to_document
 from index.query import QueryError, SearchResults, make_parser, run_search, term_spans
 
 from .model import Article, Draft
-from .store import ArticleRow, Store, StoreError
+from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
 from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
 from . import dossier as _dossier, stories as _stories  # noqa: F401  (register their tables)
 
-__all__ = ["Library", "LibraryError", "ImportReport", "QueryError", "default_library_path"]
+__all__ = ["Library", "LibraryError", "ImportReport", "CheckReport", "QueryError",
+           "default_library_path"]
 
 STORE_NAME = "library.db"
 INDEX_NAME = "index"
 BATCH = 250
+# A sync waits this long for another process's index lock, then leaves the
+# outbox to that process (which drains it after its own commit).
+INDEX_LOCK_WAIT = 2.0
 
 Progress = Callable[[int, int, str], None]  # (done, total, message)
 # Reading and cleaning a file costs about as much as indexing it; from this many
@@ -61,8 +64,6 @@ def _read_files(paths: Sequence[Path]):
         yield from pool.map(_read_one, paths, chunksize=32)
 
 
-class LibraryError(Exception):
-    """A problem to tell the user in one sentence (no traceback)."""
 
 
 def default_library_path() -> Path:
@@ -102,15 +103,36 @@ class ImportReport:
         }
 
 
+@dataclass
+class CheckReport:
+    """What ``Library.check`` found and, with repair, what it fixed."""
+
+    articles: int = 0
+    indexed: int | None = 0
+    queued: int = 0  # changes waiting in the outbox when the check started
+    missing: int = 0
+    extra: int = 0
+    duplicated: int = 0
+    problems: list[str] = field(default_factory=list)  # everything found
+    repaired: list[str] = field(default_factory=list)  # what was done about it
+    unrepairable: list[str] = field(default_factory=list)  # still wrong afterwards
+
+    @property
+    def clean(self) -> bool:
+        """True when nothing is wrong now (nothing found, or all of it repaired)."""
+        if self.unrepairable:
+            return False
+        return not self.problems or bool(self.repaired)
+
+    def to_json(self) -> dict:
+        return {"clean": self.clean, "articles": self.articles, "indexed": self.indexed,
+                "queued": self.queued, "missing": self.missing, "extra": self.extra,
+                "duplicated": self.duplicated, "problems": self.problems,
+                "repaired": self.repaired, "unrepairable": self.unrepairable}
+
+
 def _friendly(exc: BaseException, what: str) -> LibraryError:
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "full" in str(exc).lower():
-        return LibraryError(f"{what}: the disk is full; nothing already stored was lost")
-    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM) \
-            or "readonly" in str(exc).lower() or "read-only" in str(exc).lower():
-        return LibraryError(f"{what}: the library is read-only ({exc})")
-    if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-        return LibraryError(f"{what}: the library is busy in another process; try again")
-    return LibraryError(f"{what}: {exc}")
+    return LibraryError(friendly_error(exc, what))
 
 
 class Library:
@@ -337,36 +359,74 @@ class Library:
             return str(exc)
         return "stale" if self.store.queue_len() else "ok"
 
-    def ensure_index(self, progress: Progress | None = None) -> str:
+    def ensure_index(self, progress: Progress | None = None,
+                     notice: Callable[[str], None] | None = None) -> str:
         """Make the index agree with the store: rebuild if missing or damaged,
-        else index what the outbox holds. Returns what was done."""
+        else index what the outbox holds, and repair any disagreement a cheap
+        count comparison reveals. ``notice`` hears about a rebuild before it
+        starts (it can take a while). Returns what was done."""
+        if self.store.read_only:
+            return "read-only"  # nothing can be repaired; search what is there
         status = self.index_status()
         if status not in ("ok", "stale"):
+            if notice:
+                notice(f"{status}; rebuilding it from the store")
             self.reindex(progress)
             return f"rebuilt ({status})"
+        done = "ok"
         if status == "stale":
-            n = self.sync_index(progress)
-            return f"synced {n}"
-        return "ok"
+            done = f"synced {self.sync_index(progress)}"
+        if not self.store.queue_len():
+            try:
+                agree = self.index.doc_count() == self.store.count()
+            except IndexError_:
+                agree = False
+            if not agree:
+                report = self.check(repair=True)
+                done = "repaired: " + "; ".join(report.repaired or report.problems)
+        return done
 
     def reindex(self, progress: Progress | None = None) -> int:
+        # Queue everything before wiping, so a crash part-way leaves the whole
+        # rebuild still to do rather than a short index nobody knows about.
         with self._write_lock:
-            self.index.create()
             with self.store.transaction():
                 self.store.enqueue_all()
+            try:
+                self.index.create()
+            except IndexBusy as exc:
+                raise LibraryError(f"cannot rebuild the search index: {exc}") from exc
+            except OSError as exc:
+                raise _friendly(exc, "cannot rebuild the search index") from exc
         return self.sync_index(progress, bulk=True)
 
     def sync_index(self, progress: Progress | None = None, bulk: bool = False) -> int:
-        """Index everything in the store's outbox, then clear what was indexed."""
-        tickets = self.store.queued()
-        if not tickets:
-            return 0
-        try:
-            self.index.open()
-        except IndexError_:
-            if not bulk:
-                return self.reindex(progress)
-            raise
+        """Index everything in the store's outbox, then clear what was indexed.
+
+        Keeps going until the outbox is empty, so changes another process queued
+        while we held the index lock are indexed too. If another process holds
+        the lock, stop and leave the outbox: that process drains it after its
+        own commit (or the next start does), so nobody waits or fails."""
+        done = 0
+        first = True
+        while True:
+            tickets = self.store.queued()
+            if not tickets:
+                return done
+            try:
+                self.index.open()
+            except IndexError_:
+                if not bulk:
+                    return done + self.reindex(progress)
+                raise
+            try:
+                done += self._index_tickets(tickets, progress, bulk=bulk and first)
+            except IndexBusy:
+                return done
+            first = False
+
+    def _index_tickets(self, tickets: list[tuple[str, int]], progress: Progress | None,
+                       bulk: bool) -> int:
         total = len(tickets)
         done = 0
         # Each commit writes segments that later commits merge again: a rebuild
@@ -387,18 +447,132 @@ class Library:
 
             try:
                 self.index.apply(docs, deletes=gone, bulk=bulk, progress=step)
+            except IndexBusy:
+                raise
             except IndexError_ as exc:
                 raise LibraryError(str(exc)) from exc
-            except OSError as exc:
+            except (OSError, sqlite3.Error) as exc:
+                self.index.clean_orphans()
                 raise _friendly(exc, "could not update the search index") from exc
-            self.store.dequeue(chunk)
+            self.index.seal()
+            try:
+                self.store.dequeue(chunk)
+            except (OSError, sqlite3.Error) as exc:
+                raise _friendly(exc, "could not update the search index") from exc
             done += len(chunk)
         return done
+
+    def check(self, repair: bool = False) -> CheckReport:
+        """Verify the store and make the index agree with it.
+
+        Finds: a damaged store, a damaged or missing index, articles missing from
+        the index, index entries for articles the store no longer has, articles
+        indexed twice, and a library folder others can open. With ``repair``,
+        fixes what can be fixed from the store (everything but store damage)."""
+        rep = CheckReport()
+        # A repair waits out another process's index commit (or the orphaned
+        # helpers of a killed bulk writer) instead of leaving work undone.
+        wait, self.index.lock_timeout = self.index.lock_timeout, max(self.index.lock_timeout, 60.0)
+        try:
+            return self._check(rep, repair)
+        finally:
+            self.index.lock_timeout = wait
+
+    def _check(self, rep: CheckReport, repair: bool) -> CheckReport:
+        self._check_folder(rep, repair)
+        try:
+            quick = [r[0] for r in self.store.conn.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:
+            quick = [str(exc)]
+        if quick != ["ok"]:
+            rep.problems.append("store damaged: " + "; ".join(quick[:5]))
+            rep.unrepairable.append("store damaged: restore library.db from a backup")
+        rep.articles = self.store.count()
+        rep.queued = self.store.queue_len()
+
+        status = self.index_status()
+        if status not in ("ok", "stale"):
+            rep.problems.append(status)
+            if not repair:
+                return rep
+            n = self.reindex()
+            rep.repaired.append(f"rebuilt the index from the store ({n} articles)")
+        elif repair and rep.queued:
+            self.index.clean_orphans()
+            n = self.sync_index()
+            rep.repaired.append(f"indexed {n} queued changes")
+
+        missing, extra, twice = self._index_disagreement(skip_queued=not repair)
+        for what, ids in (("missing from the index", missing),
+                          ("in the index but not in the store", extra),
+                          ("indexed more than once", twice)):
+            if ids:
+                rep.problems.append(f"{len(ids)} article(s) {what}")
+        rep.missing, rep.extra, rep.duplicated = len(missing), len(extra), len(twice)
+        if repair and (missing or extra or twice):
+            if twice:
+                # Whoosh's update_document removes only one of several copies;
+                # delete them all first, then index the store's version afresh.
+                try:
+                    self.index.apply((), deletes=sorted(twice))
+                    self.index.seal()
+                except IndexError_ as exc:
+                    rep.unrepairable.append(f"cannot remove doubled index entries: {exc}")
+                except OSError as exc:
+                    raise _friendly(exc, "could not update the search index") from exc
+            with self.store.transaction():
+                self.store.enqueue(missing | extra | twice)
+            self.sync_index()
+            missing, extra, twice = self._index_disagreement(skip_queued=False)
+            if missing or extra or twice:
+                rep.unrepairable.append(
+                    f"index still disagrees after repair ({len(missing)} missing, "
+                    f"{len(extra)} extra, {len(twice)} twice); is another process writing?")
+            else:
+                rep.repaired.append("re-indexed " + ", ".join(
+                    f"{n} {what}" for n, what in ((rep.missing, "missing"), (rep.extra, "extra"),
+                                                  (rep.duplicated, "duplicated")) if n))
+        try:
+            rep.indexed = self.index.doc_count()
+        except IndexError_:
+            rep.indexed = None
+        return rep
+
+    def _check_folder(self, rep: CheckReport, repair: bool) -> None:
+        try:
+            mode = self.path.stat().st_mode & 0o777
+        except OSError:
+            return
+        if mode & 0o077:
+            rep.problems.append(f"library folder is open to other users (mode {mode:o}); "
+                                "its index holds pickles, so it must be private")
+            if repair:
+                try:
+                    os.chmod(self.path, 0o700)
+                    rep.repaired.append("made the library folder private (700)")
+                except OSError as exc:
+                    rep.unrepairable.append(f"cannot make the library folder private: {exc}")
+
+    def _index_disagreement(self, skip_queued: bool) -> tuple[set[str], set[str], set[str]]:
+        try:
+            counts = self.index.id_counts()
+        except IndexError_:
+            return set(), set(), set()
+        store_ids = self.store.all_ids()
+        queued = {aid for aid, _ in self.store.queued()} if skip_queued else set()
+        index_ids = set(counts)
+        missing = store_ids - index_ids - queued
+        extra = index_ids - store_ids - queued
+        twice = {aid for aid, n in counts.items() if n > 1} - queued
+        return missing, extra, twice
 
     # -- reading ------------------------------------------------------------
     def search(self, query: str, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance") -> SearchResults:
-        searcher = self.index.searcher()
+        try:
+            searcher = self.index.searcher()
+        except IndexError_ as exc:
+            raise LibraryError(f"cannot search: {exc}; run `newsdesk check --repair`") from exc
         if self._parser is None:
             self._parser = make_parser(searcher.schema)
         return run_search(searcher, self._parser, query, limit=limit, offset=offset,

@@ -9,6 +9,8 @@ work to redo, never a silent disagreement.
 
 from __future__ import annotations
 
+import errno
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -59,8 +61,47 @@ _ARTICLE_COLS = (
 _ROW_COLS = "id, title, source, date, read, starred, author, url"
 
 
-class StoreError(Exception):
+class LibraryError(Exception):
+    """A problem to tell the user in one sentence (no traceback).
+
+    Defined here so that store failures (StoreError) are LibraryErrors too:
+    every caller that reports LibraryError cleanly also reports a full disk or
+    a read-only library cleanly, whichever module hit it."""
+
+
+class StoreError(LibraryError):
     """A store problem worth a clear message (locked, read-only, full disk, not a library)."""
+
+
+def friendly_error(exc: BaseException, what: str, path: Path | str | None = None) -> str:
+    """One sentence for the user about an OS or SQLite failure while doing ``what``
+    (``path``: where, so a vague SQLite I/O error can be told apart from a full disk)."""
+    text = str(exc)
+    low = text.lower()
+    err = getattr(exc, "errno", None)
+    if err == errno.ENOSPC or "disk is full" in low or "no space" in low or (
+            "i/o error" in low and path is not None and _disk_full(Path(path))):
+        return f"{what}: the disk is full; nothing already stored was lost"
+    if err in (errno.EACCES, errno.EROFS, errno.EPERM) or "readonly" in low or "read-only" in low:
+        return f"{what}: the library is read-only ({text})"
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in low:
+        return f"{what}: the library is busy in another process; try again"
+    return f"{what}: {text}"
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        st = os.statvfs(path if path.is_dir() else path.parent)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 256 * 1024
+
+
+def _read_only_fs(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -112,16 +153,34 @@ def _to_row(r) -> ArticleRow:
 class Store:
     def __init__(self, path: Path, *, timeout: float = 60.0):
         self.path = Path(path)
+        self.read_only = False
         try:
-            self.conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
-                                        check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
-            self.conn.execute("PRAGMA synchronous=FULL")
-            self.conn.execute("PRAGMA foreign_keys=ON")
-            self.conn.executescript(_SCHEMA + "".join(EXTRA_SCHEMAS))
-            self._set_version()
+            if _read_only_fs(self.path.parent) and self.path.exists():
+                self._open_read_only(timeout)
+            else:
+                self.conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
+                                            check_same_thread=False)
+                self.conn.execute("PRAGMA journal_mode=WAL")
+                self.conn.execute("PRAGMA synchronous=FULL")
+                self.conn.execute("PRAGMA foreign_keys=ON")
+                self.conn.executescript(_SCHEMA + "".join(EXTRA_SCHEMAS))
+                self._set_version()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot open the library store {self.path}: {exc}") from exc
+            raise StoreError(friendly_error(exc, f"cannot open the library store {self.path}",
+                                            self.path)) from exc
+
+    def _open_read_only(self, timeout: float) -> None:
+        """A library on a read-only file system can still be read: nobody can
+        change the file under us there, so SQLite may skip its shared-memory
+        lock file (immutable), which it could not create anyway."""
+        uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
+        self.conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
+                                    check_same_thread=False)
+        self.read_only = True
+        self.conn.execute("SELECT count(*) FROM articles").fetchone()
+        cur = self.meta_get("schema_version")
+        if cur is not None and int(cur) > SCHEMA_VERSION:
+            raise StoreError(f"{self.path} was written by a newer Newsdesk (schema {cur})")
 
     def _set_version(self) -> None:
         cur = self.meta_get("schema_version")
@@ -300,7 +359,10 @@ class _Transaction:
 
     def __enter__(self):
         if not self.conn.in_transaction:
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(friendly_error(exc, "cannot change the library", self._where())) from exc
             self.outer = True
         return self.conn
 
@@ -308,7 +370,28 @@ class _Transaction:
         if not self.outer:
             return False
         if exc_type is None:
-            self.conn.execute("COMMIT")
-        else:
-            self.conn.execute("ROLLBACK")
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                self._rollback()
+                raise StoreError(friendly_error(err, "cannot save the change", self._where())) from err
+            return False
+        self._rollback()
+        if isinstance(exc, sqlite3.Error):
+            # Disk full, read-only, locked: say so in one sentence; the rollback
+            # kept everything stored before this transaction.
+            raise StoreError(friendly_error(exc, "cannot save the change", self._where())) from exc
         return False
+
+    def _where(self) -> str | None:
+        try:
+            return self.conn.execute("PRAGMA database_list").fetchone()[2] or None
+        except sqlite3.Error:
+            return None
+
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite rolls back by itself when it cannot, e.g. on a full disk

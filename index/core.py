@@ -5,22 +5,98 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import threading
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.index import LockError
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, LockError
+from whoosh.util.filelock import try_for
 from whoosh.writing import AsyncWriter  # noqa: F401  (kept importable for callers)
 
 from .schema import INDEX_VERSION, make_schema
 
 MARKER = "newsdesk-index.json"
+_INDEXNAME = "MAIN"  # whoosh's default index name
+_WRITELOCK = f"{_INDEXNAME}_WRITELOCK"
+# Size and CRC-32 of every index file as written, so damage anywhere in a file
+# (not only in the parts Whoosh reads at open) is found before the index is used.
+SUMS = "newsdesk-sums.json"
+_CHUNK = 1 << 20
+
+
+_forking_pid = os.getpid()
+
+
+def _remember_parent() -> None:
+    global _forking_pid
+    _forking_pid = os.getpid()
+
+
+def _die_with_parent() -> None:
+    """Forked helpers (Whoosh's bulk writer, parallel readers) inherit the index
+    write lock. If the parent is SIGKILLed they wait forever on a queue nobody
+    feeds, holding the lock, and no later process can index; so the kernel is
+    asked to kill them with their parent."""
+    try:
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+    except Exception:
+        return
+    if os.getppid() != _forking_pid:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+if sys.platform.startswith("linux"):
+    os.register_at_fork(before=_remember_parent, after_in_child=_die_with_parent)
 
 
 class IndexError_(Exception):
     """The index is missing, foreign or damaged; the caller rebuilds it from the store."""
+
+
+class IndexBusy(IndexError_):
+    """Another process holds the index write lock; the outbox keeps the work for later."""
+
+
+def _file_sum(path: Path) -> list[int]:
+    crc = 0
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+    return [size, crc]
+
+
+def _abandon(writer) -> None:
+    """Cancel a failed writer and always let go of its lock. On a full disk
+    cancel() itself fails before releasing the lock, which would leave every
+    later writer in this process waiting for a lock nobody will release."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        try:
+            lock.release()
+        except Exception:
+            pass
+
+
+def _compare(name: str, want, actual: list[int]) -> None:
+    if list(want) != actual:
+        what = "truncated" if actual[0] < want[0] else "changed"
+        raise IndexError_(f"index damaged: {name} is {what} since it was written")
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -57,6 +133,9 @@ class SearchIndex:
     """Owns the index directory. Only opens an index carrying our marker with the
     library's token: index files hold pickles, so a foreign one is never read."""
 
+    # How long a writer waits for another process's write lock before IndexBusy.
+    lock_timeout = 120.0
+
     def __init__(self, path: Path, token: str):
         self.path = Path(path)
         self.token = token
@@ -76,36 +155,201 @@ class SearchIndex:
         return self._marker_ok() and whoosh_index.exists_in(str(self.path))
 
     def open(self):
-        """Open the index or raise IndexError_ when it is missing, foreign or unreadable."""
+        """Open the index or raise IndexError_ when it is missing, foreign or unreadable.
+
+        Every file the current generation uses is checked against the sums
+        recorded when it was written; files written without a record (a crash
+        between commit and record) get a full structural read instead."""
         with self._lock:
             if self._ix is not None:
                 return self._ix
-            if not self.exists():
+            if not self._marker_ok():
                 raise IndexError_("index missing or not written by this library")
             try:
+                self._check_toc()
                 ix = whoosh_index.open_dir(str(self.path))
-                # Touch every segment's files now, so damage shows at open, not mid-search.
-                with ix.reader() as r:
-                    r.doc_count_all()
-                    for name in ("title", "body"):
-                        if name in r.schema:
-                            r.field_length(name)
+                self._verify(ix)
+            except IndexError_:
+                raise
             except Exception as exc:  # whoosh raises many kinds on damaged files
                 raise IndexError_(f"index damaged: {type(exc).__name__}: {exc}") from exc
             self._ix = ix
             return ix
 
+    def _check_toc(self) -> None:
+        """The newest TOC exists and is as written, checked before Whoosh unpickles it."""
+        gen = TOC._latest_generation(FileStorage(str(self.path)), _INDEXNAME)
+        if gen < 0:
+            raise IndexError_("index damaged: its table of contents is missing")
+        name = TOC._filename(_INDEXNAME, gen)
+        want = self._read_sums().get(name)
+        if want is not None:
+            _compare(name, want, _file_sum(self.path / name))
+
+    def _generation_files(self, ix) -> tuple[int, list, list[str]]:
+        """(generation, segments, file names) of the newest TOC on disk."""
+        toc = TOC.read(ix.storage, ix.indexname)
+        names = [TOC._filename(ix.indexname, toc.generation)]
+        listing = set(ix.storage.list())
+        for seg in toc.segments:
+            prefix = seg.segment_id() + "."
+            names += sorted(n for n in listing if n.startswith(prefix))
+        return toc.generation, toc.segments, names
+
+    def _read_sums(self) -> dict[str, list[int]]:
+        try:
+            data = json.loads((self.path / SUMS).read_text())
+        except (OSError, ValueError):
+            return {}
+        files = data.get("files") if isinstance(data, dict) else None
+        return files if isinstance(files, dict) else {}
+
+    def _write_sums(self, files: dict[str, list[int]]) -> None:
+        tmp = self.path / f"{SUMS}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            tmp.write_text(json.dumps({"files": files}))
+            os.replace(tmp, self.path / SUMS)
+        except OSError:
+            # A read-only or full disk: the index still works, only later opens
+            # fall back to the structural read for these files.
+            tmp.unlink(missing_ok=True)
+
+    def _verify(self, ix) -> None:
+        for _attempt in range(20):
+            gen, segments, names = self._generation_files(ix)
+            try:
+                self._check_files(ix, segments, names)
+                return
+            except FileNotFoundError:
+                # A writer in another process committed a new generation and
+                # cleaned up the files of this one; look again.
+                if TOC._latest_generation(ix.storage, ix.indexname) == gen:
+                    raise
+        raise IndexError_("index keeps changing under us; try again")
+
+    def _check_files(self, ix, segments, names: list[str]) -> None:
+        sums = self._read_sums()
+        present = set(names)
+        for seg in segments:
+            sid = seg.segment_id()
+            expected = {n for n in sums if n.startswith(sid + ".")}
+            if seg.is_compound():
+                expected.add(seg.make_filename(seg.COMPOUND_EXT))
+            missing = sorted(expected - present)
+            if missing:
+                raise IndexError_(f"index damaged: segment file {missing[0]} is missing")
+        unrecorded: dict[str, list[int]] = {}
+        for name in names:
+            actual = _file_sum(self.path / name)
+            want = sums.get(name)
+            if want is None:
+                unrecorded[name] = actual
+            else:
+                _compare(name, want, actual)
+        # Open every segment's term index, postings and per-document data now,
+        # so damage shows at open, not mid-search.
+        with ix.reader() as r:
+            r.doc_count_all()
+            for name in ("title", "body"):
+                if name in r.schema:
+                    r.field_length(name)
+            if unrecorded:
+                for _ in r.iter_docs():
+                    pass
+                for name in ("title", "body"):
+                    if name in r.schema:
+                        for _ in r.lexicon(name):
+                            pass
+        if unrecorded or set(sums) - present:
+            self._write_sums({n: (sums.get(n) or unrecorded[n]) for n in names})
+
+    def seal(self) -> None:
+        """Record sums for the files of the current generation; call after a commit."""
+        with self._lock:
+            try:
+                ix = self._ix or whoosh_index.open_dir(str(self.path))
+                _gen, _segments, names = self._generation_files(ix)
+                sums = self._read_sums()
+                files = {n: (sums.get(n) or _file_sum(self.path / n)) for n in names}
+            except Exception:  # a newer commit cleaned our files; that one seals itself
+                return
+            if files != sums:
+                self._write_sums(files)
+
     def create(self) -> None:
-        """Start an empty index (wiping whatever was there)."""
+        """Start an empty index, wiping whatever was there.
+
+        The write lock is held meanwhile and its file kept, so a writer in
+        another process waits for us instead of committing into a wiped folder."""
         with self._lock:
             self.close()
-            if self.path.exists():
-                shutil.rmtree(self.path)
-            self.path.mkdir(parents=True, mode=0o700)
-            whoosh_index.create_in(str(self.path), make_schema())
-            tmp = self.path / (MARKER + ".tmp")
-            tmp.write_text(json.dumps({"token": self.token, "version": INDEX_VERSION}))
-            os.replace(tmp, self.path / MARKER)
+            if self.path.is_symlink() or (self.path.exists() and not self.path.is_dir()):
+                self.path.unlink()
+            self.path.mkdir(parents=True, mode=0o700, exist_ok=True)
+            os.chmod(self.path, 0o700)
+            lock = FileStorage(str(self.path)).lock(_WRITELOCK)
+            if not try_for(lock.acquire, self.lock_timeout, 0.1):
+                raise IndexBusy("the index is busy in another process; try again")
+            try:
+                (self.path / MARKER).unlink(missing_ok=True)
+                for entry in self.path.iterdir():
+                    if entry.name == _WRITELOCK:
+                        continue
+                    if entry.is_dir() and not entry.is_symlink():
+                        shutil.rmtree(entry)
+                    else:
+                        entry.unlink()
+                whoosh_index.create_in(str(self.path), make_schema())
+                tmp = self.path / (MARKER + ".tmp")
+                tmp.write_text(json.dumps({"token": self.token, "version": INDEX_VERSION}))
+                os.replace(tmp, self.path / MARKER)
+                self.seal()
+            finally:
+                lock.release()
+
+    def clean_orphans(self) -> int:
+        """Delete what a failed or killed writer left behind (segment files no
+        TOC names, half-written TOCs, temp folders), so a full disk that made a
+        commit fail is not kept full by its debris. Only under the write lock,
+        so a live writer's files are never touched; returns files removed."""
+        if not self.path.is_dir():
+            return 0
+        lock = FileStorage(str(self.path)).lock(_WRITELOCK)
+        try:
+            if not lock.acquire(blocking=False):
+                return 0
+        except OSError:
+            return 0
+        removed = 0
+        try:
+            storage = FileStorage(str(self.path))
+            gen = TOC._latest_generation(storage, _INDEXNAME)
+            if gen < 0:
+                return 0
+            live = {seg.segment_id() for seg in TOC.read(storage, _INDEXNAME, gen).segments}
+            toc_name = TOC._filename(_INDEXNAME, gen)
+            seg_pattern = TOC._segment_pattern(_INDEXNAME)
+            for entry in self.path.iterdir():
+                name = entry.name
+                m = seg_pattern.match(name)
+                stale = (
+                    (m is not None and m.group(1) not in live)
+                    or (name.startswith(f"_{_INDEXNAME}_") and name != toc_name)
+                    or name == f"{_INDEXNAME}.tmp"
+                    or (name.startswith(SUMS + ".") and name.endswith(".tmp"))
+                )
+                if not stale:
+                    continue
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+                removed += 1
+        except Exception:
+            return removed  # a damaged TOC: the rebuild wipes everything anyway
+        finally:
+            lock.release()
+        return removed
 
     def close(self) -> None:
         with self._lock:
@@ -124,26 +368,38 @@ class SearchIndex:
             if self._searcher is None:
                 self._searcher = ix.searcher()
             elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # Not refresh(): it reuses the reader of every segment whose id
+                # is unchanged, with that segment's old deletions, so articles
+                # updated or deleted by a commit would still be found (twice).
+                self._searcher.close()
+                self._searcher = None
+                self._searcher = ix.searcher()
             return self._searcher
 
     def doc_count(self) -> int:
-        return self.searcher().doc_count()
+        with self.open().reader() as r:
+            return r.doc_count()
 
     def all_ids(self) -> set[str]:
         s = self.searcher()
         return {fields["id"] for _, fields in s.reader().iter_docs()}
 
+    def id_counts(self) -> Counter:
+        """How many live documents carry each id (more than one is damage).
+        Reads the newest commit, whatever the cached searcher last saw."""
+        with self.open().reader() as r:
+            return Counter(fields.get("id") for _, fields in r.iter_docs())
+
     # -- writing ------------------------------------------------------------
-    def writer(self, *, bulk: bool = False, timeout: float = 120.0):
+    def writer(self, *, bulk: bool = False, timeout: float | None = None):
         ix = self.open()
-        kwargs = {"timeout": timeout, "delay": 0.1}
+        kwargs = {"timeout": self.lock_timeout if timeout is None else timeout, "delay": 0.1}
         if bulk and (os.cpu_count() or 1) > 1:
             kwargs.update(procs=min(4, os.cpu_count() or 1), limitmb=128, multisegment=True)
         try:
             return ix.writer(**kwargs)
         except LockError as exc:
-            raise IndexError_("the index is busy in another process; try again") from exc
+            raise IndexBusy("the index is busy in another process; try again") from exc
 
     def apply(self, docs: Iterable[dict], deletes: Iterable[str] = (), *, bulk: bool = False,
               progress: Callable[[int], None] | None = None) -> int:
@@ -167,7 +423,7 @@ class SearchIndex:
                     progress(n)
             w.commit()
         except BaseException:
-            w.cancel()
+            _abandon(w)
             raise
         if progress:
             progress(n)
