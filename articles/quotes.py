@@ -76,6 +76,14 @@ _PRE_SUBJECT = re.compile(
     rf"\s+(?:the\s+|a\s+|an\s+)?[\w’'.\-]+(?:\s+[\w’'.\-]+){{0,3}}\s*[:,]\s*$")
 # Mr Tanguay backed that view on Tuesday, saying: “...
 _PRE_SAYING = re.compile(rf"{_SUBJECT}\b[^“”\"\n.]{{0,100}},\s+(?:saying|adding|writing|noting)\s*[:,]?\s*(?:that\s+)?$")
+# Said Haraldsen, “...  (verb first, before the quote)
+_PRE_VERB_FIRST = re.compile(rf"(?:^|[.;]\s+|\b)(?:[Ss]aid|[Ss]ays|[Aa]dded|[Aa]sked)\s+(?P<name>{_NAME})\s*[,:]\s*$")
+# “...,” the institute said: an organisation named in full earlier, now by its last word.
+_POST_THE_NOUN = re.compile(
+    rf"^[\s,]*the\s+(?P<noun>institute|authority|company|union|council|ministry|department|"
+    rf"government|club|museum|group|bank|firm|agency|board|committee|court|police|party|"
+    rf"university|school|hospital|charity|foundation|commission|association|federation|league)"
+    rf"\s+(?:{_VERBS})\b")
 _PRE_SUBJECT_SHORT = re.compile(
     rf"{_SUBJECT}{_APPOSITIVE}{_ADVERB}\s+(?:{_VERBS})\s*[:,]?\s*(?:that\s+)?$")
 # Maxwell goes on to note that ... the regime “... : subject of the sentence, a verb of saying.
@@ -378,7 +386,12 @@ def _attribution(body: str, raw: _Raw, sent: tuple[int, int], para: tuple[int, i
         a = _match_to_attr(m, start, "according_to", True)
         if a:
             return a
-    for rx in (_PRE_SUBJECT_SHORT, _PRE_SUBJECT, _PRE_SAYING):
+    m = _POST_THE_NOUN.match(after_clause)
+    if m:
+        a = _the_noun(body, m, close_end)
+        if a:
+            return a
+    for rx in (_PRE_VERB_FIRST, _PRE_SUBJECT_SHORT, _PRE_SUBJECT, _PRE_SAYING):
         m = rx.search(before)
         if m:
             a = _match_to_attr(m, start, "prefix", True)
@@ -397,8 +410,40 @@ def _attribution(body: str, raw: _Raw, sent: tuple[int, int], para: tuple[int, i
     return None
 
 
+def _the_noun(body: str, m: re.Match, offset: int) -> _Attribution | None:
+    """"the institute said" -> the latest earlier "... Institute" named in full, if any."""
+    noun = m.group("noun").capitalize()
+    found = None
+    for full in _FULL_NAME.finditer(body, 0, offset):
+        if full.group().split()[-1] == noun:
+            found = full
+    if found is None:
+        return None
+    name = _clean_name(found.group())
+    if name is None:
+        return None
+    s = found.start() + found.group().find(name.split()[0])
+    return _Attribution(name, (s, s + len(name)), "postfix", True)
+
+
+def _speaking_subject(body: str, sents: Sequence[tuple[int, int]], para: tuple[int, int],
+                      pos: int) -> _Attribution | None:
+    """The latest sentence of this paragraph before ``pos`` whose subject says something
+    ("Joaquim Restrepo-Hale, an economist ..., said a strike ...")."""
+    found = None
+    for s, e in sents:
+        if s < para[0] or e > pos:
+            continue
+        m = _IN_SENTENCE.match(body[s:e])
+        if m and not re.fullmatch(_PRONOUN, m.group("name")):
+            a = _match_to_attr(m, s, "in_sentence", False)
+            if a is not None:
+                found = a
+    return found
+
+
 # -- entity lookup (optional) -----------------------------------------------------
-EntityLookup = Callable[[int, int, str], tuple[str, str | None] | None]
+EntityLookup = Callable[..., tuple[str, str | None] | None]
 
 
 def entity_lookup_from_refs(refs: Iterable) -> EntityLookup:
@@ -413,7 +458,14 @@ def entity_lookup_from_refs(refs: Iterable) -> EntityLookup:
             s, e = mention[0], mention[1]
             spans.append((s, e, r))
 
-    def lookup(s: int, e: int, written: str):
+    def lookup(s: int, e: int, written: str, fullest: str | None = None):
+        # The fullest form the text gives the name wins over a mention that merely
+        # overlaps it (a tagger may have swallowed a neighbouring word: "Said Haraldsen").
+        if fullest and fullest != written:
+            want = fullest.casefold()
+            for r in refs:
+                if r.name.casefold() == want:
+                    return r.name, r.entity_id
         best = None
         for ms, me, r in spans:
             if ms < e and s < me:
@@ -501,8 +553,10 @@ def extract_quotes(body: str, article_id: str = "", entities: Sequence | None = 
         if n < 2:
             continue
         if attr is None:
-            opens_sentence = not body[sent[0]:raw.open_at].strip()
-            continues = (last is not None and last.speaker is not None and opens_sentence
+            close_end = (raw.close_at + 1) if raw.close_at is not None else raw.parts[-1][1]
+            whole = (not body[sent[0]:raw.open_at].strip()
+                     and not body[close_end:max(sent[1], close_end)].strip(" .,;:!?”\"’"))
+            continues = (last is not None and last.speaker is not None and whole
                          and para_index - last_para_index <= 1)
             if continues:
                 q.speaker, q.speaker_as_written = last.speaker, last.speaker_as_written
@@ -524,6 +578,12 @@ def _resolve(q: Quote, attr: _Attribution, body: str, lookup: EntityLookup | Non
              entities: Sequence | None, last: Quote | None, para_gap: int,
              paras: Sequence[tuple[int, int]], para_index: int) -> None:
     q.attribution = attr.how
+    if attr.pronoun and para_index >= 0:
+        subject = _speaking_subject(body, sentence_spans(body), paras[para_index], q.start)
+        if subject is not None and (last is None or last.speaker is None or not set(
+                normalize_quote(subject.name)) <= set(normalize_quote(last.speaker or ""))):
+            attr = _Attribution(subject.name, subject.span, attr.how + "+pronoun", attr.adjacent)
+            q.attribution = attr.how
     if attr.pronoun:
         # "he said": the last quoted speaker if quoted just before or named again in
         # this paragraph, else (with entities) the last person mentioned nearby.
@@ -545,12 +605,13 @@ def _resolve(q: Quote, attr: _Attribution, body: str, lookup: EntityLookup | Non
                 q.attribution = attr.how + "+pronoun"
         return
     q.speaker_as_written = attr.name
+    fullest = _fullest_form(body, attr.name, attr.span[0] if attr.span else q.start)
     if lookup is not None and attr.span is not None:
-        hit = lookup(attr.span[0], attr.span[1], attr.name)
+        hit = lookup(attr.span[0], attr.span[1], attr.name, fullest)
         if hit is not None:
             q.speaker, q.speaker_entity = hit
             return
-    q.speaker = _fullest_form(body, attr.name, attr.span[0] if attr.span else q.start)
+    q.speaker = fullest
 
 
 # -- across articles --------------------------------------------------------------
