@@ -253,6 +253,192 @@ def cmd_mark(args) -> int:
     return EXIT_OK
 
 
+def cmd_feeds_add(args) -> int:
+    with _open(args) as lib:
+        feed = lib.add_feed(args.url, tag=args.tag)
+    if args.json:
+        _emit_json(feed.to_json())
+    else:
+        from rich.text import Text
+
+        _console().print(Text(f"subscribed to {feed.url} (feed {feed.id})"))
+    return EXIT_OK
+
+
+def cmd_feeds_remove(args) -> int:
+    with _open(args) as lib:
+        feed = lib.remove_feed(args.feed)
+    if args.json:
+        _emit_json(feed.to_json())
+    else:
+        from rich.text import Text
+
+        _console().print(Text(f"unsubscribed from {feed.url}; its saved articles stay in the library"))
+    return EXIT_OK
+
+
+def cmd_feeds_list(args) -> int:
+    with _open(args) as lib:
+        feeds = lib.list_feeds(tag=args.tag)
+    if args.json:
+        _emit_json({"feeds": [f.to_json() for f in feeds]})
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=True)
+    for col, kw in (("id", {"style": "dim", "no_wrap": True}), ("tag", {"no_wrap": True}),
+                    ("feed", {"ratio": 1, "overflow": "fold"}), ("unread", {"justify": "right"}),
+                    ("last refresh", {"ratio": 1, "overflow": "fold"})):
+        table.add_column(col, **kw)
+    for f in feeds:
+        status = Text(f.last_status or "never", style="red" if f.last_status == "failed" else "")
+        if f.last_error:
+            status += Text(f": {f.last_error}", style="dim")
+        table.add_row(str(f.id), Text(f.tag or ""), Text(f.name) + Text(f"\n{f.url}", style="dim"),
+                      f"{f.unread}/{f.articles}", status)
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_feeds_import(args) -> int:
+    with _open(args) as lib:
+        res = lib.import_opml(args.file)
+    if args.json:
+        _emit_json({"added": [f.to_json() for f in res.added],
+                    "skipped": [{"url": u, "reason": r} for u, r in res.skipped]})
+    else:
+        from rich.text import Text
+
+        con = _console()
+        con.print(Text(f"subscribed to {len(res.added)} feeds, skipped {len(res.skipped)}"))
+        for url, reason in res.skipped:
+            con.print(Text(f"  skipped: {url}: {reason}", style="dim"))
+    return EXIT_OK
+
+
+def cmd_feeds_export(args) -> int:
+    with _open(args) as lib:
+        sys.stdout.write(lib.export_opml())
+    return EXIT_OK
+
+
+def cmd_refresh(args) -> int:
+    with _open(args) as lib, _Progress("Refreshing") as prog:
+        results = lib.refresh_feeds(args.feed or None, progress=prog, entities=not args.no_entities,
+                                    timeout=args.timeout)
+    failed = [r for r in results if r.status == "failed"]
+    if args.json:
+        _emit_json({"feeds": [r.to_json() for r in results],
+                    "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
+                    "failed": len(failed)})
+    else:
+        from rich.text import Text
+
+        con = _console()
+        for r in results:
+            name = Text(r.title or r.url, style="bold")
+            if r.status == "failed":
+                con.print(Text("✗ ", style="red") + name + Text(f"  failed: {r.reason}", style="red"))
+            else:
+                con.print(Text("✓ ", style="green") + name + Text(
+                    f"  {r.status}: {r.added} new, {r.updated} updated", style="dim"))
+            for w in r.warnings:
+                con.print(Text(f"    {w}", style="dim"))
+        con.print(Text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
+                       f"{sum(r.updated for r in results)} updated, {len(failed)} failed"))
+    # Like `add`: scripts must notice a feed that failed even when others worked.
+    return EXIT_FAIL if failed else EXIT_OK
+
+
+_ENTITY_ACTIONS = {"merge": 2, "rename": 2, "retype": 2, "hide": 1, "unhide": 1}
+
+
+def cmd_entities(args) -> int:
+    """List entities (library-wide or one article's), run the entity stage, or correct one."""
+    words = list(args.words)
+    action = words[0] if words and words[0] in _ENTITY_ACTIONS else None
+    if action is not None:
+        if len(words) - 1 != _ENTITY_ACTIONS[action]:
+            usage = {"merge": "merge A B", "rename": "rename OLD NEW", "retype": "retype NAME TYPE",
+                     "hide": "hide NAME", "unhide": "unhide NAME"}[action]
+            _error(f"usage: newsdesk entities {usage}")
+            return EXIT_USAGE
+        return _entities_correct(args, action, words[1:])
+    if len(words) > 1:
+        _error(f"expected one article id, or one of {', '.join(_ENTITY_ACTIONS)}; got {' '.join(words)!r}")
+        return EXIT_USAGE
+    with _open(args) as lib:
+        if args.extract or args.rebuild:
+            with _Progress("Entities") as prog:
+                n = lib.run_entity_stage(prog, rebuild=args.rebuild)
+            if args.json and not words:
+                _emit_json({"extracted": n})
+                return EXIT_OK
+            if not args.json:
+                _console(stderr=True).print(f"entities extracted from {n} texts")
+            if not words:
+                return EXIT_OK
+        if words:
+            art = _find(lib, words[0])
+            if art is None:
+                return EXIT_FAIL
+            refs = lib.article_entities(art.id)
+            infos = {e.entity_id: e for e in lib.library_entities(include_hidden=True)} if refs else {}
+            if args.type:
+                refs = [r for r in refs if r.type == args.type]
+            rows = [{"id": r.entity_id, "name": r.name, "type": r.type, "count": r.count,
+                     "articles": infos[r.entity_id].articles if r.entity_id in infos else 1,
+                     "mentions": r.count,
+                     "aliases": infos[r.entity_id].aliases if r.entity_id in infos else []}
+                    for r in refs]
+        else:
+            rows = [e.to_json() for e in lib.library_entities(type=args.type, limit=args.limit)]
+    if args.json:
+        _emit_json({"entities": rows})
+        return EXIT_OK
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(expand=True)
+    table.add_column("name", ratio=2)
+    table.add_column("type", no_wrap=True)
+    table.add_column("articles", justify="right")
+    table.add_column("mentions", justify="right")
+    table.add_column("also called", ratio=2)
+    for r in rows:
+        table.add_row(Text(r["name"]), r["type"], str(r["articles"]), str(r["mentions"]),
+                      Text(", ".join(r["aliases"]), style="dim"))
+    _console().print(table)
+    return EXIT_OK
+
+
+def _entity_type(value: str) -> str:
+    from articles.entities.names import normalise_type
+
+    try:
+        return normalise_type(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _entities_correct(args, action: str, operands: list[str]) -> int:
+    with _open(args) as lib:
+        method = {"merge": lib.merge_entities, "rename": lib.rename_entity, "retype": lib.retype_entity,
+                  "hide": lib.hide_entity, "unhide": lib.unhide_entity}[action]
+        info = method(*operands)
+    doc = {"action": action, "entity": info.to_json() if info is not None else None}
+    if args.json:
+        _emit_json(doc)
+    elif info is not None:
+        from rich.text import Text
+
+        state = " (hidden)" if info.hidden else ""
+        _console().print(Text(f"{action}: {info.name} [{info.type}]{state}, "
+                              f"{info.articles} articles, {info.mentions} mentions"))
+    return EXIT_OK
+
+
 def cmd_stories(args) -> int:
     """Articles grouped by story (singletons included), biggest first; with --versions ID,
     what each version of that story adds."""
@@ -435,94 +621,6 @@ def cmd_follows(args) -> int:
     return EXIT_OK
 
 
-_ENTITY_ACTIONS = {"merge": 2, "rename": 2, "retype": 2, "hide": 1, "unhide": 1}
-
-
-def cmd_entities(args) -> int:
-    """List entities (library-wide or one article's), run the entity stage, or correct one."""
-    words = list(args.words)
-    action = words[0] if words and words[0] in _ENTITY_ACTIONS else None
-    if action is not None:
-        if len(words) - 1 != _ENTITY_ACTIONS[action]:
-            usage = {"merge": "merge A B", "rename": "rename OLD NEW", "retype": "retype NAME TYPE",
-                     "hide": "hide NAME", "unhide": "unhide NAME"}[action]
-            _error(f"usage: newsdesk entities {usage}")
-            return EXIT_USAGE
-        return _entities_correct(args, action, words[1:])
-    if len(words) > 1:
-        _error(f"expected one article id, or one of {', '.join(_ENTITY_ACTIONS)}; got {' '.join(words)!r}")
-        return EXIT_USAGE
-    with _open(args) as lib:
-        if args.extract or args.rebuild:
-            with _Progress("Entities") as prog:
-                n = lib.run_entity_stage(prog, rebuild=args.rebuild)
-            if args.json and not words:
-                _emit_json({"extracted": n})
-                return EXIT_OK
-            if not args.json:
-                _console(stderr=True).print(f"entities extracted from {n} texts")
-            if not words:
-                return EXIT_OK
-        if words:
-            art = _find(lib, words[0])
-            if art is None:
-                return EXIT_FAIL
-            refs = lib.article_entities(art.id)
-            infos = {e.entity_id: e for e in lib.library_entities(include_hidden=True)} if refs else {}
-            if args.type:
-                refs = [r for r in refs if r.type == args.type]
-            rows = [{"id": r.entity_id, "name": r.name, "type": r.type, "count": r.count,
-                     "articles": infos[r.entity_id].articles if r.entity_id in infos else 1,
-                     "mentions": r.count,
-                     "aliases": infos[r.entity_id].aliases if r.entity_id in infos else []}
-                    for r in refs]
-        else:
-            rows = [e.to_json() for e in lib.library_entities(type=args.type, limit=args.limit)]
-    if args.json:
-        _emit_json({"entities": rows})
-        return EXIT_OK
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(expand=True)
-    table.add_column("name", ratio=2)
-    table.add_column("type", no_wrap=True)
-    table.add_column("articles", justify="right")
-    table.add_column("mentions", justify="right")
-    table.add_column("also called", ratio=2)
-    for r in rows:
-        table.add_row(Text(r["name"]), r["type"], str(r["articles"]), str(r["mentions"]),
-                      Text(", ".join(r["aliases"]), style="dim"))
-    _console().print(table)
-    return EXIT_OK
-
-
-def _entity_type(value: str) -> str:
-    from articles.entities.names import normalise_type
-
-    try:
-        return normalise_type(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
-def _entities_correct(args, action: str, operands: list[str]) -> int:
-    with _open(args) as lib:
-        method = {"merge": lib.merge_entities, "rename": lib.rename_entity, "retype": lib.retype_entity,
-                  "hide": lib.hide_entity, "unhide": lib.unhide_entity}[action]
-        info = method(*operands)
-    doc = {"action": action, "entity": info.to_json() if info is not None else None}
-    if args.json:
-        _emit_json(doc)
-    elif info is not None:
-        from rich.text import Text
-
-        state = " (hidden)" if info.hidden else ""
-        _console().print(Text(f"{action}: {info.name} [{info.type}]{state}, "
-                              f"{info.articles} articles, {info.mentions} mentions"))
-    return EXIT_OK
-
-
 def cmd_tui(args) -> int:
     from tui.app import run
 
@@ -581,6 +679,45 @@ def build_parser() -> argparse.ArgumentParser:
     mk.add_argument("--unstar", dest="starred", action="store_false")
     mk.set_defaults(func=cmd_mark)
 
+    fd = sub.add_parser("feeds", parents=[common], help="manage feed subscriptions")
+    fsub = fd.add_subparsers(dest="feeds_command", metavar="ACTION", required=True)
+    fa = fsub.add_parser("add", parents=[common], help="subscribe to an RSS or Atom feed")
+    fa.add_argument("url")
+    fa.add_argument("--tag", help="a label to group and filter feeds by")
+    fa.set_defaults(func=cmd_feeds_add)
+    fr = fsub.add_parser("remove", parents=[common], help="unsubscribe (saved articles stay)")
+    fr.add_argument("feed", help="feed id or URL")
+    fr.set_defaults(func=cmd_feeds_remove)
+    fl = fsub.add_parser("list", parents=[common], help="list subscriptions")
+    fl.add_argument("--tag")
+    fl.set_defaults(func=cmd_feeds_list)
+    fi = fsub.add_parser("import", parents=[common], help="subscribe to the feeds in an OPML file")
+    fi.add_argument("file", type=Path)
+    fi.set_defaults(func=cmd_feeds_import)
+    fe = fsub.add_parser("export", parents=[common], help="print subscriptions as OPML 2.0")
+    fe.set_defaults(func=cmd_feeds_export)
+
+    rf = sub.add_parser("refresh", parents=[common], help="fetch new articles from subscribed feeds")
+    rf.add_argument("feed", nargs="*", help="feed ids or URLs (default: all)")
+    rf.add_argument("--timeout", type=float, default=10.0, help="seconds to wait on a silent server")
+    rf.add_argument("--no-entities", action="store_true", help="skip the entity stage")
+    rf.set_defaults(func=cmd_refresh)
+
+    en = sub.add_parser(
+        "entities", parents=[common], help="people, organisations and places; correct them",
+        usage="newsdesk entities [ID] [--type TYPE] [--extract | --rebuild]\n"
+              "       newsdesk entities merge A B | rename OLD NEW | retype NAME TYPE | hide NAME | unhide NAME",
+        description="Without arguments, every entity in the library (most articles first); with an "
+                    "article id, that article's. Corrections are remembered and survive re-imports.")
+    en.add_argument("words", nargs="*", metavar="ID | ACTION ARGS", help=argparse.SUPPRESS)
+    en.add_argument("--type", type=_entity_type, metavar="TYPE",
+                    help="only this type: person, organization (org), place, group, event, other")
+    en.add_argument("--limit", type=int, default=None)
+    en.add_argument("--extract", action="store_true",
+                    help="extract entities for articles that have none yet")
+    en.add_argument("--rebuild", action="store_true", help="extract entities again for every article")
+    en.set_defaults(func=cmd_entities)
+
     sr = sub.add_parser("stories", parents=[common], help="articles grouped by the story they report")
     sr.add_argument("--grouped", action="store_true", help="only stories reported more than once")
     sr.add_argument("--versions", metavar="ID", help="what each version of this article's story adds")
@@ -608,21 +745,6 @@ def build_parser() -> argparse.ArgumentParser:
     uf.set_defaults(func=cmd_unfollow)
     fs = sub.add_parser("follows", parents=[common], help="followed entities with unread counts")
     fs.set_defaults(func=cmd_follows)
-
-    en = sub.add_parser(
-        "entities", parents=[common], help="people, organisations and places; correct them",
-        usage="newsdesk entities [ID] [--type TYPE] [--extract | --rebuild]\n"
-              "       newsdesk entities merge A B | rename OLD NEW | retype NAME TYPE | hide NAME | unhide NAME",
-        description="Without arguments, every entity in the library (most articles first); with an "
-                    "article id, that article's. Corrections are remembered and survive re-imports.")
-    en.add_argument("words", nargs="*", metavar="ID | ACTION ARGS", help=argparse.SUPPRESS)
-    en.add_argument("--type", type=_entity_type, metavar="TYPE",
-                    help="only this type: person, organization (org), place, group, event, other")
-    en.add_argument("--limit", type=int, default=None)
-    en.add_argument("--extract", action="store_true",
-                    help="extract entities for articles that have none yet")
-    en.add_argument("--rebuild", action="store_true", help="extract entities again for every article")
-    en.set_defaults(func=cmd_entities)
 
     tu = sub.add_parser("tui", parents=[common], help="open the reader (the default)")
     tu.set_defaults(func=cmd_tui)

@@ -156,8 +156,10 @@ class Library:
             with self.store.transaction():
                 self.store.meta_set("library_token", token)
         self.index = SearchIndex(self.path / INDEX_NAME, token)
+        self.index.lock_timeout = INDEX_LOCK_WAIT
         self._parser = None
         self._write_lock = threading.Lock()
+        self._feeds_ready = False
 
     # -- lifecycle ----------------------------------------------------------
     @classmethod
@@ -272,6 +274,63 @@ class Library:
         with self.store.transaction():
             self.store.meta_set("samples_seeded", "1")
         return report
+
+    # -- feeds (the network and feed parsing are only imported here) ---------
+    def _feeds(self):
+        from . import feeds
+
+        if not self._feeds_ready:
+            with self._write_lock:
+                self.store.conn.executescript(feeds.FEEDS_SCHEMA)
+            self._feeds_ready = True
+        return feeds
+
+    def _feed_call(self, fn, *args, **kw):
+        feeds = self._feeds()
+        try:
+            with self._write_lock:
+                return fn(self.store.conn, *args, **kw)
+        except feeds.FeedError as exc:
+            raise LibraryError(str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise _friendly(exc, "could not update feeds") from exc
+
+    def list_feeds(self, tag: str | None = None):
+        """Subscriptions (articles.feeds.Feed), each with ``unread`` and ``articles`` counts."""
+        feeds = self._feeds().list_feeds(self.store.conn, tag=tag)
+        counts = {r[0]: (r[1], r[2]) for r in self.store.conn.execute(
+            "SELECT feed_id, count(*), sum(read=0) FROM articles WHERE feed_id IS NOT NULL GROUP BY feed_id")}
+        for f in feeds:
+            f.articles, f.unread = counts.get(f.id, (0, 0))
+        return feeds
+
+    def add_feed(self, url: str, tag: str | None = None):
+        return self._feed_call(self._feeds().add_feed, url, tag=tag)
+
+    def remove_feed(self, ref: str | int):
+        """Unsubscribe; the feed's saved articles stay in the library."""
+        return self._feed_call(self._feeds().remove_feed, ref)
+
+    def import_opml(self, path: Path | str):
+        return self._feed_call(self._feeds().import_opml, path)
+
+    def export_opml(self) -> str:
+        return self._feeds().export_opml(self.store.conn)
+
+    def refresh_feeds(self, feeds: Sequence[str | int] | None = None, progress: Progress | None = None,
+                      entities: bool = True, **options):
+        """Fetch subscribed feeds (all, or those named by id or URL) and import their new
+        entries like files. Blocking (run it in a worker thread from the TUI); returns
+        one articles.feeds.FeedResult per feed. ``options``: timeout, max_bytes, concurrency."""
+        mod = self._feeds()
+        try:
+            results = mod.refresh(self.store.conn, self.add_drafts, feeds=feeds, progress=progress,
+                                  lock=self._write_lock, **options)
+        except mod.FeedError as exc:
+            raise LibraryError(str(exc)) from exc
+        if entities and any(r.added or r.updated for r in results):
+            self.run_entity_stage(progress)
+        return results
 
     # -- entities (second stage; spaCy is only imported here) ----------------
     def run_entity_stage(self, progress: Progress | None = None, rebuild: bool = False) -> int:

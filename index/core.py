@@ -120,6 +120,7 @@ def to_document(article, entity_fields: dict[str, str] | None = None) -> dict:
         doc["author"] = article.author
     if (d := _parse_date(article.date)) is not None:
         doc["date"] = d
+    doc["datesort"] = int(d.strftime("%Y%m%d")) if d is not None else 0
     if article.url:
         doc["url"] = article.url
     if article.feed_id is not None:

@@ -215,7 +215,7 @@ def run_search(searcher, parser, qstring: str, *, limit: int, offset: int, sort:
     want = offset + limit
     kwargs = {"limit": max(want, 1)}
     if sort == "date":
-        kwargs.update(sortedby="date", reverse=True)
+        kwargs.update(sortedby="datesort", reverse=True)
     try:
         results = searcher.search(q, **kwargs)
     except Exception as exc:

@@ -10,7 +10,7 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 
 # Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
 ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
@@ -26,6 +26,9 @@ def make_schema() -> Schema:
         source=TEXT(analyzer=names, stored=False),
         author=TEXT(analyzer=names),
         date=DATETIME(stored=True, sortable=True),
+        # YYYYMMDD, 0 when undated: sorting newest first puts undated articles last
+        # (Whoosh sorts a missing DATETIME before every date).
+        datesort=NUMERIC(sortable=True, stored=False),
         url=ID(),
         feed=NUMERIC(),
         tag=KEYWORD(lowercase=True, commas=True),
