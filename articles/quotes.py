@@ -388,9 +388,12 @@ def _attribution(body: str, raw: _Raw, sent: tuple[int, int], para: tuple[int, i
             return a
     m = _POST_THE_NOUN.match(after_clause)
     if m:
-        a = _the_noun(body, m, close_end)
+        # "the company said": the organisation named in full earlier, else the one
+        # that spoke earlier in this paragraph ("Meridane Lines said ... “...,” the company said").
+        a = _the_noun(body, m, close_end) or _speaking_subject(body, sentence_spans(body), para,
+                                                               raw.open_at)
         if a:
-            return a
+            return _Attribution(a.name, a.span, "postfix", True)
     for rx in (_PRE_VERB_FIRST, _PRE_SUBJECT_SHORT, _PRE_SUBJECT, _PRE_SAYING):
         m = rx.search(before)
         if m:

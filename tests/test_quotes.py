@@ -164,3 +164,66 @@ def test_overlap_matching_is_about_wording():
     assert quotes_overlap("Kim probably realizes he’s in a fix. He needs foreign cash.",
                           "kim probably realizes he's in a fix")
     assert not quotes_overlap("Kim probably realizes he is in a fix", "Trump will meet Kim again soon")
+
+
+# -- the shipped samples ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def samples(tmp_path_factory):
+    with Library(tmp_path_factory.mktemp("samples") / "lib") as lib:
+        lib.add_samples()
+        lib.run_entity_stage()
+        names = {a.id: a.origin.removeprefix("sample:") for a in lib.store.iter_articles()}
+        quotes = {}
+        for q in lib.quotes():
+            quotes.setdefault(names[q.article], []).append(q)
+        bodies = {names[a.id]: a.body for a in lib.store.iter_articles()}
+        groups = {frozenset(names[i] for i in s.articles) for s in lib.stories()}
+    return quotes, bodies, groups
+
+
+def sample_quote(samples, name, start):
+    hits = [q for q in samples[0][name] if q.text.startswith(start)]
+    assert len(hits) == 1, (name, start, [q.text[:40] for q in samples[0][name]])
+    return hits[0]
+
+
+@pytest.mark.parametrize("name, start, speaker, style", [
+    ("01-sample-wire-dockers-walk-out.md", "Ships were already on their way in", "Emil Haraldsen", "prefix"),
+    ("06-morning-post-strike-ends.md", "We asked for sleep, and we got sleep.", "Teodora Vance", "prefix"),
+    ("06-morning-post-strike-ends.md", "We are pleased the port is open again", "Meridane Lines", "postfix"),
+    ("04-sample-wire-talks-begin.md", "Shipping lines have long memories", "Joaquim Restrepo-Hale",
+     "postfix+pronoun"),
+    ("12-courier-seagrass.md", "Seagrass is slow to start", "Carrow Bay Marine Institute", "postfix"),
+    ("04-sample-wire-talks-begin.md", "Every option has a price", "Emil Haraldsen", "postfix"),
+])
+def test_sample_speakers(samples, name, start, speaker, style):
+    q = sample_quote(samples, name, start)
+    assert (q.speaker, q.attribution) == (speaker, style)
+    assert samples[1][name][q.start:q.end] == q.text
+
+
+def test_sample_quote_across_paragraphs(samples):
+    name = "04-sample-wire-talks-begin.md"
+    q = sample_quote(samples, name, "If we go back to the old rota")
+    body = samples[1][name]
+    assert q.speaker == "Emil Haraldsen" and len(q.parts) == 2
+    assert body[q.parts[1][0]:q.parts[1][1]].startswith("What I can promise is that we will not walk away")
+    assert q.text.endswith("while ships sit outside the breakwater.")
+
+
+def test_sample_quotes_without_a_speaker(samples):
+    assert sample_quote(samples, "02-gazette-dockers-walk-out.md",
+                        "Half my lunchtime trade is dockers").speaker is None  # an unnamed café owner
+    assert sample_quote(samples, "05-gazette-strike-ends.md",
+                        "We are going back with our heads up.").speaker is None
+    texts = {q.text for qs in samples[0].values() for q in qs}
+    assert "Rested crews, safe quays." not in texts and "Tides and Tallies" not in texts
+
+
+def test_sample_stories(samples):
+    groups = samples[2]
+    assert frozenset({"01-sample-wire-dockers-walk-out.md", "02-gazette-dockers-walk-out.md",
+                      "03-courier-dockers-walk-out.md"}) in groups
+    assert frozenset({"05-gazette-strike-ends.md", "06-morning-post-strike-ends.md"}) in groups
+    assert sum(len(g) for g in groups) == 12 and max(len(g) for g in groups) == 3
+    assert frozenset({"04-sample-wire-talks-begin.md"}) in groups  # a later event, not the walkout
