@@ -119,6 +119,8 @@ def parse_json(text: str) -> tuple[list[tuple[int, dict]], list[str]]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ReadError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:  # crafted [[[[... would otherwise crash the reader
+        raise ReadError("invalid JSON: nested too deeply") from exc
     records = _records_of(data)
     return _convert(enumerate(records, 1), "record")
 
@@ -134,6 +136,8 @@ def parse_jsonl(text: str) -> tuple[list[tuple[int, dict]], list[str]]:
             items.append((lineno, json.loads(line)))
         except json.JSONDecodeError as exc:
             problems.append(f"line {lineno}: invalid JSON: {exc.msg}")
+        except RecursionError:
+            problems.append(f"line {lineno}: invalid JSON: nested too deeply")
     good, bad = _convert(items, "line")
     return good, problems + bad
 

@@ -61,9 +61,17 @@ def _inline_text(token) -> str:
     return " ".join("".join(out).split())
 
 
+# markdown-it's link-label scan is quadratic in unclosed "[" (a crafted file of
+# two million of them would take hours). A text with that many brackets has no
+# links worth keeping, so its brackets are escaped and read as plain text.
+_MAX_BRACKETS = 5000
+
+
 def markdown_paragraphs(text: str) -> tuple[list[tuple[str, str]], set[int]]:
     """Render Markdown to [(kind, text)] blocks; kinds: heading1..6, para, code.
     Also returns the indexes of code blocks, which cleaning must not touch."""
+    if text.count("[") > _MAX_BRACKETS:
+        text = text.replace("\\", "\\\\").replace("[", "\\[")
     tokens = _md.parse(text)
     blocks: list[tuple[str, str]] = []
     code: set[int] = set()
