@@ -180,3 +180,33 @@ def test_story_screen_shows_each_version_and_what_it_adds(lib):
         return app.result
 
     assert asyncio.run(go()) == seed_id(lib, S001)
+
+
+def test_app_keys_open_desk_views(lib):
+    from tui.snapshot_app import build_app
+
+    app = build_app(lib.path)
+
+    async def go():
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_article(seed_id(lib, S000))
+            await settle(pilot)
+            app.reader.focus()
+            for key, screen in (("r", RelatedScreen), ("w", QuotesScreen)):
+                await pilot.press(key)
+                await settle(pilot)
+                assert isinstance(app.screen, screen)
+                assert app.screen.data is not None  # loaded for the open article
+                await pilot.press("escape")
+                await settle(pilot)
+                assert not isinstance(app.screen, screen)
+            await pilot.press("e")  # entity sidebar, first entity highlighted
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            assert isinstance(app.screen, DossierScreen)
+            assert app.screen.data[0]["entity"]["articles"] >= 1
+            await pilot.press("escape")
+
+    asyncio.run(go())

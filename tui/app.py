@@ -90,6 +90,10 @@ class NewsdeskApp(App):
         Binding("N", "next_match(-1)", "Previous match", show=False, id="previous_match"),
         Binding("o", "open_url", "Open URL", show=False, id="open_url"),
         Binding("e", "focus_entities", "Entities", id="focus_entities"),
+        Binding("r", "related", "Related", show=False, id="related"),
+        Binding("w", "quotes", "Who said what", show=False, id="quotes"),
+        Binding("v", "story", "Other versions", show=False, id="story"),
+        Binding("d", "dossier", "Dossier", show=False, id="dossier"),
         Binding("b", "toggle_sidebar", "Sidebar", show=False, id="toggle_sidebar"),
         Binding("S", "cycle_sort", "Sort", show=False, id="cycle_sort"),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
@@ -414,6 +418,46 @@ class NewsdeskApp(App):
             self.sidebar_pref = True
             self._apply_sidebar()
         self.query_one(EntityOptions).focus()
+
+    # -- desk views (tui/screens/desk.py): each dismisses with an article id to open
+    def _open_chosen(self, article_id: str | None) -> None:
+        if article_id:
+            # After the desk screen is gone, so the reader is back on the active screen.
+            self.call_after_refresh(self.open_article, article_id)
+
+    def action_related(self) -> None:
+        from .screens.desk import RelatedScreen
+
+        if aid := self._target_id():
+            self.push_screen(RelatedScreen(self.library, aid), self._open_chosen)
+
+    def action_quotes(self) -> None:
+        from .screens.desk import QuotesScreen
+
+        if aid := self._target_id():
+            self.push_screen(QuotesScreen(self.library, aid), self._open_chosen)
+
+    def action_story(self) -> None:
+        from .screens.desk import StoryScreen
+
+        if aid := self._target_id():
+            self.push_screen(StoryScreen(self.library, aid), self._open_chosen)
+
+    def action_dossier(self) -> None:
+        """The dossier of the entity highlighted in the sidebar (else the list's filter,
+        else the sidebar's first entity)."""
+        from .screens.desk import DossierScreen
+
+        entity = self.filter_entity
+        opts = self.sidebar.query_one(EntityOptions)
+        if opts.highlighted is not None:
+            entity = self.sidebar.items.get(opts.get_option_at_index(opts.highlighted).id or "", entity)
+        elif entity is None:
+            entity = next((self.sidebar.items[o.id] for o in opts.options if o.id in self.sidebar.items), None)
+        if entity is None:
+            self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
+            return
+        self.push_screen(DossierScreen(self.library, str(entity.name)), self._open_chosen)
 
     def action_toggle_sidebar(self) -> None:
         self.sidebar_pref = not self.sidebar.display

@@ -81,6 +81,7 @@ class DeskScreen(Screen[str | None]):
         raise NotImplementedError
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()  # the app's own list handlers must not see it
         if event.option.id:
             self.dismiss(event.option.id)
 
