@@ -317,6 +317,19 @@ class Library:
     def export_opml(self) -> str:
         return self._feeds().export_opml(self.store.conn)
 
+    def feed_article_ids(self, feed: int | None = None, tag: str | None = None) -> list[str]:
+        """Articles saved from one feed, from the feeds tagged ``tag``, or (neither
+        given) from any subscribed feed: the TUI's feed filter."""
+        self._feeds()
+        sql = "SELECT a.id FROM articles a JOIN feeds f ON f.id = a.feed_id"
+        if feed is not None:
+            rows = self.store.conn.execute(sql + " WHERE f.id = ?", (int(feed),))
+        elif tag is not None:
+            rows = self.store.conn.execute(sql + " WHERE f.tag = ?", (tag,))
+        else:
+            rows = self.store.conn.execute(sql)
+        return [r[0] for r in rows]
+
     def refresh_feeds(self, feeds: Sequence[str | int] | None = None, progress: Progress | None = None,
                       entities: bool = True, **options):
         """Fetch subscribed feeds (all, or those named by id or URL) and import their new
