@@ -255,6 +255,8 @@ def test_feeds_view_shows_unread_counts_and_filters_by_feed_and_tag(fetched):
                 "observatory": option_text(options, f"feed:{ids['Valley Observatory Notes']}").split()[-1],
             }
             assert "4 unread" in str(app.query_one("#feeds-title", Static).render())
+            help_ids = {row[2] for name, rows in app.binding_sections() for row in rows}
+            assert {"feeds", "refresh_feeds", "feeds.add", "feeds.close"} <= help_ids
 
             await choose(pilot, f"feed:{ids['Harbourtown Gazette']}")
             assert app.query_one(ContentSwitcher).current == "list"

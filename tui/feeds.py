@@ -73,8 +73,8 @@ class FeedsMixin:
     def load_feed_pane(self) -> bool:
         try:
             feeds = self.library.list_feeds()
-        except LibraryError as exc:
-            self.push_screen(ErrorDialog("Cannot list the feeds", str(exc)))
+        except Exception as exc:  # e.g. a read-only library without the feeds tables
+            self.push_screen(ErrorDialog("Cannot list the feeds", str(exc) or type(exc).__name__))
             return False
         self.feed_pane.set_feeds(feeds)
         return True

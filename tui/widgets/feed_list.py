@@ -41,7 +41,7 @@ class FeedPane(Vertical):
     FeedPane > #feeds-title { height: 1; padding: 0 1; text-style: bold; color: $text-muted; }
     FeedPane > FeedOptions { height: 1fr; border: none; padding: 0; }
     FeedPane > FeedOptions:focus { border: none; }
-    FeedPane > #feeds-detail { height: auto; max-height: 4; padding: 0 1; color: $text-muted;
+    FeedPane > #feeds-detail { height: auto; max-height: 5; padding: 0 1; color: $text-muted;
                                border-top: solid $panel-lighten-2; }
     """
 
@@ -163,19 +163,17 @@ class FeedPane(Vertical):
 
 
 def feed_detail(feed) -> Text:
-    """URL, counts, and how the last refresh went (with its reason when it failed)."""
+    """URL, why the last refresh failed (first: the pane is short), then counts."""
     text = Text(sanitize_line(feed.url), no_wrap=True, overflow="ellipsis")
-    text.append(f"\n{feed.unread:,} unread of {feed.articles:,}")
-    if feed.last_fetched:
-        when = datetime.fromtimestamp(feed.last_fetched).strftime("%Y-%m-%d %H:%M")
-        text.append(f" · refreshed {when}")
-    else:
-        text.append(" · never refreshed")
     if feed.last_status == "failed":
         text.append("\nfailed: ", style="bold red")
         text.append(sanitize_line(feed.last_error or "unknown error"), style="red")
-    elif feed.last_status:
-        text.append(f" · {feed.last_status}")
+    text.append(f"\n{feed.unread:,} unread of {feed.articles:,}")
+    if feed.last_fetched:
+        when = datetime.fromtimestamp(feed.last_fetched).strftime("%d %b %H:%M")
+        text.append(f" · refreshed {when}")
+    else:
+        text.append(" · never refreshed")
     return text
 
 
