@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .quotes import library_quotes, sentence_spans
 from .store import EXTRA_SCHEMAS
-from .stories import article_refs, entity_articles, find_entity
+from .stories import article_refs, entity_articles, find_entity, writing
 from .text import sanitize_line
 
 SCHEMA = """
@@ -168,7 +168,7 @@ def follow(lib, name: str) -> dict:
     subject = resolve_subject(lib, name)
     if not _mentions(lib, subject):
         raise DossierError(f"no article mentions {name!r}; nothing to follow")
-    with lib.store.transaction():
+    with writing(lib):
         lib.store.conn.execute(
             "INSERT INTO follows(name_key, name, created) VALUES (?, ?, ?) "
             "ON CONFLICT(name_key) DO UPDATE SET name=excluded.name",
@@ -182,7 +182,7 @@ def unfollow(lib, name: str) -> bool:
     info = find_entity(lib, name)
     if info is not None:
         keys.add(_key(info.name))
-    with lib.store.transaction():
+    with writing(lib):
         n = sum(lib.store.conn.execute("DELETE FROM follows WHERE name_key=?", (k,)).rowcount
                 for k in keys)
     return n > 0

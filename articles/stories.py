@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import contextmanager
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
@@ -74,6 +75,19 @@ class Story:
                 "size": len(self.articles), "sources": self.sources}
 
 
+@contextmanager
+def writing(lib):
+    """A store transaction under the library's write lock (the TUI writes from
+    worker threads over one connection; imports hold the same lock)."""
+    lock = getattr(lib, "_write_lock", None)
+    if lock is None:
+        with lib.store.transaction():
+            yield
+        return
+    with lock, lib.store.transaction():
+        yield
+
+
 def ensure_schema(conn) -> None:
     """Create the tables when this module was imported after the store opened."""
     if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_member'").fetchone() is None:
@@ -104,7 +118,7 @@ def update(lib) -> int:
     todo = [a for a, h in current.items() if known.get(a) != h]
     if not gone and not todo:
         return 0
-    with lib.store.transaction():
+    with writing(lib):
         for aid in gone + todo:
             _forget(conn, aid)
         for i in range(0, len(todo), 200):
@@ -324,7 +338,7 @@ def regroup(lib) -> dict[str, str]:
             member[i] = lead
     old = dict(conn.execute("SELECT article_id, story_id FROM story_member"))
     if old != member:
-        with lib.store.transaction():
+        with writing(lib):
             conn.execute("DELETE FROM story_member")
             conn.executemany("INSERT INTO story_member(article_id, story_id) VALUES (?, ?)",
                              member.items())
