@@ -432,3 +432,22 @@ def test_entity_sidebar_highlights_filters_and_clears(lib_path):
     assert f"filter: {first.type} {first.name}" in status
     assert cleared == 4
     assert scope == "library" and n_library >= len(refs)
+
+
+def test_opening_articles_back_to_back_replaces_the_reader(lib_path):
+    """Opening one article right after another (no frame between) must not trip
+    over the previous article's widgets still being removed."""
+    ids = ids_by_origin(lib_path)
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            for origin in ("test:summit", "test:markets", "test:long", "test:summit"):
+                app.open_article(ids[origin])
+            await pilot.pause()
+            return flat(screen_text(app.query_one(ReaderView))[0]), app.query_one(ReaderView).article.id
+
+    text, shown = run(flow())
+    assert shown == ids["test:summit"]
+    assert "Kim Jong Un met Donald Trump" in text and "central bank" not in text

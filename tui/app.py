@@ -77,7 +77,7 @@ class IndexReady(Message):
 
 class NewsdeskApp(App):
     TITLE = "Newsdesk"
-    CSS_PATH = "newsdesk.tcss"
+    CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {NewsdeskCommands}
 
     BINDINGS = [

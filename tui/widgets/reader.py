@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Static
@@ -18,6 +18,7 @@ from articles.text import sanitize, sanitize_line
 
 from ..styles import CURRENT_MATCH, ENTITY_TYPES, FOCUS_ENTITY, SEARCH_TERM, TYPE_LABELS, entity_style
 
+EMPTY = "Choose an article from the list (enter) or search (/)."
 _PARA = re.compile(r"\S(?:[^\n]|\n(?![ \t]*\n))*")
 
 
@@ -45,11 +46,12 @@ class ReaderView(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     ReaderView { padding: 0 2; }
-    ReaderView > .reader--para { max-width: 80; margin-bottom: 1; }
+    ReaderView > .reader--body { height: auto; }
+    ReaderView .reader--para { max-width: 80; margin-bottom: 1; }
     ReaderView > #reader-title { max-width: 80; text-style: bold; color: $text; margin-top: 1; }
+    ReaderView > #reader-title.-empty { text-style: none; color: $text-muted; }
     ReaderView > #reader-meta { max-width: 80; color: $text-muted; margin-bottom: 1; }
     ReaderView > #reader-legend { max-width: 80; margin-bottom: 1; }
-    ReaderView > #reader-empty { color: $text-muted; margin-top: 1; }
     """
 
     class MatchMoved(Message):
@@ -70,7 +72,13 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._offsets_ok = True
 
     def compose(self):
-        yield Static(Text("Choose an article from the list (enter) or search (/)."), id="reader-empty")
+        yield Static(Text(EMPTY), id="reader-title", classes="-empty")
+        yield Static(id="reader-meta")
+        legend = Static(id="reader-legend")
+        legend.display = False
+        yield legend
+        self._body = Vertical(classes="reader--body")
+        yield self._body
 
     # -- content ------------------------------------------------------------
     def show(self, article: Article, entities=(), matches=()) -> None:
@@ -94,31 +102,33 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._rebuild(entities)
         self.scroll_home(animate=False)
 
-    def clear(self) -> None:
-        self.article = None
-        self.remove_children()
-        self.mount(Static(Text("Choose an article from the list (enter) or search (/)."), id="reader-empty"))
-
     def _rebuild(self, entities) -> None:
         art = self.article
-        widgets: list[Static] = [Static(Text(sanitize_line(art.title) or "(untitled)"), id="reader-title")]
+        title = self.query_one("#reader-title", Static)
+        title.remove_class("-empty")
+        title.update(Text(sanitize_line(art.title) or "(untitled)"))
         meta = [sanitize_line(x) for x in (art.source, art.author, art.date) if x]
         meta_text = Text(" · ".join(meta))
         if art.url:
             meta_text.append(("\n" if meta else "") + sanitize_line(art.url))
-        widgets.append(Static(meta_text, id="reader-meta"))
-        kinds = [k for k in ENTITY_TYPES if any(getattr(e, "type", None) == k for e in entities or ())]
-        if kinds and self.mentions:
-            legend = Text()
-            for k in kinds:
-                legend.append(f" {TYPE_LABELS[k].lower()} ", entity_style(k))
-                legend.append(" ")
-            widgets.append(Static(legend, id="reader-legend"))
-        for i in range(len(self.paras)):
-            widgets.append(Static(self._para_text(i), classes="reader--para"))
-        with self.app.batch_update():
-            self.remove_children()
-            self.mount_all(widgets)
+        self.query_one("#reader-meta", Static).update(meta_text)
+        kinds = [k for k in ENTITY_TYPES if any(m.kind == k for m in self.mentions)]
+        legend = Text()
+        for k in kinds:
+            legend.append(f" {TYPE_LABELS[k].lower()} ", entity_style(k))
+            legend.append(" ")
+        legend_widget = self.query_one("#reader-legend", Static)
+        legend_widget.update(legend)
+        legend_widget.display = bool(kinds)
+        # A fresh body container each time: the old one's removal is asynchronous,
+        # and its paragraphs must not be mistaken for the new article's.
+        self._body.remove()
+        self._body = Vertical(*(Static(self._para_text(i), classes="reader--para")
+                                for i in range(len(self.paras))), classes="reader--body")
+        self.mount(self._body)
+
+    def _paragraphs(self) -> list[Static]:
+        return list(self._body.query(".reader--para").results(Static))
 
     def _para_text(self, i: int) -> Text:
         start, end = self.paras[i]
@@ -136,7 +146,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         return text
 
     def _restyle(self) -> None:
-        for i, widget in enumerate(self.query(".reader--para").results(Static)):
+        for i, widget in enumerate(self._paragraphs()):
             widget.update(self._para_text(i))
 
     # -- navigation ---------------------------------------------------------
@@ -166,14 +176,15 @@ class ReaderView(VerticalScroll, can_focus=True):
         i = bisect_right(starts, offset) - 1
         if i < 0:
             return
-        paras = list(self.query(".reader--para").results(Static))
+        paras = self._paragraphs()
         if i >= len(paras):
             return
         widget = paras[i]
         line = _line_of(self._para_text(i), offset - self.paras[i][0], widget.content_region.width,
                         self.app.console)
-        region = widget.virtual_region
-        self.scroll_to_region(Region(0, region.y + line, 1, 1), center=True, animate=False)
+        # The paragraph's screen row, turned into a row of the scrolled content.
+        y = widget.region.y - self.content_region.y + round(self.scroll_y) + line
+        self.scroll_to_region(Region(0, y, 1, 1), center=True, animate=False)
 
 
 def _line_of(text: Text, offset: int, width: int, console) -> int:
