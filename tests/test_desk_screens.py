@@ -210,3 +210,38 @@ def test_app_keys_open_desk_views(lib):
             await pilot.press("escape")
 
     asyncio.run(go())
+
+
+def test_follows_list_shows_unread_counts_and_posts_choice(lib):
+    from tui.widgets.follows import FollowsList
+
+    lib.follow("Maxwell")
+    lib.follow("Kim Jong Un")
+    lib.set_read(seed_id(lib, S000))
+    chosen = []
+
+    class FollowsHost(App):
+        def compose(self):
+            yield FollowsList()
+
+        def on_mount(self) -> None:
+            self.query_one(FollowsList).refresh_follows(lib)
+            self.query_one(FollowsList).focus()
+
+        def on_follows_list_chosen(self, message) -> None:
+            chosen.append(message.name)
+
+    app = FollowsHost()
+
+    async def go():
+        async with app.run_test(size=(40, 10)) as pilot:
+            await pilot.pause()
+            widget = app.query_one(FollowsList)
+            rows = [str(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)]
+            assert rows[0].startswith("David Maxwell") and rows[0].rstrip().endswith(" 1")
+            assert rows[1].startswith("Kim Jong Un") and rows[1].rstrip().endswith(" 4")
+            await pilot.press("down", "enter")
+            await pilot.pause()
+
+    asyncio.run(go())
+    assert chosen == ["David Maxwell"]
