@@ -286,3 +286,142 @@ def test_matching_keys():
     assert names.is_junk("bonhomie", "PERSON") and names.is_junk("2019", "DATE")
     assert names.is_junk("Home / News / World /", "ORG")
     assert not names.is_junk("Pyongyang", "GPE")
+
+
+# -- incremental upkeep: a change costs what it touches, and ends where a rebuild would --
+def _snapshot(conn) -> dict:
+    """Everything derived that a user or the index can see, keyed by stable names."""
+    ents = {k: (i, n, t, h) for i, k, n, t, h in conn.execute("SELECT id, key, name, type, hidden FROM entities")}
+    aliases = {}
+    for eid, alias in conn.execute("SELECT entity_id, alias FROM entity_aliases ORDER BY entity_id, rowid"):
+        aliases.setdefault(eid, []).append(alias)
+    mentions = set(conn.execute("SELECT article_id, entity_id, start, end, text FROM entity_mentions"))
+    state = set(conn.execute("SELECT article_id, body_hash FROM entity_state"))
+    return {"entities": ents, "aliases": aliases, "mentions": mentions, "state": state}
+
+
+def _mention_rows(conn, exclude: str = "") -> list:
+    # rowids change when a row is deleted and written again: equal rowids mean untouched rows.
+    return conn.execute("SELECT rowid, article_id, entity_id, start FROM entity_mentions "
+                        "WHERE article_id != ? ORDER BY rowid", (exclude,)).fetchall()
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Records the ids the entity upkeep sends to the search index (the real queue still gets them)."""
+    from articles.store import Store
+
+    seen: list[set] = []
+    real = Store.enqueue
+
+    def enqueue(self, ids):
+        ids = list(ids)
+        seen.append(set(ids))
+        return real(self, ids)
+
+    monkeypatch.setattr(Store, "enqueue", enqueue)
+    return seen
+
+
+def test_adding_an_article_touches_only_that_article(copy, queued):
+    from articles.model import Draft
+
+    with Library(copy) as lib:
+        conn = lib.store.conn
+        kim = lib.find_entity("Kim Jong Un")
+        rows = _mention_rows(conn)
+        report = lib.add_drafts([Draft(title="Visit", origin="test:visit",
+                                       body="Angela Merkel visited Hanoi on Monday. Merkel said little.")])
+        new_id = report.ids[0]
+        queued.clear()
+        assert lib.run_entity_stage() == 1
+        # The new article is indexed with its entities; nobody else is sent back to the index.
+        assert set().union(*queued) == {new_id}
+        assert _mention_rows(conn, exclude=new_id) == rows
+        refs = {r.name: r for r in lib.article_entities(new_id)}
+        assert refs["Angela Merkel"].count == 2 and refs["Hanoi"].type == "place"
+        hanoi = lib.find_entity("Hanoi")
+        assert new_id in lib.entity_articles(hanoi.entity_id) and hanoi.articles >= 2
+        assert lib.find_entity("Kim Jong Un") == kim
+        assert new_id in {h.id for h in lib.search('person:"Angela Merkel"').hits}
+
+
+def test_a_hide_requeues_only_the_articles_that_mention_it(copy, queued):
+    with Library(copy) as lib:
+        conn = lib.store.conn
+        ellen = lib.find_entity("Ellen Kim")
+        mentioning = set(lib.entity_articles(ellen.entity_id))
+        assert 0 < len(mentioning) < lib.count()
+        rows = _mention_rows(conn)
+        queued.clear()
+        lib.hide_entity("Ellen Kim")
+        assert set().union(*queued) == mentioning
+        assert _mention_rows(conn) == rows  # hiding moves no mention
+        assert not lib.search('person:"Ellen Kim"').hits
+
+        queued.clear()
+        chang, kirk = lib.find_entity("Gordon Chang"), lib.find_entity("Donald Kirk")
+        both = set(lib.entity_articles(chang.entity_id)) | set(lib.entity_articles(kirk.entity_id))
+        lib.merge_entities("Gordon Chang", "Donald Kirk")
+        assert set().union(*queued) == both
+        assert lib.find_entity("Donald Kirk").entity_id == chang.entity_id
+
+
+def test_incremental_upkeep_ends_where_a_full_rebuild_does(copy):
+    from articles.entities import refresh
+    from articles.model import Draft
+
+    with Library(copy) as lib:
+        conn = lib.store.conn
+        seed0 = _seed_article(lib, SEED_000)
+        lib.add_drafts([
+            Draft(title="Talks", origin="test:talks",
+                  body="Kim Jong-un met Moon Jae-in in Panmunjom. Kim smiled. The Daily Beast reported it."),
+            Draft(title="Blair", origin="test:blair",
+                  body="Tony Blair spoke in London. Blair said the UN must act."),
+            Draft(title="Blair again", origin="test:blair2", body="Blair was in Washington on Friday."),
+        ])
+        lib.run_entity_stage()
+        lib.merge_entities("Gordon Chang", "Donald Kirk")
+        lib.hide_entity("North Korea")
+        lib.rename_entity("Foundation for Defense of Democracies", "FDD")
+        lib.retype_entity("Hanoi", "event")
+        # A changed body and a deleted article are taken back out of what they joined.
+        lib.add_drafts([Draft(title=seed0.title, origin=seed0.origin, path=seed0.path,
+                              body="Donald Trump met Kim Jong Un in Hanoi. Trump left early.")])
+        gone = next(r.id for r in lib.rows() if r.id != seed0.id and r.title not in ("Talks", "Blair", "Blair again"))
+        with lib.store.transaction():
+            lib.store.delete([gone])
+        lib.run_entity_stage()
+        lib.unhide_entity("North Korea")
+        incremental = _snapshot(conn)
+        assert not any(aid == gone for aid, *_ in incremental["mentions"])
+        refresh(lib, full=True)
+        assert _snapshot(conn) == incremental
+
+
+def test_a_key_that_becomes_a_place_sends_earlier_articles_back(tmp_path):
+    """Short-form resolution asks whether the library mostly calls a word a place;
+    when later articles change that answer, the articles that asked are resolved again."""
+    from articles.entities import refresh
+    from articles.model import Draft
+
+    with Library(tmp_path / "lib") as lib:
+        lib.add_drafts([Draft(title="Bulls", origin="test:bulls",
+                              body="Michael Jordan played for the Chicago Bulls. "
+                                   "Fans in Jordan cheered when Jordan scored 30 points.")])
+        lib.run_entity_stage()
+        bulls = next(r.id for r in lib.rows())
+
+        def jordans():
+            return {r.name for r in lib.article_entities(bulls) if any(t == "Jordan" for _, _, t in r.mentions)}
+
+        assert jordans() == {"Michael Jordan"}
+        lib.add_drafts([Draft(title=f"Amman {i}", origin=f"test:amman{i}",
+                              body=f"King Abdullah of Jordan visited Amman on day {i}. Jordan is a kingdom.")
+                        for i in range(2)])
+        lib.run_entity_stage()
+        assert jordans() == {"Jordan"}
+        incremental = _snapshot(lib.store.conn)
+        refresh(lib, full=True)
+        assert _snapshot(lib.store.conn) == incremental

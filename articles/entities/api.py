@@ -95,7 +95,9 @@ def index_fields(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict
     for aid, ents in per_article.items():
         fields: dict[str, list[str]] = defaultdict(list)
         for _, eid in sorted(ents, reverse=True):
-            spellings = aliases.get(eid, [])
+            # Sorted: the index needs the set, and a new popularity order must not
+            # look like a change that sends every article of the entity back to it.
+            spellings = sorted(aliases.get(eid, []))
             fields[names.TYPE_FIELDS.get(types[eid], "other")] += spellings
             fields["entity"] += spellings
         out[aid] = {f: FIELD_SEP.join(v) for f, v in fields.items()}

@@ -9,7 +9,10 @@ Three steps, all without spaCy:
    link lone surnames to the one person they clearly mean, vote on the type,
    and replay the user's corrections.
 
-The result replaces the entities/aliases/mentions tables in one transaction.
+Steps 1-2 are local to an article; step 3 is kept incrementally (see
+``update``), so one new article or one correction costs work in proportion to
+what it touches, not to the library. ``update(full=True)`` derives everything
+again and gives the same tables.
 """
 
 from __future__ import annotations
@@ -170,152 +173,299 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
     return out
 
 
-# -- step 3: across the library -------------------------------------------------
+# -- step 3: across the library, kept up to date incrementally ------------------
+# Names join a *group* by matching key (abbreviations like "US" by KNOWN_ALIASES);
+# a lone surname group may *link* to the one person it clearly means; the user's
+# corrections then merge, rename, retype or hide whole clusters. Each stage is
+# stored, so a change is followed only as far as it actually reaches:
+#   articles -> their groups -> tokens of those groups (surname links)
+#   -> the corrections (replayed whole: there are few) -> the entities involved
+#   -> the articles whose index fields differ.
+# A full rebuild is the same code with every article marked dirty.
+LAYOUT = "2"
+_BIG = 500  # ids per json_each() argument
+
+
+def group_of(form: str) -> str:
+    return KNOWN_ALIASES.get(form, form)
+
+
+def _j(items) -> str:
+    return json.dumps(sorted(items) if isinstance(items, set) else list(items), ensure_ascii=False)
+
+
+def _chunks(items, n: int = _BIG):
+    items = sorted(items) if isinstance(items, set) else list(items)
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+class _PlaceKeys:
+    """The set of keys the library mostly calls a place, read lazily; remembers
+    which keys each article consulted so a flip can send it back for resolving."""
+
+    def __init__(self, conn: sqlite3.Connection, cache: dict[str, bool]):
+        self.conn = conn
+        self.cache = cache  # shared by the articles of one pass: the counts are settled by then
+        self.probed: set[str] = set()
+
+    def __contains__(self, k: str) -> bool:
+        self.probed.add(k)
+        v = self.cache.get(k)
+        if v is None:
+            row = self.conn.execute("SELECT place, person FROM entity_keys WHERE key = ?", (k,)).fetchone()
+            v = self.cache[k] = bool(row) and row[0] >= 2 and row[0] > row[1]
+        return v
+
+
+def _is_place(counts: tuple[int, int] | None) -> bool:
+    return bool(counts) and counts[0] >= 2 and counts[0] > counts[1]
+
+
 @dataclass
-class Cluster:
-    key: str
-    keys: set[str] = field(default_factory=set)
-    mentions: list[tuple[str, Mention]] = field(default_factory=list)  # (article id, mention)
-    name: str = ""
-    type: str = "other"
-    hidden: bool = False
-    extra_aliases: list[str] = field(default_factory=list)
+class _Run:
+    """What one update has touched so far."""
 
-    def articles(self) -> set[str]:
-        return {aid for aid, _ in self.mentions}
-
-    def label_counts(self) -> Counter:
-        full = Counter(m.label for _, m in self.mentions if not m.short)
-        return full or Counter(m.label for _, m in self.mentions)
-
-    def surfaces(self) -> Counter:
-        return Counter(names.display(m.text) for _, m in self.mentions if not m.short)
+    touched: set[str] = field(default_factory=set)    # articles re-resolved
+    groups: set[str] = field(default_factory=set)     # groups whose mentions changed
+    before: dict[str, dict] = field(default_factory=dict)  # index fields before, per article
 
 
-class _Clusters:
-    def __init__(self):
-        self.by_key: dict[str, Cluster] = {}
-        self.root: dict[str, str] = {}
+def _process(conn: sqlite3.Connection, ids: list[str], run: _Run) -> set[str]:
+    """Take back what these articles contributed, clean and resolve them again
+    from the cache. Returns articles elsewhere whose resolution consulted a key
+    whose place-or-person evidence just flipped."""
+    from .api import index_fields
 
-    def add(self, aid: str, m: Mention) -> None:
-        root = self.root.get(m.form) or KNOWN_ALIASES.get(m.form, m.form)
-        c = self.by_key.get(root)
-        if c is None:
-            c = self.by_key[root] = Cluster(root, {root})
-        c.mentions.append((aid, m))
-        if not m.short:
-            c.keys.add(m.key)
-            self.root.setdefault(m.key, root)
-        self.root.setdefault(m.form, root)
-        self.root.setdefault(root, root)
+    new = [a for a in ids if a not in run.before]
+    for chunk in _chunks(new):
+        got = index_fields(conn, chunk)
+        for aid in chunk:
+            run.before[aid] = got.get(aid, {})
+    run.touched.update(ids)
+    delta: Counter = Counter()  # (key, "place"|"person") -> change in article count
+    for chunk in _chunks(ids):
+        arg = _j(chunk)
+        for aid, contrib in conn.execute(
+                "SELECT article_id, contrib FROM entity_done WHERE article_id IN (SELECT value FROM json_each(?))",
+                (arg,)):
+            c = json.loads(contrib)
+            delta.update({(k, "place"): -1 for k in c["place"]})
+            delta.update({(k, "person"): -1 for k in c["person"]})
+            run.groups.update(c["groups"])
+            conn.executemany("DELETE FROM entity_probes WHERE key = ? AND article_id = ?",
+                             ((k, aid) for k in c["probes"]))
+        for table in ("entity_spans", "entity_mentions", "entity_done", "entity_state", "entity_dirty"):
+            conn.execute(f"DELETE FROM {table} WHERE article_id IN (SELECT value FROM json_each(?))", (arg,))
 
-    def find(self, k: str) -> Cluster | None:
-        root = self.root.get(k)
-        return self.by_key.get(root) if root else None
+    cleaned: dict[str, tuple[str, list[Mention]]] = {}
+    for chunk in _chunks(ids):
+        for aid, body, bhash, spans in conn.execute(
+                "SELECT a.id, a.body, a.body_hash, c.spans FROM articles a "
+                "JOIN entity_cache c ON c.body_hash = a.body_hash "
+                "WHERE a.id IN (SELECT value FROM json_each(?))", (_j(chunk),)):
+            ms = clean_spans(body, json.loads(spans))
+            cleaned[aid] = (bhash, ms or [])  # spans that do not fit this body: no mentions
+    place_of: dict[str, set[str]] = {}
+    person_of: dict[str, set[str]] = {}
+    for aid, (_, ms) in cleaned.items():
+        place_of[aid] = {m.key for m in ms if m.label in _PLACE_LABELS}
+        person_of[aid] = {m.key for m in ms if m.label == "PERSON"}
+        delta.update({(k, "place"): 1 for k in place_of[aid]})
+        delta.update({(k, "person"): 1 for k in person_of[aid]})
 
-    def merge(self, keep: Cluster, gone: Cluster) -> None:
-        if keep is gone:
-            return
-        keep.keys |= gone.keys
-        keep.mentions += gone.mentions
-        keep.extra_aliases += [gone.name] + gone.extra_aliases if gone.name else gone.extra_aliases
-        for k, r in list(self.root.items()):
-            if r == gone.key:
-                self.root[k] = keep.key
-        del self.by_key[gone.key]
+    flipped: set[str] = set()
+    keys = {k for (k, _), n in delta.items() if n}
+    for chunk in _chunks(keys):
+        old = {k: (p, q) for k, p, q in conn.execute(
+            "SELECT key, place, person FROM entity_keys WHERE key IN (SELECT value FROM json_each(?))",
+            (_j(chunk),))}
+        rows = []
+        for k in chunk:
+            p, q = old.get(k, (0, 0))
+            np_, nq = p + delta[(k, "place")], q + delta[(k, "person")]
+            if _is_place((p, q)) != _is_place((np_, nq)):
+                flipped.add(k)
+            rows.append((k, np_, nq))
+        conn.executemany("INSERT OR REPLACE INTO entity_keys(key, place, person) VALUES (?,?,?)", rows)
+        conn.execute("DELETE FROM entity_keys WHERE place <= 0 AND person <= 0 "
+                     "AND key IN (SELECT value FROM json_each(?))", (_j(chunk),))
+
+    span_rows, done_rows, state_rows, probe_rows = [], [], [], []
+    place_cache: dict[str, bool] = {}
+    for aid, (bhash, ms) in cleaned.items():
+        places = _PlaceKeys(conn, place_cache)
+        groups = set()
+        for m in resolve_article(ms, places):
+            g = group_of(m.form)
+            groups.add(g)
+            span_rows.append((aid, m.start, m.end, m.text, m.label, m.key, g, int(m.short), int(m.the_prefix)))
+        run.groups |= groups
+        contrib = {"place": sorted(place_of[aid]), "person": sorted(person_of[aid]),
+                   "groups": sorted(groups), "probes": sorted(places.probed)}
+        done_rows.append((aid, bhash, json.dumps(contrib, ensure_ascii=False)))
+        state_rows.append((aid, bhash))
+        probe_rows += [(k, aid) for k in places.probed]
+    conn.executemany("INSERT OR IGNORE INTO entity_spans(article_id, start, end, text, label, key, grp, short, "
+                     "the_prefix) VALUES (?,?,?,?,?,?,?,?,?)", span_rows)
+    conn.executemany("INSERT INTO entity_done(article_id, body_hash, contrib) VALUES (?,?,?)", done_rows)
+    conn.executemany("INSERT INTO entity_state(article_id, body_hash) VALUES (?,?)", state_rows)
+    conn.executemany("INSERT OR IGNORE INTO entity_probes(key, article_id) VALUES (?,?)", probe_rows)
+
+    again: set[str] = set()
+    for chunk in _chunks(flipped):
+        again.update(r[0] for r in conn.execute(
+            "SELECT DISTINCT article_id FROM entity_probes WHERE key IN (SELECT value FROM json_each(?))",
+            (_j(chunk),)))
+    return again - set(ids)
 
 
-def _link_surnames(clusters: _Clusters) -> None:
+def _recount_groups(conn: sqlite3.Connection, groups: set[str]) -> tuple[set[str], set[str]]:
+    """Re-vote name and type of these groups from their mentions. Returns the
+    tokens whose surname links may have changed, and the entities the groups were in."""
+    tokens: set[str] = set()
+    was_in: set[str] = set()
+    for chunk in _chunks(groups):
+        arg = _j(chunk)
+        old = {}
+        for k, n, f, la, ek in conn.execute(
+                "SELECT key, ntok, first, last, entity_key FROM entity_groups "
+                "WHERE key IN (SELECT value FROM json_each(?))", (arg,)):
+            old[k] = (n, f, la)
+            if ek is not None:
+                was_in.add(ek)
+        full_labels: dict[str, Counter] = defaultdict(Counter)
+        all_labels: dict[str, Counter] = defaultdict(Counter)
+        surfaces: dict[str, Counter] = defaultdict(Counter)
+        all_surfaces: dict[str, Counter] = defaultdict(Counter)
+        the: dict[str, bool] = defaultdict(bool)
+        keys: dict[str, set] = defaultdict(set)
+        arts: dict[str, set] = defaultdict(set)
+        for g, aid, label, k, text, short, the_prefix in conn.execute(
+                "SELECT grp, article_id, label, key, text, short, the_prefix FROM entity_spans "
+                "WHERE grp IN (SELECT value FROM json_each(?))", (arg,)):
+            shown = names.display(text)
+            all_labels[g][label] += 1
+            all_surfaces[g][shown] += 1
+            arts[g].add(aid)
+            if not short:
+                full_labels[g][label] += 1
+                surfaces[g][shown] += 1
+                keys[g].add(k)
+                the[g] = the[g] or bool(the_prefix)
+        rows = []
+        for g in chunk:
+            toks = g.split()
+            if g in old:
+                n, f, la = old[g]
+                tokens.update({f, la} if n > 1 else {g})
+            if g not in arts:
+                continue
+            tokens.update({toks[0], toks[-1]} if len(toks) > 1 else {g})
+            surf = surfaces[g] or all_surfaces[g]
+            name = max(surf, key=lambda s: (surf[s], len(s), s))
+            type_ = names.vote_type(dict(full_labels[g] or all_labels[g]), name)
+            stats = {"surfaces": dict(surfaces[g]), "the": int(the[g]), "keys": sorted(keys[g] | {g})}
+            rows.append((g, len(toks), toks[0], toks[-1], name, type_, len(arts[g]),
+                         json.dumps(stats, ensure_ascii=False, sort_keys=True)))
+        conn.execute("DELETE FROM entity_groups WHERE key IN (SELECT value FROM json_each(?)) "
+                     "AND key NOT IN (SELECT DISTINCT grp FROM entity_spans WHERE grp IN "
+                     "(SELECT value FROM json_each(?)))", (arg, arg))
+        conn.executemany(
+            "INSERT INTO entity_groups(key, ntok, first, last, name, type, articles, stats) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(key) DO UPDATE SET name=excluded.name, type=excluded.type, "
+            "articles=excluded.articles, stats=excluded.stats", rows)
+    return tokens, was_in
+
+
+def _relink(conn: sqlite3.Connection, tokens: set[str]) -> set[str]:
     """An article that only ever says "Blair" means the Blair the library knows,
-    when one person of that name clearly dominates; otherwise leave it alone."""
-    people: dict[str, list[Cluster]] = defaultdict(list)
-    for c in clusters.by_key.values():
-        toks = c.key.split()
-        if len(toks) > 1 and c.type == "person":
-            for t in {toks[0], toks[-1]}:
-                people[t].append(c)
-    for c in list(clusters.by_key.values()):
-        if len(c.key.split()) != 1 or c.type != "person" or c.key not in people:
+    when one person of that name clearly dominates. Returns groups whose link changed."""
+    changed = set()
+    for t in sorted(tokens):
+        row = conn.execute("SELECT type, link FROM entity_groups WHERE key = ? AND ntok = 1", (t,)).fetchone()
+        if row is None:
             continue
-        cands = sorted(people[c.key], key=lambda p: len(p.articles()), reverse=True)
-        top = len(cands[0].articles())
-        second = len(cands[1].articles()) if len(cands) > 1 else 0
-        if len(cands) == 1 or (top >= 2 and top >= 3 * second):
-            clusters.merge(cands[0], c)
-
-
-def _name_and_type(c: Cluster) -> None:
-    surf = c.surfaces() or Counter(names.display(m.text) for _, m in c.mentions)
-    c.name = max(surf, key=lambda s: (surf[s], len(s), s))
-    c.type = names.vote_type(dict(c.label_counts()), c.name)
-
-
-def _apply_rules(clusters: _Clusters, rules: list[tuple[str, str, str | None]]) -> None:
-    for action, target, value in rules:
-        c = clusters.find(target)
-        if c is None:
-            continue
-        if action == "merge" and value is not None:
-            other = clusters.find(value)
-            if other is not None and other is not c:
-                name, type_ = c.name, c.type
-                clusters.merge(c, other)
-                c.name, c.type = name, type_
-        elif action == "rename" and value:
-            if c.name not in c.extra_aliases:
-                c.extra_aliases.append(c.name)
-            c.name = value
-            clusters.root.setdefault(names.key(value), c.key)
-        elif action == "retype" and value in names.TYPES:
-            c.type = value
-        elif action == "hide":
-            c.hidden = True
-        elif action == "unhide":
-            c.hidden = False
+        link = None
+        if row[0] == "person":
+            cands = conn.execute(
+                "SELECT key, articles FROM entity_groups WHERE ntok > 1 AND type = 'person' "
+                "AND (first = ? OR last = ?) ORDER BY articles DESC, key", (t, t)).fetchall()
+            if cands:
+                top = cands[0][1]
+                second = cands[1][1] if len(cands) > 1 else 0
+                if len(cands) == 1 or (top >= 2 and top >= 3 * second):
+                    link = cands[0][0]
+        if link != row[1]:
+            conn.execute("UPDATE entity_groups SET link = ? WHERE key = ?", (link, t))
+            changed.add(t)
+    return changed
 
 
 def load_rules(conn: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
     return [tuple(r) for r in conn.execute("SELECT action, target, value FROM entity_rules ORDER BY id")]
 
 
-def build(conn: sqlite3.Connection) -> tuple[set[str], list[str]]:
-    """Recompute every entity table from the cache and the rules.
+def _replay(conn: sqlite3.Connection) -> dict[str, dict]:
+    """Replay the corrections in order over the clusters they name. Returns, per
+    cluster a correction touched: its link roots, name, type, hidden flag and extra aliases."""
+    clusters: dict[str, dict] = {}
+    owner: dict[str, str] = {}  # link root -> cluster root
+    renamed: dict[str, str] = {}  # key of a new name -> cluster root
 
-    Returns (ids of articles with mentions derived, ids whose cached spans did not fit).
-    Call inside a transaction.
-    """
-    rows = conn.execute(
-        "SELECT a.id, a.body, a.body_hash, c.spans FROM articles a "
-        "JOIN entity_cache c ON c.body_hash = a.body_hash").fetchall()
-    cleaned: dict[str, list[Mention]] = {}
-    hashes: dict[str, str] = {}
-    misfits: list[str] = []
-    place_articles: Counter = Counter()
-    person_articles: Counter = Counter()
-    for aid, body, bhash, spans in rows:
-        ms = clean_spans(body, json.loads(spans))
-        if ms is None:
-            misfits.append(aid)
+    def cluster(root: str) -> dict:
+        while root in owner and owner[root] != root:
+            root = owner[root]
+        return clusters[root]
+
+    def find(k: str) -> dict | None:
+        for g in (k, KNOWN_ALIASES.get(k)):
+            if not g:
+                continue
+            row = conn.execute("SELECT coalesce(link, key) FROM entity_groups WHERE key = ?", (g,)).fetchone()
+            if row is None:
+                continue
+            lr = row[0]
+            if lr not in owner:
+                name, type_ = conn.execute("SELECT name, type FROM entity_groups WHERE key = ?", (lr,)).fetchone()
+                owner[lr] = lr
+                clusters[lr] = {"key": lr, "roots": [lr], "name": name, "type": type_, "hidden": False,
+                                "extra": []}
+            return cluster(lr)
+        root = renamed.get(k)
+        return cluster(root) if root else None
+
+    for action, target, value in load_rules(conn):
+        c = find(target)
+        if c is None:
             continue
-        cleaned[aid], hashes[aid] = ms, bhash
-        place_articles.update({m.key for m in ms if m.label in _PLACE_LABELS})
-        person_articles.update({m.key for m in ms if m.label == "PERSON"})
-    place_keys = {k for k, n in place_articles.items() if n >= 2 and n > person_articles[k]}
+        if action == "merge" and value is not None:
+            other = find(value)
+            if other is not None and other is not c:
+                c["roots"] += other["roots"]
+                c["extra"] += ([other["name"]] if other["name"] else []) + other["extra"]
+                owner[other["key"]] = c["key"]
+                del clusters[other["key"]]
+        elif action == "rename" and value:
+            if c["name"] not in c["extra"]:
+                c["extra"].append(c["name"])
+            c["name"] = value
+            if find(names.key(value)) is None:
+                renamed.setdefault(names.key(value), c["key"])
+        elif action == "retype" and value in names.TYPES:
+            c["type"] = value
+        elif action == "hide":
+            c["hidden"] = True
+        elif action == "unhide":
+            c["hidden"] = False
+    for c in clusters.values():
+        c["roots"] = sorted(c["roots"])
+    return clusters
 
-    clusters = _Clusters()
-    for aid, ms in cleaned.items():
-        for m in resolve_article(ms, place_keys):
-            clusters.add(aid, m)
-    for c in clusters.by_key.values():
-        _name_and_type(c)
-    _link_surnames(clusters)
-    _apply_rules(clusters, load_rules(conn))
-    _write(conn, clusters, hashes)
-    return set(hashes), misfits
 
-
-def _aliases(c: Cluster) -> list[tuple[str, str]]:
-    """(alias, key) pairs: the name, each other spelling, "The X" when written so."""
+def _aliases(name: str, type_: str, members: list[tuple[str, str, dict]], extra: list[str]) -> list[tuple[str, str]]:
+    """(alias, key) pairs: the name, each other spelling (most used first), "The X"
+    when written so, earlier names, the names of what was merged in, the keys."""
     seen: dict[str, str] = {}
     out: list[tuple[str, str]] = []
 
@@ -325,43 +475,195 @@ def _aliases(c: Cluster) -> list[tuple[str, str]]:
             seen[alias] = names.key(alias)
             out.append((alias, seen[alias]))
 
-    add(c.name)
-    for s, _ in c.surfaces().most_common():
+    add(name)
+    surf: Counter = Counter()
+    for _, _, stats in members:
+        surf.update(stats["surfaces"])
+    for s in sorted(surf, key=lambda s: (-surf[s], s)):
         add(s)
-    if c.type in ("organization", "other") and any(m.the_prefix for _, m in c.mentions if not m.short):
-        add("The " + c.name)
-    for a in c.extra_aliases:
+    if type_ in ("organization", "other") and any(stats["the"] for _, _, stats in members):
+        add("The " + name)
+    for a in extra:
         add(a)
-    for k in sorted(c.keys):
+    for _, gname, _ in members[1:]:
+        add(gname)
+    keys = set()
+    for _, _, stats in members:
+        keys.update(stats["keys"])
+    for k in sorted(keys):
         if k not in {key for _, key in out}:
             add(k)
     return out
 
 
-def _write(conn: sqlite3.Connection, clusters: _Clusters, hashes: dict[str, str]) -> None:
-    existing = dict(conn.execute("SELECT key, id FROM entities"))
-    conn.execute("DELETE FROM entity_mentions")
-    conn.execute("DELETE FROM entity_aliases")
-    keep: set[int] = set()
-    mention_rows, alias_rows = [], []
-    for c in clusters.by_key.values():
-        if not c.mentions:
+def _reset(conn: sqlite3.Connection) -> None:
+    """Forget everything derived (entity ids stay, for stable ids) and mark every article dirty."""
+    for table in ("entity_spans", "entity_groups", "entity_keys", "entity_probes", "entity_done",
+                  "entity_state", "entity_mentions", "entity_aliases", "entity_replay"):
+        conn.execute(f"DELETE FROM {table}")
+    conn.execute("INSERT OR IGNORE INTO entity_dirty(article_id) SELECT id FROM articles")
+    conn.execute("INSERT INTO meta(key, value) VALUES('entity_layout', ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (LAYOUT,))
+
+
+def needs_rebuild(conn: sqlite3.Connection) -> bool:
+    """True for a library whose entity tables predate incremental upkeep (or were never built)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'entity_layout'").fetchone()
+    return row is None or row[0] != LAYOUT
+
+
+def update(conn: sqlite3.Connection, full: bool = False) -> list[str]:
+    """Bring the entity tables up to date with the dirty articles and the
+    corrections; with ``full``, re-derive everything from the cache (no spaCy).
+    Returns the ids of articles whose entity index fields changed. Call inside a transaction."""
+    from .api import index_fields
+
+    run = _Run()
+    full = full or needs_rebuild(conn)
+    if full:
+        ids = [r[0] for r in conn.execute("SELECT id FROM articles")]
+        for chunk in _chunks(ids):
+            got = index_fields(conn, chunk)
+            run.before.update({aid: got.get(aid, {}) for aid in chunk})
+        _reset(conn)
+    todo = [r[0] for r in conn.execute("SELECT article_id FROM entity_dirty")]
+    while todo:
+        todo = sorted(_process(conn, todo, run))
+
+    tokens, was_in = _recount_groups(conn, run.groups)
+    moved = set(run.groups) | _relink(conn, tokens)
+
+    # The corrections, replayed; clusters whose outcome differs from last time are touched.
+    new_replay = _replay(conn)
+    row = conn.execute("SELECT result FROM entity_replay WHERE id = 1").fetchone()
+    old_replay = json.loads(row[0]) if row else {}
+    affected_entities: set[str] = set(was_in)
+    changed_roots: set[str] = set()
+    for k in set(old_replay) | set(new_replay):
+        if old_replay.get(k) != new_replay.get(k):
+            affected_entities.add(k)
+            for c in (old_replay.get(k), new_replay.get(k)):
+                if c:
+                    changed_roots.update(c["roots"])
+    conn.execute("INSERT OR REPLACE INTO entity_replay(id, result) VALUES (1, ?)",
+                 (json.dumps(new_replay, ensure_ascii=False, sort_keys=True),))
+    final = {r: c["key"] for c in new_replay.values() for r in c["roots"]}
+
+    # Which entity each touched group now belongs to.
+    for chunk in _chunks(changed_roots):
+        arg = _j(chunk)
+        moved.update(r[0] for r in conn.execute(
+            "SELECT key FROM entity_groups WHERE key IN (SELECT value FROM json_each(?)) "
+            "OR link IN (SELECT value FROM json_each(?))", (arg, arg)))
+    reassigned: set[str] = set()
+    for chunk in _chunks(moved):
+        rows = conn.execute("SELECT key, coalesce(link, key), entity_key FROM entity_groups "
+                            "WHERE key IN (SELECT value FROM json_each(?))", (_j(chunk),)).fetchall()
+        updates = []
+        for g, lr, ek in rows:
+            nk = final.get(lr, lr)
+            affected_entities.add(nk)
+            if ek is not None:
+                affected_entities.add(ek)
+            if nk != ek:
+                updates.append((nk, g))
+                reassigned.add(g)
+        conn.executemany("UPDATE entity_groups SET entity_key = ? WHERE key = ?", updates)
+    if full:
+        affected_entities.update(r[0] for r in conn.execute("SELECT key FROM entities"))
+
+    # Each touched entity, as it now stands.
+    plans: dict[str, tuple] = {}
+    empty: set[str] = set()  # entities nothing belongs to any more
+    visible_change: set[str] = set()
+    old_aliases_of: dict[int, list[str]] = defaultdict(list)
+
+    def _plan(ek: str, members: list, old) -> None:
+        # The entity's own group first: its votes name the entity.
+        members.sort(key=lambda m: m[0] != ek)
+        if not members:
+            plans[ek] = (old[0] if old else None, None)
+            empty.add(ek)
+            return
+        c = new_replay.get(ek)
+        name, type_ = (c["name"], c["type"]) if c else (members[0][1], members[0][2])
+        hidden = bool(c and c["hidden"])
+        mem = [(k, n, json.loads(s)) for k, n, _, s in members]
+        aliases = _aliases(name, type_, mem, c["extra"] if c else [])
+        old_aliases = old_aliases_of.get(old[0], []) if old else None
+        same = old is not None and (old[1], old[2], bool(old[3]), old_aliases) == \
+            (name, type_, hidden, [a for a, _ in aliases])
+        # The index holds the spellings as a set: a new order alone sends nobody back.
+        if old is not None and (old[2], bool(old[3]), sorted(old_aliases)) != \
+                (type_, hidden, sorted(a for a, _ in aliases)):
+            visible_change.add(old[0])
+        plans[ek] = (old[0] if old else None, None if same else (name, type_, hidden, aliases))
+
+    for chunk in _chunks(affected_entities):
+        arg = _j(chunk)
+        grouped: dict[str, list] = defaultdict(list)
+        for row in conn.execute("SELECT entity_key, key, name, type, stats FROM entity_groups "
+                                "WHERE entity_key IN (SELECT value FROM json_each(?)) ORDER BY key", (arg,)):
+            grouped[row[0]].append(row[1:])
+        olds = {r[0]: r[1:] for r in conn.execute(
+            "SELECT key, id, name, type, hidden FROM entities WHERE key IN (SELECT value FROM json_each(?))", (arg,))}
+        for eid, alias in conn.execute(
+                "SELECT entity_id, alias FROM entity_aliases WHERE entity_id IN (SELECT value FROM json_each(?)) "
+                "ORDER BY rowid", (json.dumps([o[0] for o in olds.values()]),)):
+            old_aliases_of[eid].append(alias)
+        for ek in chunk:
+            _plan(ek, grouped.get(ek, []), olds.get(ek))
+
+    # Articles whose fields may change, measured before anything is written.
+    candidates: set[str] = set()
+    for chunk in _chunks(reassigned):
+        candidates.update(r[0] for r in conn.execute(
+            "SELECT DISTINCT article_id FROM entity_spans WHERE grp IN (SELECT value FROM json_each(?))",
+            (_j(chunk),)))
+    for eid in visible_change:
+        candidates.update(r[0] for r in conn.execute(
+            "SELECT DISTINCT article_id FROM entity_mentions WHERE entity_id = ?", (eid,)))
+    candidates -= set(run.before)
+    for chunk in _chunks(candidates):
+        got = index_fields(conn, chunk)
+        run.before.update({aid: got.get(aid, {}) for aid in chunk})
+
+    gone = []
+    for ek, (eid, plan) in plans.items():
+        if plan is None:
+            if eid is not None and ek in empty:
+                gone.append(eid)
             continue
-        eid = existing.get(c.key)
+        name, type_, hidden, aliases = plan
         if eid is None:
             eid = conn.execute("INSERT INTO entities(key, name, type, hidden) VALUES (?,?,?,?)",
-                               (c.key, c.name, c.type, int(c.hidden))).lastrowid
+                               (ek, name, type_, int(hidden))).lastrowid
         else:
-            conn.execute("UPDATE entities SET name=?, type=?, hidden=? WHERE id=?",
-                         (c.name, c.type, int(c.hidden), eid))
-        keep.add(eid)
-        mention_rows += [(aid, eid, m.start, m.end, m.text) for aid, m in c.mentions]
-        alias_rows += [(eid, a, k) for a, k in _aliases(c)]
-    gone = [i for i in existing.values() if i not in keep]
-    conn.executemany("DELETE FROM entities WHERE id=?", ((i,) for i in gone))
-    conn.executemany("INSERT OR IGNORE INTO entity_mentions(article_id, entity_id, start, end, text) "
-                     "VALUES (?,?,?,?,?)", mention_rows)
-    conn.executemany("INSERT OR IGNORE INTO entity_aliases(entity_id, alias, alias_key) VALUES (?,?,?)",
-                     alias_rows)
-    conn.execute("DELETE FROM entity_state")
-    conn.executemany("INSERT INTO entity_state(article_id, body_hash) VALUES (?,?)", hashes.items())
+            conn.execute("UPDATE entities SET name=?, type=?, hidden=? WHERE id=?", (name, type_, int(hidden), eid))
+        conn.execute("DELETE FROM entity_aliases WHERE entity_id = ?", (eid,))
+        conn.executemany("INSERT OR IGNORE INTO entity_aliases(entity_id, alias, alias_key) VALUES (?,?,?)",
+                         ((eid, a, k) for a, k in aliases))
+    # Mentions: fresh for re-resolved articles, re-pointed for groups that moved.
+    insert = ("INSERT OR IGNORE INTO entity_mentions(article_id, entity_id, start, end, text) "
+              "SELECT s.article_id, e.id, s.start, s.end, s.text FROM entity_spans s "
+              "JOIN entity_groups g ON g.key = s.grp JOIN entities e ON e.key = g.entity_key ")
+    for chunk in _chunks(run.touched):
+        conn.execute(insert + "WHERE s.article_id IN (SELECT value FROM json_each(?))", (_j(chunk),))
+    for chunk in _chunks(reassigned):
+        arg = _j(chunk)
+        conn.execute("DELETE FROM entity_mentions WHERE (article_id, start) IN (SELECT article_id, start "
+                     "FROM entity_spans WHERE grp IN (SELECT value FROM json_each(?)))", (arg,))
+        conn.execute(insert + "WHERE s.grp IN (SELECT value FROM json_each(?))", (arg,))
+    conn.executemany("DELETE FROM entities WHERE id = ?", ((i,) for i in gone))
+
+    changed = []
+    ids = sorted(run.before)
+    for chunk in _chunks(ids):
+        after = index_fields(conn, chunk)
+        changed += [aid for aid in chunk if run.before[aid] != after.get(aid, {})]
+    return changed
+
+
+def build(conn: sqlite3.Connection) -> list[str]:
+    """Recompute every entity table from the cache and the rules (ids kept)."""
+    return update(conn, full=True)

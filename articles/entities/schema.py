@@ -47,6 +47,74 @@ CREATE TABLE IF NOT EXISTS entity_mentions (
     PRIMARY KEY (article_id, start)
 );
 CREATE INDEX IF NOT EXISTS entity_mentions_entity ON entity_mentions(entity_id, article_id);
+-- What the incremental refresh keeps so that one new article, or one
+-- correction, costs work in proportion to what it touches:
+-- each cleaned and resolved mention with the group (matching key) it joins;
+CREATE TABLE IF NOT EXISTS entity_spans (
+    article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    label TEXT NOT NULL,
+    key TEXT NOT NULL,
+    grp TEXT NOT NULL,
+    short INTEGER NOT NULL,
+    the_prefix INTEGER NOT NULL,
+    PRIMARY KEY (article_id, start)
+);
+CREATE INDEX IF NOT EXISTS entity_spans_grp ON entity_spans(grp, article_id);
+-- per group, its votes and counts, the person it is a surname of (link) and
+-- the entity it ends up in after corrections;
+CREATE TABLE IF NOT EXISTS entity_groups (
+    key TEXT PRIMARY KEY,
+    ntok INTEGER NOT NULL,
+    first TEXT NOT NULL,
+    last TEXT NOT NULL,
+    name TEXT NOT NULL,
+    type TEXT NOT NULL,
+    articles INTEGER NOT NULL,
+    stats TEXT NOT NULL,          -- JSON {"surfaces": {..}, "the": 0|1, "keys": [..]}
+    link TEXT,
+    entity_key TEXT
+);
+CREATE INDEX IF NOT EXISTS entity_groups_first ON entity_groups(first, ntok);
+CREATE INDEX IF NOT EXISTS entity_groups_last ON entity_groups(last, ntok);
+CREATE INDEX IF NOT EXISTS entity_groups_entity ON entity_groups(entity_key);
+CREATE INDEX IF NOT EXISTS entity_groups_link ON entity_groups(link);
+-- per cleaned key, how many articles tag it a place or a person (the
+-- library-wide evidence short-form resolution consults), and which
+-- articles consulted it, to resolve again when that evidence flips;
+CREATE TABLE IF NOT EXISTS entity_keys (
+    key TEXT PRIMARY KEY,
+    place INTEGER NOT NULL DEFAULT 0,
+    person INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS entity_probes (
+    key TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    PRIMARY KEY (key, article_id)
+);
+-- per article, what it contributed (no foreign key: a deleted article's row
+-- says what to take back);
+CREATE TABLE IF NOT EXISTS entity_done (
+    article_id TEXT PRIMARY KEY,
+    body_hash TEXT NOT NULL,
+    contrib TEXT NOT NULL         -- JSON {"place": [..], "person": [..], "groups": [..], "probes": [..]}
+);
+-- and the articles to look at again, filled by triggers so nobody scans the library.
+CREATE TABLE IF NOT EXISTS entity_dirty (article_id TEXT PRIMARY KEY);
+CREATE TRIGGER IF NOT EXISTS entity_dirty_insert AFTER INSERT ON articles
+BEGIN INSERT OR IGNORE INTO entity_dirty(article_id) VALUES (NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS entity_dirty_update AFTER UPDATE OF body_hash ON articles
+WHEN OLD.body_hash IS NOT NEW.body_hash
+BEGIN INSERT OR IGNORE INTO entity_dirty(article_id) VALUES (NEW.id); END;
+CREATE TRIGGER IF NOT EXISTS entity_dirty_delete AFTER DELETE ON articles
+BEGIN INSERT OR IGNORE INTO entity_dirty(article_id) VALUES (OLD.id); END;
+-- The last replay of the corrections (JSON), to see which entities a new one changes.
+CREATE TABLE IF NOT EXISTS entity_replay (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    result TEXT NOT NULL
+);
 -- User corrections, replayed in order on every rebuild so they outlive
 -- re-imports, reindexing and re-extraction. target/value hold entity keys
 -- (merge), a new name (rename), a type (retype).

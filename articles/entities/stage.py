@@ -1,4 +1,5 @@
-"""The entity stage of an import: extract what is new, then re-derive the entity tables."""
+"""The entity stage of an import: extract what is new, then bring the entity tables up to date
+(incrementally: only the articles, groups and entities a change reaches)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,9 @@ def pending_hashes(conn) -> list[tuple[str, str]]:
 
 
 def stale_articles(conn) -> int:
-    """Articles whose mentions were not derived from their current body."""
-    return conn.execute(
-        "SELECT count(*) FROM articles a LEFT JOIN entity_state s ON s.article_id = a.id "
-        "WHERE s.body_hash IS NULL OR s.body_hash != a.body_hash").fetchone()[0]
+    """Articles added, changed or deleted since their entities were last derived
+    (kept by triggers on the articles table, so counting them scans nothing)."""
+    return conn.execute("SELECT count(*) FROM entity_dirty").fetchone()[0]
 
 
 def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
@@ -39,7 +39,7 @@ def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
         with store.transaction():
             conn.execute("DELETE FROM entity_cache")
     todo = pending_hashes(conn)
-    if not todo and not stale_articles(conn):
+    if not todo and not stale_articles(conn) and not resolve.needs_rebuild(conn):
         return 0
     done = 0
     if todo:
@@ -69,6 +69,11 @@ def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
             with store.transaction():
                 conn.executemany("INSERT OR REPLACE INTO entity_cache(body_hash, model, spans, created) "
                                  "VALUES (?,?,?,?)", batch)
+                # Articles with this text are derived again (the cache may have
+                # been lost while their mentions stayed).
+                conn.execute("INSERT OR IGNORE INTO entity_dirty(article_id) SELECT a.id FROM articles a "
+                             "WHERE a.body_hash IN (SELECT value FROM json_each(?))",
+                             (json.dumps([b[0] for b in batch]),))
             batch.clear()
 
         for h, spans in extract.extract(texts(), n_process=procs):
@@ -82,21 +87,18 @@ def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
             commit()
         if progress:
             progress(done, total, "entities")
-    refresh(library)
+    refresh(library, full=rebuild)
     return done
 
 
-def refresh(library) -> int:
-    """Re-derive entities from the cache and the rules (no spaCy), queue the
-    articles whose entity fields changed, and sync the index. Returns that count."""
+def refresh(library, full: bool = False) -> int:
+    """Bring the entity tables up to date (no spaCy): the dirty articles and
+    whatever they and the corrections reach, or everything with ``full``.
+    Queues the articles whose entity fields changed and syncs the index.
+    Returns that count."""
     store = library.store
-    conn = store.conn
-    all_ids = sorted(store.all_ids())
     with store.transaction():
-        before = api.index_fields(conn, all_ids)
-        resolve.build(conn)
-        after = api.index_fields(conn, all_ids)
-        changed = [aid for aid in all_ids if before.get(aid) != after.get(aid)]
+        changed = resolve.update(store.conn, full=full)
         store.enqueue(changed)
     library.sync_index()
     return len(changed)
