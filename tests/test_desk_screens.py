@@ -208,6 +208,15 @@ def test_app_keys_open_desk_views(lib):
             assert isinstance(app.screen, DossierScreen)
             assert app.screen.data[0]["entity"]["articles"] >= 1
             await pilot.press("escape")
+            await settle(pilot)
+            # Choosing an article in a desk view opens it in the reader.
+            app.reader.focus()
+            await pilot.press("r")
+            await settle(pilot)
+            await pilot.press("enter")  # the other version of the story, ranked first
+            await settle(pilot)
+            assert not isinstance(app.screen, RelatedScreen)
+            assert app.reader.article.id == seed_id(lib, S001)
 
     asyncio.run(go())
 
