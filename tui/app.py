@@ -25,7 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from articles.library import Library, LibraryError, QueryError
 from articles.text import sanitize_line
 
-from .commands import SORTS, NewsdeskCommands
+from .commands import SORT_SHORT, SORTS, NewsdeskCommands
 from .config import TuiConfig, load_config
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
@@ -165,9 +165,12 @@ class NewsdeskApp(App):
         self._apply_sidebar()
 
     def _apply_sidebar(self) -> None:
-        show = self.sidebar_pref if self.sidebar_pref is not None else self.size.width >= NARROW
+        narrow = self.size.width < NARROW
+        show = self.sidebar_pref if self.sidebar_pref is not None else not narrow
         self.sidebar.display = show
-        self.set_class(self.size.width < NARROW, "-narrow")
+        self.set_class(narrow, "-narrow")
+        # 80 columns cannot hold list, reader and sidebar: the sidebar takes the list's place.
+        self.query_one("#left").display = not (narrow and show)
 
     # -- status -------------------------------------------------------------
     def _update_status(self) -> None:
@@ -176,8 +179,8 @@ class NewsdeskApp(App):
         if lst.source.label:
             text.append("filter: ", style="dim")
             text.append(lst.source.label, style="bold")
-            text.append(" · esc clears · ", style="dim")
-        text.append(f"{lst.total:,} shown · sort: {SORTS.get(self.sort, self.sort)}", style="dim")
+            text.append(" (esc clears)\n", style="dim")
+        text.append(f"{lst.total:,} shown · {SORT_SHORT.get(self.sort, self.sort)}", style="dim")
         if self._activity:
             text.append("\n")
             text.append(self._activity, style="italic")
@@ -291,6 +294,10 @@ class NewsdeskApp(App):
         ids = list(fn(entity.entity_id))
         self.filter_entity = entity
         label = f"{getattr(entity, 'type', 'entity')} {sanitize_line(str(entity.name))}"
+        if self.has_class("-narrow") and self.sidebar.display:
+            self.sidebar_pref = False  # give the column back to the filtered list
+            self._apply_sidebar()
+            self.article_list.focus()
         self.query_one(ContentSwitcher).current = "list"
         current = self.reader.article.id if self.reader.article else None
         self.article_list.load(ListSource(self.sort, ids=tuple(ids), label=label), keep_id=current)
@@ -334,6 +341,9 @@ class NewsdeskApp(App):
 
     # -- search -------------------------------------------------------------
     def action_search(self) -> None:
+        if not self.query_one("#left").display:
+            self.sidebar_pref = False
+            self._apply_sidebar()
         self.query_one(ContentSwitcher).current = "search"
         self.search_pane.input.focus()
 
@@ -462,6 +472,9 @@ class NewsdeskApp(App):
     def action_toggle_sidebar(self) -> None:
         self.sidebar_pref = not self.sidebar.display
         self._apply_sidebar()
+        if self.focused is None or not self.focused.display or not self.sidebar.display \
+                and self.sidebar in self.focused.ancestors:
+            self.article_list.focus()
 
     def action_focus_pane(self, step: int) -> None:
         """Tab order follows the panes on screen, skipping hidden ones."""
@@ -469,7 +482,7 @@ class NewsdeskApp(App):
         left = self.search_pane.hits if switch.current == "search" else self.article_list
         if switch.current == "search" and self.focused is self.search_pane.input:
             left = self.search_pane.input
-        panes = [left, self.reader]
+        panes = [left, self.reader] if self.query_one("#left").display else [self.reader]
         if self.sidebar.display:
             panes.append(self.query_one(EntityOptions))
         current = next((i for i, p in enumerate(panes)

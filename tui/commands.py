@@ -12,6 +12,7 @@ SORTS = {
     "title": "title",
     "source": "source",
 }
+SORT_SHORT = {"date": "newest first", "date-asc": "oldest first", "title": "by title", "source": "by source"}
 
 
 class NewsdeskCommands(Provider):

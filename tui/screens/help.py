@@ -6,7 +6,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -20,8 +20,8 @@ class HelpScreen(ModalScreen[None]):
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 86; max-width: 100%; height: 90%; border: thick $primary;
-                                   background: $surface; padding: 0 1; }
+    HelpScreen > #help-box { width: 86; height: 90%; border: thick $primary; background: $surface; }
+    HelpScreen #help-body { width: 1fr; height: 1fr; padding: 0 1; }
     HelpScreen #help-title { text-style: bold; margin-bottom: 1; }
     """
 
@@ -32,11 +32,11 @@ class HelpScreen(ModalScreen[None]):
         self.config_path = config_path
 
     def compose(self):
-        with VerticalScroll(id="help-body"):
+        with Vertical(id="help-box"), VerticalScroll(id="help-body"):
             yield Static(Text("Newsdesk keys  (escape closes)"), id="help-title")
             for name, rows in self.sections:
                 table = Table(title=Text(name, style="bold"), title_justify="left", expand=True,
-                              show_edge=False, box=None, padding=(0, 1))
+                              show_header=False, show_edge=False, box=None, padding=(0, 1))
                 table.add_column("key", style="bold", no_wrap=True, width=16)
                 table.add_column("action", ratio=1)
                 table.add_column("id", style="dim", no_wrap=True)

@@ -88,12 +88,25 @@ class ArticleList(ScrollView, can_focus=True):
         self.total = 0
         self._pages: dict[int, list[ArticleRow]] = {}
         self._id_rows: list[ArticleRow] | None = None  # a filter's rows, all loaded
+        # Rendered lines by (row index, row, is cursor, width, focused): moving the
+        # cursor then costs two lines, not a screenful of Rich rendering.
+        self._lines: dict[tuple, Strip] = {}
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", lambda *_: self._lines.clear(), init=False)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
     # -- data ---------------------------------------------------------------
     def load(self, source: ListSource, keep_id: str | None = None) -> None:
         """Show ``source``; cheap for any library size (a count and one page)."""
         self.source = source
         self._pages.clear()
+        self._lines.clear()
         if source.ids is not None:
             # Filters hold at most a few thousand ids: one query, in order.
             self._id_rows = self.library.rows(sort=source.sort, ids=list(source.ids))
@@ -167,8 +180,13 @@ class ArticleList(ScrollView, can_focus=True):
         return max(0, min(value, self.total - 1)) if self.total else 0
 
     def watch_cursor(self, old: int, new: int) -> None:
+        top = round(self.scroll_y)
         self._scroll_cursor_visible()
-        self.refresh()
+        if round(self.scroll_y) == top:
+            width = self.size.width
+            self.refresh(Region(0, old - top + 1, width, 1), Region(0, new - top + 1, width, 1))
+        else:
+            self.refresh()
         self.post_message(self.Highlighted(self.row(new)))
 
     def _scroll_cursor_visible(self) -> None:
@@ -227,8 +245,8 @@ class ArticleList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         source_w, title_w = self._columns(width)
-        base = self.rich_style
         if y == 0:
+            base = self.rich_style
             style = self.get_component_rich_style("article-list--header")
             text = Text(no_wrap=True, overflow="ellipsis")
             text.append(" " * MARK_W + "date".ljust(DATE_W) + " ")
@@ -239,7 +257,18 @@ class ArticleList(ScrollView, can_focus=True):
         index = round(self.scroll_y) + y - 1
         row = self.row(index)
         if row is None:
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
+        key = (index, row, index == self.cursor, width, self.has_focus)
+        strip = self._lines.get(key)
+        if strip is None:
+            if len(self._lines) > 2000:
+                self._lines.clear()
+            strip = self._lines[key] = self._render_row(row, index, width, source_w, title_w,
+                                                        self.rich_style)
+        return strip
+
+    def _render_row(self, row: ArticleRow, index: int, width: int, source_w: int, title_w: int,
+                    base: Style) -> Strip:
         dim = self.get_component_rich_style("article-list--dim")
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("★" if row.starred else " ", self.get_component_rich_style("article-list--star"))

@@ -55,6 +55,7 @@ class EntitySidebar(Vertical):
         super().__init__(**kwargs)
         self.scope = "article"  # or "library"
         self.items: dict[str, object] = {}
+        self._shown = None  # (entities, scope, note, width) last laid out
 
     def compose(self):
         yield Static(Text("Entities"), id="entity-title")
@@ -64,7 +65,23 @@ class EntitySidebar(Vertical):
     def options(self) -> EntityOptions:
         return self.query_one(EntityOptions)
 
+    def on_resize(self) -> None:
+        """Entries are cut to the width: lay them out again when it changes."""
+        if self._shown is not None and self._width() != self._shown[3]:
+            highlighted = self.options.highlighted
+            self.set_entities(*self._shown[:3])
+            if highlighted is not None and highlighted < self.options.option_count:
+                self.options.highlighted = highlighted
+
+    def _width(self) -> int:
+        width = self.options.scrollable_content_region.width
+        if width <= 0:  # hidden: lay out for the width the stylesheet will give it
+            css = self.styles.width
+            width = int(css.value) if css is not None and css.is_cells else 28
+        return max(width - 1, 12)
+
     def set_entities(self, entities, scope: str, note: str = "") -> None:
+        self._shown = (entities, scope, note, self._width())
         self.scope = scope
         title = Text("Entities · " + ("this article" if scope == "article" else "library"))
         self.query_one("#entity-title", Static).update(title)
@@ -75,8 +92,7 @@ class EntitySidebar(Vertical):
         if not entities:
             opts.add_option(Option(Text(note or "No entities", style="dim"), disabled=True))
             return
-        # Room for one line per entity: the options' width less the scrollbar.
-        width = max((opts.scrollable_content_region.width or self.size.width or 30) - 2, 12)
+        width = self._shown[3]
         options: list[Option | None] = []
         for kind in ENTITY_TYPES:
             group = [e for e in entities if getattr(e, "type", "other") == kind]

@@ -113,14 +113,16 @@ class SearchPane(Vertical):
         self.query_one("#search-info", Static).update(info)
         hits = self.hits
         hits.clear_options()
+        # Each hit: one line of title, one of source and date, at most two of snippet.
+        width = max((hits.scrollable_content_region.width or self.size.width or 40) - 1, 20)
         options = []
         for hit in results.hits:
-            prompt = Text(no_wrap=False)
-            prompt.append(sanitize_line(hit.title) or "(untitled)", style="bold")
+            prompt = _line(sanitize_line(hit.title) or "(untitled)", width, "bold")
             meta = " · ".join(sanitize_line(x) for x in (hit.source, hit.date) if x)
             if meta:
-                prompt.append("\n" + meta, style="dim")
-            snippet = _snippet(hit.snippet)
+                prompt.append("\n")
+                prompt.append_text(_line(meta, width, "dim"))
+            snippet = _snippet(hit.snippet, 2 * width - 2)
             if snippet.plain:
                 prompt.append("\n")
                 prompt.append_text(snippet)
@@ -136,15 +138,32 @@ class SearchPane(Vertical):
             self.post_message(self.HitChosen(event.option_id))
 
 
-def _snippet(snippet) -> Text:
-    """The snippet with its matched spans highlighted. The snippet text came
-    from the stored body; only single-line folding is applied here, which keeps
-    offsets, so the spans stay aligned."""
+def _line(value: str, width: int, style: str) -> Text:
+    text = Text(value, style=style, no_wrap=True, overflow="ellipsis")
+    text.truncate(width, overflow="ellipsis")
+    return text
+
+
+def _snippet(snippet, limit: int) -> Text:
+    """The snippet with its matched spans highlighted, cut to ``limit``
+    characters around the first match. The snippet text came from the stored
+    body; only single-line folding is applied here, which keeps offsets, so the
+    spans stay aligned."""
     raw = snippet.text or ""
     clean = "".join(" " if ch in "\n\t" else ch for ch in raw)
-    text = Text(clean)
     if sanitize_line(clean) != " ".join(clean.split()):
-        return Text(sanitize_line(clean))  # untrusted characters: drop the highlights
-    for start, end in snippet.spans or ():
-        text.stylize(SEARCH_TERM, start, end)
+        clean = sanitize_line(clean)  # untrusted characters: drop the highlights
+        spans = []
+    else:
+        spans = list(snippet.spans or ())
+    start = 0
+    if len(clean) > limit and spans:
+        start = max(0, min(spans[0][0] - limit // 4, len(clean) - limit))
+    end = min(len(clean), start + limit)
+    text = Text(("…" if start else "") + clean[start:end] + ("…" if end < len(clean) else ""))
+    shift = 1 if start else 0
+    for s, e in spans:
+        s, e = max(s, start), min(e, end)
+        if s < e:
+            text.stylize(SEARCH_TERM, s - start + shift, e - start + shift)
     return text

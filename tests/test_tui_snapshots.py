@@ -1,0 +1,87 @@
+"""Snapshots of the reader on the shipped sample library, at 120x36 and 80x24.
+
+The library (samples + entity stage) is built once per session and copied per
+test; nothing on screen depends on the machine (no clock, no absolute path).
+Regenerate with `--snapshot-update` only after looking at the new screens.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from articles.library import Library
+from tui.snapshot_app import build_app
+
+SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
+SAMPLES = Path(__file__).resolve().parents[1] / "articles" / "samples"
+
+
+@pytest.fixture(scope="session")
+def sample_library(tmp_path_factory) -> Path:
+    if not any(SAMPLES.glob("*.md")):
+        pytest.skip("no sample articles shipped in articles/samples")
+    path = tmp_path_factory.mktemp("tui-samples") / "lib"
+    with Library(path) as lib:
+        lib.add_samples()
+        lib.run_entity_stage()
+    return path
+
+
+@pytest.fixture()
+def app(sample_library, tmp_path):
+    dest = tmp_path / "lib"
+    shutil.copytree(sample_library, dest)
+    return build_app(dest)
+
+
+async def _settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_main_screen_with_article_open(snap_compare, app, size):
+    async def before(pilot):
+        await _settle(pilot)
+        await pilot.press("enter")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_with_results(snap_compare, app, size):
+    async def before(pilot):
+        await _settle(pilot)
+        await pilot.press("slash", *"dockers strike")
+        await pilot.pause(0.4)  # the as-you-type debounce
+        await _settle(pilot)
+        await pilot.press("enter")  # focus the hits (no blinking cursor in the shot)
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_entity_filter(snap_compare, app, size):
+    async def before(pilot):
+        await _settle(pilot)
+        await pilot.press("enter", "e", "down", "down")  # second person: mentions highlighted
+        await _settle(pilot)
+        await pilot.press("enter")  # filter the list to every article mentioning it
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_screen(snap_compare, app, size):
+    async def before(pilot):
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
