@@ -451,3 +451,34 @@ def test_opening_articles_back_to_back_replaces_the_reader(lib_path):
     text, shown = run(flow())
     assert shown == ids["test:summit"]
     assert "Kim Jong Un met Donald Trump" in text and "central bank" not in text
+
+
+def test_palette_import_runs_entity_stage_in_a_subprocess(lib_path):
+    """Import files from the command palette: text first, then the entity stage
+    as `newsdesk entities --extract` in another process (no spaCy in the app)."""
+    seeds = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+    if not seeds.exists():
+        pytest.skip(f"shared material not found at {seeds}")
+    seed = sorted(seeds.glob("*.txt"))[0]
+
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), TuiConfig(), run_entity_stage=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"import files")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press(*str(seed), "enter")
+            await settle(pilot)
+            await pilot.pause()
+            return app.query_one(ArticleList).total, type(app.screen).__name__
+
+    total, screen = run(flow())
+    assert total == 5 and screen != "ErrorDialog"
+    with Library(lib_path) as lib:
+        added = [r.id for r in lib.rows() if not r.title.startswith(("Summit", "Markets", "A very", "Hostile"))]
+        assert len(added) == 1
+        assert lib.article_entities(added[0]), "the entity stage ran for the imported article"
