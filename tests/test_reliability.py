@@ -6,10 +6,8 @@ import asyncio
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -18,8 +16,7 @@ import pytest
 import main
 from articles.library import Library, LibraryError
 from articles.model import Draft, body_hash
-from conftest import BBC, ROOT, need
-from index.core import SUMS
+from conftest import ROOT
 
 PY = sys.executable
 CLI = [PY, str(ROOT / "main.py")]
@@ -181,61 +178,6 @@ def test_ensure_index_notices_a_short_index(filled):
     with Library(filled) as lib:
         assert lib.ensure_index().startswith("repaired")
         assert lib.index.doc_count() == 300 and lib.check().clean
-
-
-# -- crashes ------------------------------------------------------------------
-KILLS = 20
-KILL_SEED = 20261123
-
-
-def test_killed_bbc_import_loses_nothing_and_resumes(tmp_path):
-    """SIGKILL a real `newsdesk add` of the BBC corpus at 20 seeded random moments
-    (one library, killed again and again) and check the library after each."""
-    corpus = need(BBC)
-    lib_dir = tmp_path / "lib"
-    rnd = random.Random(KILL_SEED)
-    cmd = CLI + ["add", "--library", str(lib_dir), "--no-entities", "--json", str(corpus)]
-    seen: dict[str, str] = {}  # id -> body hash: what is stored stays stored
-    for i in range(KILLS):
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rnd.uniform(0.5, 3.5))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        if not lib_dir.exists():
-            continue
-        with Library(lib_dir) as lib:  # opens after every kill
-            assert_whole(lib)
-            now = dict(lib.store.conn.execute("SELECT id, body_hash FROM articles"))
-            assert all(now.get(aid) == h for aid, h in seen.items()), f"kill {i}: articles lost"
-            seen = now
-            if i % 5 == 4:
-                report = lib.check(repair=True)
-                assert report.clean, (i, report.to_json())
-                assert lib.check().clean and not lib.check().problems
-            else:
-                # Whatever the index lacks or has extra is still in the outbox,
-                # so the next start repairs it.
-                report = lib.check()
-                assert report.clean or all("damaged" in p or "missing or not" in p
-                                           for p in report.problems), (i, report.to_json())
-
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert "Traceback" not in done.stderr, done.stderr
-    final = json.loads(done.stdout)
-    with Library(lib_dir) as lib:
-        assert_whole(lib)
-        report = lib.check(repair=True)
-        assert report.clean and not report.problems, report.to_json()
-        assert report.indexed == lib.count() and lib.store.queue_len() == 0
-        assert all(now.get(aid) == h for aid, h in seen.items())
-        stored = {Path(p).resolve() for (p,) in lib.store.conn.execute("SELECT path FROM articles")}
-        assert lib.count() == len(stored)  # one article per file, none twice
-    # The import is complete: every corpus file is stored, or is a duplicate of
-    # a stored text, or failed with a reason.
-    accounted = stored | {Path(d["source"]).resolve() for d in final["duplicate_of"]} \
-        | {Path(f["source"]).resolve() for f in final["failed"]}
-    assert {p.resolve() for p in corpus.rglob("*.txt")} <= accounted
-    assert final["added"] + final["updated"] + final["unchanged"] == len(stored)
 
 
 # -- two processes -------------------------------------------------------------
