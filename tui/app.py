@@ -27,10 +27,12 @@ from articles.text import sanitize_line
 
 from .commands import SORT_SHORT, SORTS, NewsdeskCommands
 from .config import TuiConfig, load_config
+from .feeds import FeedCommands, FeedsMixin
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
 from .widgets.article_list import ArticleList, ListSource
 from .widgets.entity_sidebar import EntityOptions, EntitySidebar
+from .widgets.feed_list import FeedOptions, FeedPane
 from .widgets.reader import ReaderView
 from .widgets.search_pane import HitList, SearchPane
 
@@ -75,10 +77,10 @@ class IndexReady(Message):
         self.what = what
 
 
-class NewsdeskApp(App):
+class NewsdeskApp(FeedsMixin, App):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
-    COMMANDS = App.COMMANDS | {NewsdeskCommands}
+    COMMANDS = App.COMMANDS | {NewsdeskCommands, FeedCommands}
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -101,6 +103,8 @@ class NewsdeskApp(App):
         Binding("shift+tab", "focus_pane(-1)", "Previous pane", show=False, priority=True,
                 id="previous_pane"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
+        Binding("F", "feeds", "Feeds", show=False, id="feeds"),
+        Binding("R", "refresh_feeds", "Refresh feeds", show=False, id="refresh_feeds"),
     ]
 
     def __init__(self, library: Library, config: TuiConfig | None = None,
@@ -125,6 +129,7 @@ class NewsdeskApp(App):
                 with ContentSwitcher(initial="list", id="left-switch"):
                     yield ArticleList(self.library, id="list")
                     yield SearchPane(id="search")
+                    yield FeedPane(id="feeds")
                 yield Static(id="status")
             yield ReaderView(id="reader")
             yield EntitySidebar(id="sidebar")
@@ -480,6 +485,8 @@ class NewsdeskApp(App):
         """Tab order follows the panes on screen, skipping hidden ones."""
         switch = self.query_one(ContentSwitcher)
         left = self.search_pane.hits if switch.current == "search" else self.article_list
+        if switch.current == "feeds":
+            left = self.feed_pane.options
         if switch.current == "search" and self.focused is self.search_pane.input:
             left = self.search_pane.input
         panes = [left, self.reader] if self.query_one("#left").display else [self.reader]
@@ -520,6 +527,7 @@ class NewsdeskApp(App):
             ("Reader", [ReaderView]),
             ("Entity sidebar", [EntitySidebar, EntityOptions]),
             ("Search", [SearchPane, HitList]),
+            ("Feeds", [FeedPane, FeedOptions]),
             ("Help", [HelpScreen]),
         ]
         keymap = self._keymap
