@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.entities:
         log(f"entity stage: {args.entities:,} articles ...")
         results["entities"] = run.entity_stage(args.entities, log)
+    results["load"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     text = report.render(results)
     print(text)
     if str(args.output) != "-":

@@ -52,6 +52,8 @@ async def _probe(lib_path: str, searches: int) -> dict:
         if ready is not None:  # an app that loads its first page in a worker says when
             await asyncio.wait_for(ready.wait(), 30)
         out["first_screen_s"] = time.time() - _STARTED
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        out["first_screen_cpu_s"] = ru.ru_utime + ru.ru_stime
         out["python_start_s"] = _IMPORTED_AT - _STARTED
         opener = getattr(app, "open_article", None)
         if opener is not None:
@@ -60,12 +62,20 @@ async def _probe(lib_path: str, searches: int) -> dict:
             times = []
             for r in rows[:20]:
                 t0 = time.perf_counter()
-                res = opener(r.id, terms)
-                if asyncio.iscoroutine(res):
-                    await res
+                try:
+                    res = opener(r.id, terms)
+                    if asyncio.iscoroutine(res):
+                        await res
+                except Exception as exc:  # report the TUI's failure, keep measuring the rest
+                    out["open_article_error"] = f"{type(exc).__name__}: {exc}"[:160]
+                    break
                 await pilot.pause()
                 times.append(time.perf_counter() - t0)
-            out["open_article_ms"] = statistics.median(times) * 1000
+                # Let the reader finish removing the previous article's widgets
+                # (untimed): opening again at once trips over their ids.
+                await pilot.pause(0.2)
+            if times:
+                out["open_article_ms"] = statistics.median(times) * 1000
         for i in range(searches):
             lib.search(QUERIES[i % len(QUERIES)].newsdesk)
     lib.close()
