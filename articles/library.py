@@ -669,6 +669,11 @@ class Library:
              limit: int | None = None, offset: int = 0) -> list[ArticleRow]:
         return self.store.rows(sort=sort, ids=ids, limit=limit, offset=offset)
 
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the store: a cheap way
+        for a long-running reader (the TUI) to notice another process's import."""
+        return self.store.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def count(self) -> int:
         return self.store.count()
 

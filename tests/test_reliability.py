@@ -238,6 +238,11 @@ def test_tui_open_while_another_process_imports(tmp_path):
             assert proc.returncode == 0, err
             assert "busy" not in err and "locked" not in err
             assert app.library.count() == 230  # the open app sees the new articles
+            for _ in range(40):  # ...and its list picks them up by itself
+                if app.article_list.total == 230:
+                    break
+                await asyncio.sleep(0.25)
+            assert app.article_list.total == 230
             assert app.library.store.count("starred=1") > 0
         lib.close()
 

@@ -103,6 +103,7 @@ class NewsdeskApp(FeedsMixin, App):
         Binding("shift+tab", "focus_pane(-1)", "Previous pane", show=False, priority=True,
                 id="previous_pane"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
+        Binding("ctrl+r", "reload", "Reload library", show=False, id="reload"),
         Binding("F", "feeds", "Feeds", show=False, id="feeds"),
         Binding("R", "refresh_feeds", "Refresh feeds", show=False, id="refresh_feeds"),
     ]
@@ -164,6 +165,24 @@ class NewsdeskApp(FeedsMixin, App):
         self._update_status()
         for problem in self.config.problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
+        self.check_index()
+        self._data_version = self.library.data_version()
+        self.set_interval(self.WATCH_INTERVAL, self._watch_library)
+
+    # Another process (newsdesk add, refresh) may write to the library while
+    # the app is open: poll SQLite's data_version, which costs microseconds.
+    WATCH_INTERVAL = 2.0
+
+    def _watch_library(self) -> None:
+        version = self.library.data_version()
+        if version != self._data_version:
+            self._data_version = version
+            self.action_reload()
+
+    def action_reload(self) -> None:
+        """Pick up articles other processes added (also runs by itself)."""
+        self.article_list.reload()
+        self._update_status()
         self.check_index()
 
     def on_resize(self) -> None:
