@@ -356,6 +356,15 @@ class Library:
             return 0
         return stage(self, progress=progress, rebuild=rebuild)
 
+    def entity_work_pending(self) -> bool:
+        """Whether the entity stage has texts or corrections to catch up on
+        (after an interrupted run, or a first run seeded with samples)."""
+        try:
+            from .entities import stage
+        except ImportError:
+            return False
+        return stage.work_pending(self.store.conn)
+
     def _entity_fields(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
         try:
             from . import entities

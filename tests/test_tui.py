@@ -482,3 +482,33 @@ def test_palette_import_runs_entity_stage_in_a_subprocess(lib_path):
         added = [r.id for r in lib.rows() if not r.title.startswith(("Summit", "Markets", "A very", "Hostile"))]
         assert len(added) == 1
         assert lib.article_entities(added[0]), "the entity stage ran for the imported article"
+
+
+def test_first_run_catches_up_on_entities_after_the_first_screen(tmp_path):
+    """A library seeded without entities (first run) gets them from a background
+    `entities --extract` process once the app is up; the sidebar then shows them."""
+    path = tmp_path / "fresh"
+    with Library(path) as lib:
+        lib.add_samples()
+        assert lib.entity_work_pending()
+
+    async def flow():
+        app = NewsdeskApp(Library(path), TuiConfig(), resume_entities=True)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")  # open the newest sample while entities are found
+            for _ in range(240):
+                if not any(w.group == "entities" and not w.is_finished for w in app.workers):
+                    break
+                await pilot.pause(0.5)
+            await settle(pilot)
+            shown = app.sidebar._shown[0] if app.sidebar._shown else []
+            return [e.name for e in shown or ()]
+
+    names = run(flow())
+    with Library(path) as lib:
+        assert not lib.entity_work_pending()
+        newest = lib.rows()[0].id
+        expected = [e.name for e in lib.article_entities(newest)]
+    assert expected, "the samples mention people, places and organisations"
+    assert set(expected) == set(names)  # the open article's sidebar was refreshed

@@ -71,6 +71,12 @@ class ImportDone(Message):
         self.entity_problem = entity_problem
 
 
+class EntitiesDone(Message):
+    def __init__(self, problem: str | None) -> None:
+        super().__init__()
+        self.problem = problem
+
+
 class IndexReady(Message):
     def __init__(self, what: str) -> None:
         super().__init__()
@@ -109,11 +115,14 @@ class NewsdeskApp(FeedsMixin, App):
     ]
 
     def __init__(self, library: Library, config: TuiConfig | None = None,
-                 run_entity_stage: bool = True) -> None:
+                 run_entity_stage: bool = True, resume_entities: bool = False) -> None:
         super().__init__()
         self.library = library
         self.config = config if config is not None else TuiConfig()
         self.run_entity_stage = run_entity_stage
+        # Catch up on entity work left pending (first run, interrupted import) once
+        # the first screen is up; off for tests that build libraries without entities.
+        self.resume_entities = resume_entities
         self.sort = "date"
         self.filter_entity = None
         self.search_terms: frozenset[str] = frozenset()
@@ -166,6 +175,8 @@ class NewsdeskApp(FeedsMixin, App):
         for problem in self.config.problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         self.check_index()
+        if self.resume_entities and self.run_entity_stage:
+            self.resume_entity_stage()
         self._data_version = self.library.data_version()
         self.set_interval(self.WATCH_INTERVAL, self._watch_library)
 
@@ -601,6 +612,21 @@ class NewsdeskApp(FeedsMixin, App):
             return sanitize_line(lines[-1] if lines else f"exit status {proc.returncode}")
         return None
 
+    @work(thread=True, exclusive=True, group="entities", name="Finding entities")
+    def resume_entity_stage(self) -> None:
+        if not self.library.entity_work_pending():
+            return
+        self.post_message(Progress("finding entities…"))
+        self.post_message(EntitiesDone(self._entity_subprocess()))
+
+    def on_entities_done(self, message: EntitiesDone) -> None:
+        self._activity = ""
+        self._update_status()
+        if message.problem:
+            self.push_screen(ErrorDialog("Finding entities failed", message.problem))
+        elif self.reader.article is not None:
+            self.open_article(self.reader.article.id, terms=self.search_terms, mark_read=False)
+
     def on_import_done(self, message: ImportDone) -> None:
         r = message.report
         self._activity = ""
@@ -637,7 +663,7 @@ def _pretty_keys(keys: str) -> str:
 def run(library_path=None) -> int:
     lib = Library.open(library_path)
     try:
-        NewsdeskApp(lib, load_config()).run()
+        NewsdeskApp(lib, load_config(), resume_entities=True).run()
     finally:
         lib.close()
     return 0

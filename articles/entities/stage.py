@@ -28,6 +28,14 @@ def stale_articles(conn) -> int:
     return conn.execute("SELECT count(*) FROM entity_dirty").fetchone()[0]
 
 
+def work_pending(conn) -> bool:
+    """Whether run_stage has anything to do (stops at the first text found)."""
+    row = conn.execute(
+        "SELECT 1 FROM articles a WHERE NOT EXISTS "
+        "(SELECT 1 FROM entity_cache c WHERE c.body_hash = a.body_hash) LIMIT 1").fetchone()
+    return row is not None or stale_articles(conn) > 0 or resolve.needs_rebuild(conn)
+
+
 def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
               n_process: int | None = None) -> int:
     """Extract entities for articles whose text has none cached, then rebuild the
