@@ -15,7 +15,25 @@ SORTS = {
 SORT_SHORT = {"date": "newest first", "date-asc": "oldest first", "title": "by title", "source": "by source"}
 
 
-class NewsdeskCommands(Provider):
+class CommandList(Provider):
+    """A palette provider over a fixed list of (name, help, callback) from ``_commands``."""
+
+    def _commands(self):
+        return ()
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class NewsdeskCommands(CommandList):
     """Import, reindex, sidebar, sort and entity scope; theme and quit come
     from Textual's own system commands provider."""
 
@@ -33,13 +51,3 @@ class NewsdeskCommands(Provider):
         yield "Clear filter", "Show every article again", app.action_clear_filter
         yield "Keys", "Show every key binding", app.action_help
 
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)

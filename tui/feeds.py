@@ -14,13 +14,13 @@ import shlex
 import threading
 
 from textual import work
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 from textual.widgets import ContentSwitcher
 
 from articles.library import Library, LibraryError
 from articles.text import sanitize_line
 
+from .commands import CommandList
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .widgets.article_list import ListSource
 from .widgets.feed_list import FeedOptions, FeedPane
@@ -230,7 +230,7 @@ def failure_lines(results) -> list[str]:
     return lines
 
 
-class FeedCommands(Provider):
+class FeedCommands(CommandList):
     """Palette commands for feeds."""
 
     def _commands(self):
@@ -239,14 +239,4 @@ class FeedCommands(Provider):
         yield "Add feed…", "Subscribe to an RSS or Atom feed", app.action_add_feed
         yield "Feeds view", "Feeds and tags with unread counts; choose one to filter the list", app.action_feeds
 
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
