@@ -94,14 +94,16 @@ def drafts(n: int, base: list[tuple[str, str, str]] | None = None) -> Iterator[D
 
 
 def write_files(n: int, folder: Path) -> list[Path]:
-    """The same drafts as plain-text files (title on line 1), for the file import path."""
+    """The same drafts as Markdown files with front matter (so the outlet and
+    date survive the file import path), for measuring ``Library.add``."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, d in enumerate(drafts(n)):
         sub = folder / f"{i // 1000:03d}"
         if i % 1000 == 0:
             sub.mkdir(exist_ok=True)
-        p = sub / f"{i:06d}.txt"
-        p.write_text(f"{d.title}\n\n{d.body}\n", encoding="utf-8")
+        p = sub / f"{i:06d}.md"
+        p.write_text(f"---\ntitle: {d.title}\nsource: {d.source}\ndate: {d.date}\n---\n\n{d.body}\n",
+                     encoding="utf-8")
         paths.append(p)
     return paths
