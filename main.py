@@ -114,7 +114,7 @@ def cmd_search(args) -> int:
     from rich.text import Text
 
     con = _console()
-    con.print(Text(f"{res.total} match{'es' if res.total != 1 else ''} for ") + Text(args.query, style="bold"))
+    con.print(Text(f"{res.total_label()} for ") + Text(args.query, style="bold"))
     if res.suggestion:
         con.print(Text("did you mean: ") + Text(res.suggestion, style="bold cyan"))
     table = Table(show_header=True, header_style="bold", expand=True, show_lines=True)

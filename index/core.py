@@ -67,6 +67,13 @@ class IndexBusy(IndexError_):
     """Another process holds the index write lock; the outbox keeps the work for later."""
 
 
+def _open_storage(path: Path) -> FileStorage:
+    # No mmap: Whoosh maps each whole segment file, and at 100,000 articles the
+    # mapped pages alone took the process to ~700 MB resident (370 MB of it
+    # private) for a ~20% gain in search time.
+    return FileStorage(str(path), supports_mmap=False)
+
+
 def _file_sum(path: Path) -> list[int]:
     crc = 0
     size = 0
@@ -168,7 +175,7 @@ class SearchIndex:
                 raise IndexError_("index missing or not written by this library")
             try:
                 self._check_toc()
-                ix = whoosh_index.open_dir(str(self.path))
+                ix = _open_storage(self.path).open_index()
                 self._verify(ix)
             except IndexError_:
                 raise
@@ -268,7 +275,7 @@ class SearchIndex:
         """Record sums for the files of the current generation; call after a commit."""
         with self._lock:
             try:
-                ix = self._ix or whoosh_index.open_dir(str(self.path))
+                ix = self._ix or _open_storage(self.path).open_index()
                 _gen, _segments, names = self._generation_files(ix)
                 sums = self._read_sums()
                 files = {n: (sums.get(n) or _file_sum(self.path / n)) for n in names}

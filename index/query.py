@@ -64,10 +64,15 @@ class SearchResults:
     suggestion: str | None
     hits: list[Hit]
     terms: frozenset[str] = frozenset()  # analysed terms, for highlighting in the reader
+    total_exact: bool = True  # False: ``total`` is Whoosh's estimate
 
     def to_json(self) -> dict:
-        return {"query": self.query, "total": self.total, "suggestion": self.suggestion,
-                "hits": [h.to_json() for h in self.hits]}
+        return {"query": self.query, "total": self.total, "total_exact": self.total_exact,
+                "suggestion": self.suggestion, "hits": [h.to_json() for h in self.hits]}
+
+    def total_label(self) -> str:
+        n = f"{self.total:,} match{'es' if self.total != 1 else ''}"
+        return n if self.total_exact else "about " + n
 
 
 class _FuzzyPlugin(FuzzyTermPlugin):
@@ -234,7 +239,12 @@ def run_search(searcher, parser, qstring: str, *, limit: int, offset: int, sort:
             or Snippet(_lead(art.body, snippet_chars))
         hits.append(Hit(art.id, art.title, art.source, art.date,
                         float(h.score) if h.score is not None else 0.0, snip))
-    return SearchResults(qstring, len(results), suggest(searcher, q, qstring), hits, terms)
+    # Counting every match of a common word costs as much as ranking them; past
+    # the first page an estimate is what a reader needs ("about 23,000").
+    exact = results.has_exact_length() or len(page) < limit
+    total = len(results) if exact else results.estimated_length()
+    return SearchResults(qstring, total, suggest(searcher, q, qstring), hits, terms,
+                         total_exact=exact)
 
 
 def suggest(searcher, q: Query, qstring: str) -> str | None:

@@ -106,7 +106,7 @@ class SearchPane(Vertical):
 
     def show_results(self, results) -> None:
         self.results = results
-        info = Text(f"{results.total:,} match{'es' if results.total != 1 else ''}")
+        info = Text(results.total_label())
         if results.suggestion:
             info.append(" · did you mean: ")
             info.append(sanitize_line(results.suggestion), style="bold")
