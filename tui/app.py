@@ -77,6 +77,12 @@ class EntitiesDone(Message):
         self.problem = problem
 
 
+class StoriesReady(Message):
+    def __init__(self, groups) -> None:
+        super().__init__()
+        self.groups = groups
+
+
 class IndexReady(Message):
     def __init__(self, what: str) -> None:
         super().__init__()
@@ -112,6 +118,7 @@ class NewsdeskApp(FeedsMixin, App):
         Binding("ctrl+r", "reload", "Reload library", show=False, id="reload"),
         Binding("F", "feeds", "Feeds", show=False, id="feeds"),
         Binding("R", "refresh_feeds", "Refresh feeds", show=False, id="refresh_feeds"),
+        Binding("ctrl+g", "group_by_story", "Group by story", show=False, id="group_by_story"),
     ]
 
     def __init__(self, library: Library, config: TuiConfig | None = None,
@@ -127,6 +134,8 @@ class NewsdeskApp(FeedsMixin, App):
         self.filter_entity = None
         self.search_terms: frozenset[str] = frozenset()
         self.sidebar_pref: bool | None = None
+        self.group_by_story = False
+        self._story_groups = None  # the last grouping computed, until the library changes
         self._search_lock = threading.Lock()
         self._activity = ""
         if self.config.keymap:
@@ -166,6 +175,9 @@ class NewsdeskApp(FeedsMixin, App):
         self.sort = sort if sort in SORTS else "date"
         last = self.library.state_get("last_article")
         self.article_list.load(ListSource(self.sort), keep_id=last)
+        if self.library.state_get("group_by_story"):
+            self.group_by_story = True
+            self.load_stories()
         self.article_list.focus()
         self.sidebar.set_entities([], "article", note="Open an article to see its entities")
         self._apply_sidebar()
@@ -193,6 +205,8 @@ class NewsdeskApp(FeedsMixin, App):
     def action_reload(self) -> None:
         """Pick up articles other processes added (also runs by itself)."""
         self.article_list.reload()
+        if self.group_by_story:
+            self.load_stories()
         self._update_status()
         self.check_index()
 
@@ -216,6 +230,8 @@ class NewsdeskApp(FeedsMixin, App):
             text.append(lst.source.label, style="bold")
             text.append(" (esc clears)\n", style="dim")
         text.append(f"{lst.total:,} shown · {SORT_SHORT.get(self.sort, self.sort)}", style="dim")
+        if lst.source.groups is not None:
+            text.append(" · by story (space expands)", style="dim")
         if self._activity:
             text.append("\n")
             text.append(self._activity, style="italic")
@@ -343,7 +359,45 @@ class NewsdeskApp(FeedsMixin, App):
             return
         self.filter_entity = None
         row = self.article_list.current_row
-        self.article_list.load(ListSource(self.sort), keep_id=row.id if row else None)
+        self.article_list.load(self._full_source(), keep_id=row.id if row else None)
+        self._update_status()
+
+    # -- grouping by story --------------------------------------------------
+    def _full_source(self) -> ListSource:
+        """The unfiltered list: by story when grouping is on and computed."""
+        groups = self._story_groups if self.group_by_story else None
+        return ListSource(self.sort, groups=groups)
+
+    def action_group_by_story(self) -> None:
+        self.group_by_story = not self.group_by_story
+        self.library.state_set("group_by_story", "1" if self.group_by_story else None)
+        if self.group_by_story:
+            self.load_stories()
+        elif self.article_list.source.groups is not None:
+            row = self.article_list.current_row
+            self.article_list.load(ListSource(self.sort), keep_id=row.id if row else None)
+        self._update_status()
+
+    @work(thread=True, exclusive=True, group="stories", name="Grouping stories")
+    def load_stories(self) -> None:
+        # Grouping may first sketch new articles and write the result: its own
+        # connection keeps those writes off the reader's.
+        self.post_message(Progress("grouping stories…"))
+        with Library(self.library.path) as lib:
+            stories = lib.stories()
+        self.post_message(StoriesReady(tuple((s.id, tuple(s.articles)) for s in stories)))
+
+    def on_stories_ready(self, message: StoriesReady) -> None:
+        self._story_groups = message.groups
+        # The grouping's own writes are not news: the library watcher must not
+        # take them for another process's import and group again, forever.
+        self._data_version = self.library.data_version()
+        self._activity = ""
+        lst = self.article_list
+        # A filter on screen stays; the grouping shows when it is cleared.
+        if self.group_by_story and lst.source.ids is None:
+            row = lst.current_row
+            lst.load(self._full_source(), keep_id=row.id if row else None)
         self._update_status()
 
     @on(EntitySidebar.ScopeToggled)
@@ -536,7 +590,7 @@ class NewsdeskApp(FeedsMixin, App):
         self.library.state_set("sort", sort)
         src = self.article_list.source
         row = self.article_list.current_row
-        self.article_list.load(ListSource(sort, ids=src.ids, label=src.label),
+        self.article_list.load(ListSource(sort, ids=src.ids, label=src.label, groups=src.groups),
                                keep_id=row.id if row else None)
         self._update_status()
 
@@ -631,6 +685,8 @@ class NewsdeskApp(FeedsMixin, App):
         r = message.report
         self._activity = ""
         self.article_list.reload()
+        if self.group_by_story:
+            self.load_stories()
         self._update_status()
         if self.reader.article is not None:
             self.open_article(self.reader.article.id, terms=self.search_terms, mark_read=False)

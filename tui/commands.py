@@ -49,5 +49,7 @@ class NewsdeskCommands(CommandList):
         for key, label in SORTS.items():
             yield f"Sort by {label}", f"Order the article list by {label}", partial(app.set_sort, key)
         yield "Clear filter", "Show every article again", app.action_clear_filter
+        yield "Group by story", "One row per story, other versions beneath it (toggle)", \
+            app.action_group_by_story
         yield "Keys", "Show every key binding", app.action_help
 

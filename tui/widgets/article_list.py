@@ -36,6 +36,19 @@ class ListSource:
     sort: str = "date"
     ids: tuple[str, ...] | None = None
     label: str = ""  # the active filter, for the status line
+    # Grouped by story: (story id, member ids) per story. One row per story,
+    # its newest article standing for it; expanded stories list their members.
+    groups: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+
+
+@dataclass(frozen=True)
+class RowPlace:
+    """Where a row sits when grouped: its story, the story's size, and 0 for
+    the story's own row or 1 for a member shown beneath it."""
+
+    story: str
+    size: int
+    depth: int
 
 
 class ArticleList(ScrollView, can_focus=True):
@@ -49,6 +62,7 @@ class ArticleList(ScrollView, can_focus=True):
         Binding("pagedown,ctrl+f", "page_down", "Page down", show=False, id="list.page_down"),
         Binding("pageup,ctrl+b", "page_up", "Page up", show=False, id="list.page_up"),
         Binding("enter", "open", "Open", id="list.open"),
+        Binding("space", "toggle_story", "Expand/collapse story", show=False, id="list.story"),
     ]
 
     COMPONENT_CLASSES = {
@@ -88,6 +102,9 @@ class ArticleList(ScrollView, can_focus=True):
         self.total = 0
         self._pages: dict[int, list[ArticleRow]] = {}
         self._id_rows: list[ArticleRow] | None = None  # a filter's rows, all loaded
+        self._places: list[RowPlace] | None = None  # per row of _id_rows when grouped
+        self._story_row: dict[str, int] = {}  # article id -> its story's row, when grouped
+        self.expanded: set[str] = set()
         # Rendered lines by (row index, row, is cursor, width, focused): moving the
         # cursor then costs two lines, not a screenful of Rich rendering.
         self._lines: dict[tuple, Strip] = {}
@@ -107,13 +124,18 @@ class ArticleList(ScrollView, can_focus=True):
         self.source = source
         self._pages.clear()
         self._lines.clear()
-        if source.ids is not None:
+        if source.groups is not None:
+            self._load_groups(source)
+        elif source.ids is not None:
             # Filters hold at most a few thousand ids: one query, in order.
             self._id_rows = self.library.rows(sort=source.sort, ids=list(source.ids))
             self.total = len(self._id_rows)
         else:
             self._id_rows = None
             self.total = self.library.count()
+        if source.groups is None:
+            self._places = None
+            self._story_row = {}
         self.virtual_size = Size(self.size.width, self.total + 1)
         cursor = 0
         if keep_id is not None:
@@ -122,6 +144,53 @@ class ArticleList(ScrollView, can_focus=True):
         self.scroll_to(y=max(0, self.cursor - self.scrollable_content_region.height // 2),
                        animate=False, immediate=True)
         self.refresh()
+
+    def _load_groups(self, source: ListSource) -> None:
+        """Stories in the list's sort order, each placed where its newest article
+        would sit; members of expanded stories follow it, in the same order."""
+        story_of = {aid: sid for sid, ids in source.groups for aid in ids}
+        sizes = {sid: len(ids) for sid, ids in source.groups}
+        ordered = self.library.rows(sort=source.sort, ids=list(story_of))
+        members: dict[str, list[ArticleRow]] = {}
+        for r in ordered:
+            members.setdefault(story_of[r.id], []).append(r)
+        leads = {sid: max(rs, key=lambda r: (r.date or "", r.id)) for sid, rs in members.items()}
+        self._id_rows, self._places, self._story_row = [], [], {}
+        for r in ordered:
+            sid = story_of[r.id]
+            if leads[sid] is not r:
+                continue
+            at = len(self._id_rows)
+            self._id_rows.append(r)
+            self._places.append(RowPlace(sid, sizes[sid], 0))
+            for m in members[sid]:
+                self._story_row[m.id] = at
+            if sizes[sid] > 1 and sid in self.expanded:
+                for m in members[sid]:
+                    self._id_rows.append(m)
+                    self._places.append(RowPlace(sid, sizes[sid], 1))
+        self.total = len(self._id_rows)
+
+    def place(self, index: int) -> RowPlace | None:
+        if self._places is None or not 0 <= index < len(self._places):
+            return None
+        return self._places[index]
+
+    def action_toggle_story(self) -> None:
+        """Expand a story row to show its versions, or collapse it (from any of its rows)."""
+        place = self.place(self.cursor)
+        if place is None or place.size < 2:
+            return
+        if place.story in self.expanded:
+            self.expanded.discard(place.story)
+        else:
+            self.expanded.add(place.story)
+        row = self.current_row
+        keep = row.id if place.depth == 0 or place.story in self.expanded else None
+        story_row = self.cursor
+        while story_row > 0 and self._places[story_row].depth:
+            story_row -= 1
+        self.load(self.source, keep_id=keep or self._id_rows[story_row].id)
 
     def reload(self) -> None:
         """Re-read rows (after star/read changes or an import) keeping the cursor row."""
@@ -150,7 +219,7 @@ class ArticleList(ScrollView, can_focus=True):
             for i, r in enumerate(self._id_rows):
                 if r.id == article_id:
                     return i
-            return default
+            return self._story_row.get(article_id, default)
         for page in range(0, (self.total + PAGE - 1) // PAGE):
             if page >= 10:  # deeper than 2,000 rows: not worth the start-up time
                 break
@@ -258,7 +327,7 @@ class ArticleList(ScrollView, can_focus=True):
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
-        key = (index, row, index == self.cursor, width, self.has_focus)
+        key = (index, row, index == self.cursor, width, self.has_focus, self.place(index))
         strip = self._lines.get(key)
         if strip is None:
             if len(self._lines) > 2000:
@@ -278,7 +347,19 @@ class ArticleList(ScrollView, can_focus=True):
             text.append_text(_cell(row.source or "", source_w, dim))
             text.append(" ")
         title_style = self.get_component_rich_style("article-list--unread") if not row.read else Style()
-        text.append_text(_cell(row.title, title_w, title_style))
+        place = self.place(index)
+        suffix = ""
+        if place is not None and place.depth:
+            text.append("  ")
+            title_w = max(title_w - 2, 1)
+        elif place is not None and place.size > 1:
+            marker = "▾" if place.story in self.expanded else "▸"
+            suffix = f" {marker} +{place.size - 1}"
+        if suffix and title_w > len(suffix) + 8:
+            text.append_text(_cell(row.title, title_w - len(suffix), title_style))
+            text.append(suffix, dim)
+        else:
+            text.append_text(_cell(row.title, title_w, title_style))
         cursor = None
         if index == self.cursor:
             cursor = self.get_component_rich_style("article-list--cursor")

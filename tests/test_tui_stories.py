@@ -1,0 +1,140 @@
+"""The article list grouped by story, driven with Pilot on the shipped samples."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from articles.library import Library
+from tui.app import NewsdeskApp
+from tui.widgets.article_list import ArticleList
+
+SIZE = (120, 36)
+
+# The samples: a dockworkers' walk-out reported by three outlets, a strike-ends pair.
+WALKOUT = ["01-sample-wire-dockers-walk-out.md", "02-gazette-dockers-walk-out.md",
+           "03-courier-dockers-walk-out.md"]
+STRIKE_ENDS = ["05-gazette-strike-ends.md", "06-morning-post-strike-ends.md"]
+
+
+@pytest.fixture()
+def sample_lib(tmp_path) -> Path:
+    path = tmp_path / "lib"
+    with Library(path) as lib:
+        lib.add_samples()
+    return path
+
+
+def ids_by_file(path: Path) -> dict[str, str]:
+    with Library(path) as lib:
+        return {origin.removeprefix("sample:"): aid for aid, origin in
+                lib.store.conn.execute("SELECT id, origin FROM articles")}
+
+
+def rows_text(lst: ArticleList) -> list[str]:
+    """Each list row as the terminal shows it (header line skipped)."""
+    lst.scroll_to(y=0, animate=False, immediate=True)
+    return [lst.render_line(y).text for y in range(1, lst.total + 1)]
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_group_by_story_collapses_expands_opens_and_persists(sample_lib):
+    ids = ids_by_file(sample_lib)
+    walkout = {ids[f] for f in WALKOUT}
+    with Library(sample_lib) as lib:
+        dates = {r.id: r.date for r in lib.rows()}
+        titles = {r.id: r.title for r in lib.rows()}
+    newest = max(walkout, key=lambda a: (dates[a], a))
+
+    async def first_run():
+        with Library(sample_lib) as lib:
+            app = NewsdeskApp(lib, run_entity_stage=False)
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                lst = app.article_list
+                lst.focus()
+                assert lst.total == 12
+                await pilot.press("ctrl+g")
+                await settle(pilot)
+                # 12 articles, 9 stories: three walk-out versions and two strike-ends are one row each.
+                assert lst.total == 9
+                shown = [lst.row(i).id for i in range(lst.total)]
+                assert len(walkout & set(shown)) == 1 and newest in shown
+                assert len({ids[f] for f in STRIKE_ENDS} & set(shown)) == 1
+                lines = rows_text(lst)
+                story_line = lines[shown.index(newest)]
+                assert "+2" in story_line and titles[newest][:20] in story_line
+                assert sum("+1" in ln for ln in lines) == 1
+                assert sum("+" in ln for ln in lines) == 2  # singletons are plain rows
+                assert "by story" in str(app.query_one("#status").render())
+
+                # Expand: the three versions appear indented beneath the story row.
+                lst.cursor = shown.index(newest)
+                await pilot.press("space")
+                await pilot.pause()
+                assert lst.total == 12
+                at = shown.index(newest)
+                members = [lst.row(i).id for i in range(at + 1, at + 4)]
+                assert set(members) == walkout
+                lines = rows_text(lst)
+                assert all(titles[m][:15] in lines[at + 1 + k] for k, m in enumerate(members))
+                assert all(lines[at + 1 + k].index(titles[m][:15]) > lines[at].index(titles[newest][:15])
+                           for k, m in enumerate(members))
+
+                # Open an older version from its member row.
+                older = next(m for m in members if m != newest)
+                lst.cursor = at + 1 + members.index(older)
+                await pilot.press("enter")
+                await pilot.pause()
+                assert app.reader.article.id == older
+
+                # Collapse from a member row: back to one row, cursor on the story.
+                await pilot.press("space")
+                await pilot.pause()
+                assert lst.total == 9 and lst.cursor == at
+                # Enter on the story row opens its newest article.
+                await pilot.press("enter")
+                await pilot.pause()
+                assert app.reader.article.id == newest
+
+    async def second_run():
+        with Library(sample_lib) as lib:
+            assert lib.state_get("group_by_story") == "1"
+            app = NewsdeskApp(lib, run_entity_stage=False)
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                lst = app.article_list
+                assert lst.total == 9  # grouping came back on its own
+                lst.focus()
+                await pilot.press("ctrl+g")
+                await settle(pilot)
+                assert lst.total == 12 and lst.source.groups is None
+                assert not any("+2" in ln for ln in rows_text(lst))
+            assert lib.state_get("group_by_story") is None
+
+    asyncio.run(first_run())
+    asyncio.run(second_run())
+
+
+def test_palette_command_groups_by_story(sample_lib):
+    async def flow():
+        with Library(sample_lib) as lib:
+            app = NewsdeskApp(lib, run_entity_stage=False)
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                await pilot.press("ctrl+p")
+                await pilot.pause()
+                await pilot.press(*"Group by story")
+                await pilot.pause()
+                await pilot.press("enter")
+                await settle(pilot)
+                assert app.article_list.total == 9
+            assert lib.state_get("group_by_story") == "1"
+
+    asyncio.run(flow())
