@@ -17,6 +17,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from articles.text import sanitize, sanitize_line
+from ..widgets.keys import list_bindings
 
 _CSS = """
 DeskScreen { layout: vertical; }
@@ -29,10 +30,7 @@ DeskScreen #desk-hint { height: 1; padding: 0 1; color: $text-muted; }
 
 
 class DeskOptions(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="desk.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="desk.up"),
-    ]
+    BINDINGS = list_bindings("desk", jumps=False)
 
 
 class DeskScreen(Screen[str | None]):

@@ -12,15 +12,11 @@ from textual.widgets.option_list import Option
 from articles.text import sanitize_line
 
 from ..styles import ENTITY_TYPES, TYPE_LABELS, entity_style
+from .keys import list_bindings
 
 
 class EntityOptions(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="entities.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="entities.up"),
-        Binding("g", "first", "First", show=False, id="entities.first"),
-        Binding("G", "last", "Last", show=False, id="entities.last"),
-    ]
+    BINDINGS = list_bindings("entities")
 
 
 class EntitySidebar(Vertical):

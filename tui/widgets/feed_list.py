@@ -17,17 +17,13 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from articles.text import sanitize_line
+from .keys import list_bindings
 
 ALL = "all"  # option id of the "every feed" row; feeds are "feed:<id>", tags "tag:<name>"
 
 
 class FeedOptions(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="feeds.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="feeds.up"),
-        Binding("g", "first", "First", show=False, id="feeds.first"),
-        Binding("G", "last", "Last", show=False, id="feeds.last"),
-    ]
+    BINDINGS = list_bindings("feeds")
 
 
 class FeedPane(Vertical):

@@ -8,19 +8,16 @@ articles read or after a follow/unfollow); choosing an entry posts
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from articles.text import sanitize_line
+from .keys import list_bindings
 
 
 class FollowsList(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="follows.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="follows.up"),
-    ]
+    BINDINGS = list_bindings("follows", jumps=False)
 
     DEFAULT_CSS = """
     FollowsList { height: auto; max-height: 10; border: none; }

@@ -16,17 +16,13 @@ from textual.widgets.option_list import Option
 from articles.text import sanitize_line
 
 from ..styles import SEARCH_TERM
+from .keys import list_bindings
 
 DEBOUNCE = 0.25
 
 
 class HitList(OptionList):
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False, id="search.down"),
-        Binding("k", "cursor_up", "Up", show=False, id="search.up"),
-        Binding("g", "first", "First", show=False, id="search.first"),
-        Binding("G", "last", "Last", show=False, id="search.last"),
-    ]
+    BINDINGS = list_bindings("search")
 
 
 class SearchPane(Vertical):
