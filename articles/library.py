@@ -347,31 +347,21 @@ class Library:
 
     # -- entities (second stage; spaCy is only imported here) ----------------
     def run_entity_stage(self, progress: Progress | None = None, rebuild: bool = False) -> int:
-        try:
-            from . import entities
-        except ImportError:
-            return 0
-        stage = getattr(entities, "run_stage", None)
-        if stage is None:
-            return 0
-        return stage(self, progress=progress, rebuild=rebuild)
+        from .entities import stage  # spaCy itself loads only if there is text to extract
+
+        return stage.run_stage(self, progress=progress, rebuild=rebuild)
 
     def entity_work_pending(self) -> bool:
         """Whether the entity stage has texts or corrections to catch up on
         (after an interrupted run, or a first run seeded with samples)."""
-        try:
-            from .entities import stage
-        except ImportError:
-            return False
+        from .entities import stage
+
         return stage.work_pending(self.store.conn)
 
     def _entity_fields(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
-        try:
-            from . import entities
-        except ImportError:
-            return {}
-        fn = getattr(entities, "index_fields", None)
-        return fn(self.store.conn, ids) if fn else {}
+        from .entities import index_fields
+
+        return index_fields(self.store.conn, ids)
 
     def article_entities(self, article_id: str):
         """The article's entities (list[EntityRef]): by type, most mentioned first."""

@@ -10,6 +10,7 @@ work to redo, never a silent disagreement.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import sqlite3
 import time
@@ -296,7 +297,6 @@ class Store:
             if not ids:
                 return []
             clauses.append(f"id IN (SELECT value FROM json_each(?))")
-            import json
             args.append(json.dumps(ids))
         sql = f"SELECT {_ROW_COLS} FROM articles"
         if clauses:

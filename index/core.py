@@ -17,7 +17,6 @@ from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, LockError
 from whoosh.util.filelock import try_for
-from whoosh.writing import AsyncWriter  # noqa: F401  (kept importable for callers)
 
 from .schema import INDEX_VERSION, make_schema
 

@@ -12,7 +12,6 @@ from whoosh.qparser import (
     FuzzyTermPlugin,
     GtLtPlugin,
     MultifieldParser,
-    OrGroup,  # noqa: F401
 )
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import Query
