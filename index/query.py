@@ -16,6 +16,7 @@ from whoosh.qparser import (
 from whoosh.qparser.dateparse import DateParserPlugin
 from whoosh.query import Query
 
+from .fastsearch import Unsupported, engine_for
 from .schema import ENTITY_FIELDS
 
 DEFAULT_FIELDS = ["title", "body", "source", "author"]
@@ -109,15 +110,11 @@ def parse(parser, qstring: str) -> Query:
 
 def query_terms(q: Query, reader) -> frozenset[str]:
     """Analysed text terms the query matches in this index (wildcards expanded)."""
-    terms: set[str] = set()
     try:
         pairs = q.existing_terms(reader, expand=True)
     except Exception:
         pairs = q.all_terms()
-    for fieldname, text in pairs:
-        if fieldname in ("title", "body") or fieldname in ENTITY_FIELDS or fieldname == "entity":
-            terms.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
-    return frozenset(terms)
+    return _terms_of(pairs)
 
 
 # The token pattern of Whoosh's RegexTokenizer, which every analyzer here starts with.
@@ -213,35 +210,55 @@ def cut_snippet(text: str, spans: Sequence[tuple[int, int]], *, width: int = 220
     return Snippet("".join(out), out_spans)
 
 
+def _terms_of(pairs) -> frozenset[str]:
+    terms: set[str] = set()
+    for fieldname, text in pairs:
+        if fieldname in ("title", "body") or fieldname in ENTITY_FIELDS or fieldname == "entity":
+            terms.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
+    return frozenset(terms)
+
+
+def _rank(searcher, q: Query, want: int, sort: str):
+    """([(docnum, score)] best first, total, exact?, matched terms) for the
+    first ``want`` hits: by the numpy engine when it knows the query, else by
+    Whoosh's own matchers."""
+    try:
+        ranked = engine_for(searcher).search(q, want, sortedby="datesort" if sort == "date" else None)
+    except Unsupported:
+        pass
+    else:
+        return list(zip(ranked.docnums, ranked.scores)), ranked.total, True, _terms_of(ranked.terms)
+    kwargs = {"limit": want}
+    if sort == "date":
+        kwargs.update(sortedby="datesort", reverse=True)
+    results = searcher.search(q, **kwargs)
+    page = [(h.docnum, float(h.score) if h.score is not None else 0.0) for h in results]
+    # Counting every match of a common word costs as much as ranking them; past
+    # the first page an estimate is what a reader needs ("about 23,000").
+    exact = results.has_exact_length() or len(page) < want
+    total = len(results) if exact else results.estimated_length()
+    return page, total, exact, query_terms(q, searcher.reader())
+
+
 def run_search(searcher, parser, qstring: str, *, limit: int, offset: int, sort: str,
                load: Callable[[Sequence[str]], dict], snippet_chars: int = 220) -> SearchResults:
     q = parse(parser, qstring)
-    want = offset + limit
-    kwargs = {"limit": max(want, 1)}
-    if sort == "date":
-        kwargs.update(sortedby="datesort", reverse=True)
+    want = max(offset + limit, 1)
     try:
-        results = searcher.search(q, **kwargs)
+        ranked, total, exact, terms = _rank(searcher, q, want, sort)
     except Exception as exc:
         raise QueryError(f"cannot run query {qstring!r}: {exc}") from exc
-    page = list(results[offset:want])
-    ids = [h["id"] for h in page]
-    articles = load(ids)
-    terms = query_terms(q, searcher.reader())
+    page = [(searcher.stored_fields(docnum)["id"], score) for docnum, score in ranked[offset:want]]
+    articles = load([aid for aid, _ in page])
     analyzer = searcher.schema["body"].analyzer
     hits: list[Hit] = []
-    for h in page:
-        art = articles.get(h["id"])
+    for aid, score in page:
+        art = articles.get(aid)
         if art is None:  # index ahead of the store; the outbox will repair it
             continue
         snip = cut_snippet(art.body, term_spans(art.body, terms, analyzer), width=snippet_chars) \
             or Snippet(_lead(art.body, snippet_chars))
-        hits.append(Hit(art.id, art.title, art.source, art.date,
-                        float(h.score) if h.score is not None else 0.0, snip))
-    # Counting every match of a common word costs as much as ranking them; past
-    # the first page an estimate is what a reader needs ("about 23,000").
-    exact = results.has_exact_length() or len(page) < limit
-    total = len(results) if exact else results.estimated_length()
+        hits.append(Hit(art.id, art.title, art.source, art.date, score, snip))
     return SearchResults(qstring, total, suggest(searcher, q, qstring), hits, terms,
                          total_exact=exact)
 

@@ -10,7 +10,7 @@ from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 # Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
 ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")

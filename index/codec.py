@@ -1,0 +1,106 @@
+"""Whoosh's W3 codec with posting blocks that numpy can read in place.
+
+W3 pickles each block of 128 postings as one tuple (delta-coded ids, weights,
+per-posting values) and zlib-compresses it, so reading a block's ids means
+unpickling its positions too. Here a block's data is the ids as raw uint32,
+the weights as raw float32, then the values' pickle: the search engine
+(``fastsearch``) slices ids and weights straight into arrays and unpickles
+positions only for the words of a phrase. Everything else about W3 (term
+dictionary, block headers with their skip statistics, columns, stored fields)
+is unchanged, and Whoosh's own matchers read these blocks through
+``NdLeafMatcher``.
+
+The segment pickles its codec into the index's table of contents, so this
+module must stay importable under this name for existing indexes to open.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from pickle import dumps, loads
+
+from whoosh.codec.whoosh3 import (
+    W3Codec,
+    W3LeafMatcher,
+    W3PostingsWriter,
+    WHOOSH3_HEADER_MAGIC,
+)
+from whoosh.util.numeric import length_to_byte
+
+# Raw arrays are stored little-endian whatever the machine.
+_SWAP = sys.byteorder != "little"
+
+
+class NdPostingsWriter(W3PostingsWriter):
+    def _write_block(self, last=False):
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+
+        last_id = self._ids[-1]
+        ids = array("I", self._ids)
+        weights = array("f", self._weights)
+        if _SWAP:
+            ids.byteswap()
+            weights.byteswap()
+        values = self._mini_values()
+        databytes = ids.tobytes() + weights.tobytes()
+        if values is not None:
+            databytes += dumps(values, 2)
+        # The same block header as W3 (count, last id, max weight, compression
+        # level, min and max length bytes): Whoosh skips blocks by it.
+        infobytes = dumps((len(ids), last_id, self._maxweight, 0,
+                           length_to_byte(self._minlength), length_to_byte(self._maxlength)), 2)
+        blocklength = len(infobytes) + len(databytes)
+        self._postfile.write_int(-blocklength if last else blocklength)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class NdLeafMatcher(W3LeafMatcher):
+    def _read_data(self):
+        datalen = self._nextoffset - self._dataoffset
+        b = self._postfile.get(self._dataoffset, datalen)
+        n = self._blocklength
+        ids = array("I")
+        ids.frombytes(b[:4 * n])
+        weights = array("f")
+        weights.frombytes(b[4 * n:8 * n])
+        if _SWAP:
+            ids.byteswap()
+            weights.byteswap()
+        values = loads(b[8 * n:]) if len(b) > 8 * n else None
+        self._data = (ids, weights, values)
+
+    def _read_ids(self):
+        if self._data is None:
+            self._read_data()
+        self._ids = self._data[0]  # absolute, not delta-coded
+
+    def _read_weights(self):
+        if self._data is None:
+            self._read_data()
+        self._weights = self._data[1]
+
+
+class NdCodec(W3Codec):
+    """W3 with raw-array posting blocks (term vectors, which Newsdesk does not
+    store, keep W3's format)."""
+
+    def __init__(self, blocklimit=128, compression=0, inlinelimit=1):
+        super().__init__(blocklimit=blocklimit, compression=0, inlinelimit=inlinelimit)
+
+    def postings_writer(self, dbfile, byteids=False):
+        if byteids:
+            return super().postings_writer(dbfile, byteids=True)
+        return NdPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=False,
+                                compression=0, inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return NdLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
