@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import io
 import pickle
+from datetime import datetime
 import struct
+import threading
 import zlib
 from dataclasses import dataclass
 
@@ -26,7 +28,9 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.query.positional import Phrase
-from whoosh.util.numeric import _length_byte_cache
+from whoosh.util.numeric import _length_byte_cache, from_sortable
+from whoosh.support.levenshtein import distance
+from whoosh.util.times import datetime_to_long
 
 from .codec import NdCodec
 
@@ -150,6 +154,24 @@ def _decode_nd_postings(raw: bytes, want_values: bool, fixedsize):
     return ids, weights, values
 
 
+def _within_one(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance of a and b at most 1."""
+    if a == b:
+        return True
+    i = 0
+    m = min(len(a), len(b))
+    while i < m and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1:] == b[i + 1:] or (
+            i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2:] == b[i + 2:])
+    if len(a) == len(b) + 1:
+        return a[i + 1:] == b[i:]
+    if len(b) == len(a) + 1:
+        return a[i:] == b[i + 1:]
+    return False
+
+
 class Engine:
     """Evaluates queries against one Whoosh searcher (one index generation).
     Per-document arrays it needs (deletions, field lengths, columns) are read
@@ -170,7 +192,11 @@ class Engine:
         self.live = live
         self._lengths: dict[str, np.ndarray] = {}
         self._columns: dict[str, np.ndarray] = {}
+        # One search at a time: Whoosh's posting files are shared file objects
+        # (seek, then read), and the TUI searches from worker threads.
+        self._lock = threading.Lock()
         self._matched: set[tuple[str, bytes]] = set()
+        self._prefix_words: dict[tuple[str, str], list[tuple[bytes, str]]] = {}
 
     # -- per-document arrays ---------------------------------------------------
     def lengths(self, fieldname: str) -> np.ndarray:
@@ -193,18 +219,35 @@ class Engine:
         return arr
 
     def column(self, fieldname: str) -> np.ndarray:
-        """A sortable field's column values for every document."""
+        """An integer field's column for every document, as the numbers
+        indexed (Whoosh stores them shifted to sort unsigned)."""
         arr = self._columns.get(fieldname)
         if arr is None:
             field = self.schema[fieldname]
             arr = np.zeros(self.n, dtype=np.int64)
+            shift = (1 << (field.bits - 1)) if field.signed else 0
             for leaf, base in self.leaves:
                 count = leaf.doc_count_all()
                 col = leaf.column_reader(fieldname, translate=False)
-                arr[base:base + count] = np.fromiter((col[i] for i in range(count)),
-                                                     dtype=np.int64, count=count)
-            del field
+                size = col._fixedlen
+                have = min(count, col._count)
+                raw = col._dbfile.get(col._basepos, have * size)
+                arr[base:base + have] = np.frombuffer(raw, dtype=">" + col._typecode).astype(np.int64) - shift
+                arr[base + have:base + count] = from_sortable(field.numtype, field.bits, field.signed,
+                                                              col._unpack(col._defaultbytes)[0])
             self._columns[fieldname] = arr
+        return arr
+
+    def day_stamps(self) -> np.ndarray:
+        """Each document's date as Whoosh's DATETIME long (midnight of its
+        day, which is what the index holds), -1 where undated."""
+        arr = self._columns.get("_day_stamps")
+        if arr is None:
+            days = self.column("datesort")
+            uniq, inverse = np.unique(days, return_inverse=True)
+            stamps = np.array([datetime_to_long(datetime(d // 10000, d // 100 % 100, d % 100))
+                               if d > 0 else -1 for d in uniq.tolist()], dtype=np.int64)
+            self._columns["_day_stamps"] = arr = stamps[inverse]
         return arr
 
     # -- postings ---------------------------------------------------------------
@@ -276,7 +319,9 @@ class Engine:
             return self._phrase(q)
         if isinstance(q, wq.MultiTerm):
             return self._multiterm(q)
-        if isinstance(q, wq.NumericRange):  # dates too: an OR of trie terms
+        if isinstance(q, wq.NumericRange):
+            if q.fieldname == "date" and "datesort" in self.schema:
+                return self._date_range(q)
             return self.evaluate(q._compile_query(self.reader))
         if isinstance(q, wq.ConstantScoreQuery):
             child = self.evaluate(q.child)
@@ -358,11 +403,54 @@ class Engine:
         r = _Result(mask, score)
         return self._boosted(r, q.boost) if len(subs) > 1 else r
 
+    def _date_range(self, q) -> _Result:
+        """A date range from the per-document day column instead of Whoosh's
+        OR of trie terms: the same documents, each scored by the range's
+        boost, as Whoosh's constant-score range does."""
+        stamps = self.day_stamps()
+        mask = stamps >= 0
+        if q.start is not None:
+            start = self.schema["date"].prepare_number(q.start)
+            mask &= (stamps > start) if q.startexcl else (stamps >= start)
+        if q.end is not None:
+            end = self.schema["date"].prepare_number(q.end)
+            mask &= (stamps < end) if q.endexcl else (stamps <= end)
+        return _Result(mask, np.where(mask, float(q.boost), 0.0))
+
+    def _expand(self, q) -> list[bytes]:
+        if isinstance(q, wq.FuzzyTerm):
+            return self._fuzzy_words(q)
+        return [w for w in q._btexts(self.reader) if w]
+
+    def _fuzzy_words(self, q) -> list[bytes]:
+        """Whoosh's FuzzyTerm expansion (Damerau-Levenshtein within maxdist,
+        sharing the prefix), without walking its automaton in Python: the
+        field's words with the prefix are listed once per searcher, and only
+        those of a possible length are compared."""
+        field = self.schema[q.fieldname]
+        prefix = q.text[:q.prefixlength]
+        key = (q.fieldname, prefix)
+        words = self._prefix_words.get(key)
+        if words is None:
+            if len(self._prefix_words) > 64:
+                self._prefix_words.clear()
+            words = [(b, field.from_bytes(b)) for b in self.reader.expand_prefix(q.fieldname, prefix)]
+            self._prefix_words[key] = words
+        text, maxdist = q.text, q.maxdist
+        n = len(text)
+        out = []
+        for b, w in words:
+            if abs(len(w) - n) > maxdist:
+                continue
+            if (maxdist == 1 and _within_one(w, text)) or (maxdist != 1 and distance(w, text, limit=maxdist) <= maxdist):
+                out.append(b)
+        return out
+
     def _multiterm(self, q) -> _Result:
         fieldname = q.field()
         if fieldname not in self.schema:
             return self._empty()
-        words = [w for w in q._btexts(self.reader) if w]
+        words = self._expand(q)
         if not words:
             return self._empty()
         if len(words) == 1:
@@ -444,8 +532,10 @@ class Engine:
 
     # -- ranking ---------------------------------------------------------------------
     def search(self, q, limit: int, *, sortedby: str | None = None) -> Ranked:
-        self._matched = set()
-        res = self.evaluate(q)
+        with self._lock:
+            self._matched = set()
+            res = self.evaluate(q)
+            matched = self._matched
         mask = res.mask & self.live
         docs = np.flatnonzero(mask)
         total = int(len(docs))
@@ -462,7 +552,7 @@ class Engine:
                 order = keep[np.lexsort((docs[keep], -rounded[keep]))][:limit]
             else:
                 order = np.lexsort((docs, -rounded))
-        return Ranked(docs[order].tolist(), scores[order].tolist(), total, set(self._matched))
+        return Ranked(docs[order].tolist(), scores[order].tolist(), total, matched)
 
 
 def engine_for(searcher) -> Engine:

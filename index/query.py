@@ -122,31 +122,37 @@ _WORD = re.compile(r"\w+(?:\.?\w+)*")
 _BLANKS = str.maketrans("\n\t\r\f\v", "     ")
 # word (lowercased) -> its analysed form, shared by every search: analysing the
 # words of 20 bodies through Whoosh's token pipeline on each query cost more
-# than the search itself, and news vocabulary repeats.
+# than the search itself, and news vocabulary repeats. _SURFACES maps back:
+# analysed form -> the words seen with it.
 _FORMS: dict[str, str] = {}
+_SURFACES: dict[str, set[str]] = {}
 _FORMS_MAX = 300_000
 
 
-def _analysed(words: set[str], analyzer) -> dict[str, str]:
-    missing = [w for w in words if w not in _FORMS]
-    if missing:
-        if len(_FORMS) + len(missing) > _FORMS_MAX:
-            _FORMS.clear()
-        joined = " ".join(missing)
-        # Each word is a single token already, so the analyser yields one token
-        # per word; chars map it back in case a filter ever drops one.
-        starts = {}
-        pos = 0
-        for w in missing:
-            starts[pos] = w
-            pos += len(w) + 1
-        for tok in analyzer(joined, chars=True, removestops=False, mode="index"):
-            w = starts.get(tok.startchar)
-            if w is not None:
-                _FORMS[w] = tok.text
-        for w in missing:
-            _FORMS.setdefault(w, w)
-    return _FORMS
+def _analyse_missing(words: set[str], analyzer) -> None:
+    missing = words.difference(_FORMS)
+    if not missing:
+        return
+    if len(_FORMS) + len(missing) > _FORMS_MAX:
+        _FORMS.clear()
+        _SURFACES.clear()
+        missing = words
+    missing = list(missing)
+    joined = " ".join(missing)
+    # Each word is a single token already, so the analyser yields one token
+    # per word; chars map it back in case a filter ever drops one.
+    starts = {}
+    pos = 0
+    for w in missing:
+        starts[pos] = w
+        pos += len(w) + 1
+    for tok in analyzer(joined, chars=True, removestops=False, mode="index"):
+        w = starts.get(tok.startchar)
+        if w is not None:
+            _FORMS[w] = tok.text
+    for w in missing:
+        form = _FORMS.setdefault(w, w)
+        _SURFACES.setdefault(form, set()).add(w)
 
 
 def term_spans(text: str, terms: Iterable[str], analyzer) -> list[tuple[int, int]]:
@@ -156,9 +162,13 @@ def term_spans(text: str, terms: Iterable[str], analyzer) -> list[tuple[int, int
     wanted = set(terms)
     if not wanted or not text:
         return []
-    words = {w.lower() for w in _WORD.findall(text)}
-    forms = _analysed(words, analyzer)
-    hits = [w for w in words if w in wanted or forms[w] in wanted]
+    words = set(map(str.lower, _WORD.findall(text)))
+    _analyse_missing(words, analyzer)
+    hits = words & wanted
+    for t in wanted:
+        surfaces = _SURFACES.get(t)
+        if surfaces:
+            hits |= words & surfaces
     if not hits:
         return []
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(hits, key=len, reverse=True))
