@@ -3,9 +3,10 @@
 W3 pickles each block of 128 postings as one tuple (delta-coded ids, weights,
 per-posting values) and zlib-compresses it, so reading a block's ids means
 unpickling its positions too. Here a block's data is the ids as raw uint32,
-the weights as raw float32, then the values' pickle: the search engine
-(``fastsearch``) slices ids and weights straight into arrays and unpickles
-positions only for the words of a phrase. Everything else about W3 (term
+the weights as raw float32, then the values: their byte lengths as raw uint32
+and the values one after another. With ``RawPositions`` (positions as raw
+uint32 too) the search engine (``fastsearch``) reads a whole posting list's
+ids, weights and positions as arrays without a single unpickling. Everything else about W3 (term
 dictionary, block headers with their skip statistics, columns, stored fields)
 is unchanged, and Whoosh's own matchers read these blocks through
 ``NdLeafMatcher``.
@@ -18,8 +19,9 @@ from __future__ import annotations
 
 import sys
 from array import array
-from pickle import dumps, loads
+from pickle import dumps
 
+from whoosh.formats import Positions
 from whoosh.codec.whoosh3 import (
     W3Codec,
     W3LeafMatcher,
@@ -30,6 +32,63 @@ from whoosh.util.numeric import length_to_byte
 
 # Raw arrays are stored little-endian whatever the machine.
 _SWAP = sys.byteorder != "little"
+
+
+class RawPositions(Positions):
+    """Positions stored as raw little-endian uint32 (Whoosh pickles a list
+    of deltas), so a posting list's positions load as one numpy array."""
+
+    def encode(self, poslist):
+        a = array("I", poslist)
+        if _SWAP:
+            a.byteswap()
+        return a.tobytes()
+
+    def decode_positions(self, valuestring):
+        a = array("I")
+        a.frombytes(valuestring)
+        if _SWAP:
+            a.byteswap()
+        return a.tolist()
+
+    def decode_frequency(self, valuestring):
+        return len(valuestring) // 4
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+
+def _pack_values(fmt, values) -> bytes:
+    """A block's values: nothing for a format without values, the values
+    joined for a fixed size, else their lengths (uint32) then the values."""
+    fixedsize = fmt.fixed_value_size()
+    if fixedsize == 0 or not values:
+        return b""
+    if fixedsize is not None and fixedsize > 0:
+        return b"".join(values)
+    lengths = array("I", map(len, values))
+    if _SWAP:
+        lengths.byteswap()
+    return lengths.tobytes() + b"".join(values)
+
+
+def _unpack_values(fmt, b: bytes, start: int, n: int):
+    """The values as W3's reader keeps them (``_read_values`` cuts fixed-size ones)."""
+    fixedsize = fmt.fixed_value_size()
+    if fixedsize == 0 or len(b) <= start:
+        return None
+    if fixedsize is not None and fixedsize > 0:
+        return b[start:]
+    lengths = array("I")
+    lengths.frombytes(b[start:start + 4 * n])
+    if _SWAP:
+        lengths.byteswap()
+    out = []
+    pos = start + 4 * n
+    for ln in lengths:
+        out.append(b[pos:pos + ln])
+        pos += ln
+    return tuple(out)
 
 
 class NdPostingsWriter(W3PostingsWriter):
@@ -44,10 +103,7 @@ class NdPostingsWriter(W3PostingsWriter):
         if _SWAP:
             ids.byteswap()
             weights.byteswap()
-        values = self._mini_values()
-        databytes = ids.tobytes() + weights.tobytes()
-        if values is not None:
-            databytes += dumps(values, 2)
+        databytes = ids.tobytes() + weights.tobytes() + _pack_values(self._format, self._values)
         # The same block header as W3 (count, last id, max weight, compression
         # level, min and max length bytes): Whoosh skips blocks by it.
         infobytes = dumps((len(ids), last_id, self._maxweight, 0,
@@ -72,8 +128,7 @@ class NdLeafMatcher(W3LeafMatcher):
         if _SWAP:
             ids.byteswap()
             weights.byteswap()
-        values = loads(b[8 * n:]) if len(b) > 8 * n else None
-        self._data = (ids, weights, values)
+        self._data = (ids, weights, _unpack_values(self.format, b, 8 * n, n))
 
     def _read_ids(self):
         if self._data is None:

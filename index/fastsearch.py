@@ -32,7 +32,7 @@ from whoosh.util.numeric import _length_byte_cache, from_sortable
 from whoosh.support.levenshtein import distance
 from whoosh.util.times import datetime_to_long
 
-from .codec import NdCodec
+from .codec import NdCodec, RawPositions
 
 _BYTE_TO_LENGTH = np.array(_length_byte_cache, dtype=np.float64)
 _INT = struct.Struct("!i")
@@ -57,7 +57,16 @@ class Ranked:
 class _Postings:
     ids: np.ndarray  # global docnums, ascending
     weights: np.ndarray  # float64
-    values: list | None  # encoded per-posting values (positions), when asked for
+    vlens: np.ndarray | None = None  # each posting's value length in bytes, when asked for
+    vdata: bytes | None = None  # the values one after another
+
+    def positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(flat positions, each posting's count, each posting's start in flat)
+        of RawPositions values."""
+        flat = np.frombuffer(self.vdata, dtype="<u4").astype(np.int64)
+        counts = self.vlens // 4
+        starts = np.cumsum(counts) - counts
+        return flat, counts, starts
 
 
 class _Result:
@@ -71,62 +80,18 @@ class _Result:
         self.score = score
 
 
-def _decode_block_postings(raw: bytes, want_values: bool, fixedsize):
-    """(deltas list, block lengths, weights arrays, values) of one W3 posting list."""
-    if raw[:4] != WHOOSH3_HEADER_MAGIC:
-        raise Unsupported("unknown postings format")
-    bio = io.BytesIO(raw)
-    bio.seek(4)
-    load = pickle.load
-    loads = pickle.loads
-    deltas: list[int] = []
-    lengths: list[int] = []
-    weights: list = []
-    values: list = [] if want_values else None
-    pos = 4
-    end = len(raw)
-    while pos < end:
-        length = _INT.unpack_from(raw, pos)[0]
-        last = length < 0
-        length = -length if last else length
-        bio.seek(pos + 4)
-        count, _maxid, _maxweight, comp, _mn, _mx = load(bio)
-        datastart = bio.tell()
-        pos = pos + 4 + length
-        data = raw[datastart:pos]
-        if comp:
-            data = zlib.decompress(data)
-        ids, ws, vs = loads(data)
-        deltas.extend(ids)
-        lengths.append(count)
-        if ws is None:
-            weights.append(np.ones(count))
-        elif isinstance(ws, float):
-            weights.append(np.full(count, ws))
-        else:
-            weights.append(np.array(ws, dtype=np.float64))
-        if want_values:
-            if fixedsize is None or fixedsize < 0:
-                values.extend(vs)
-            elif fixedsize == 0:
-                values.extend([None] * count)
-            else:
-                values.extend(vs[i:i + fixedsize] for i in range(0, len(vs), fixedsize))
-        if last:
-            break
-    return deltas, lengths, weights, values
-
-
-def _decode_nd_postings(raw: bytes, want_values: bool, fixedsize):
-    """(ids, weights, values) of one posting list written by ``NdCodec``:
-    each block's ids and weights are raw arrays, sliced without unpickling."""
+def _decode_nd_postings(raw: bytes, want_values: bool) -> _Postings:
+    """One posting list written by ``NdCodec``: each block's ids, weights and
+    values are sliced out as raw arrays, nothing is unpickled but the small
+    block headers."""
     if raw[:4] != WHOOSH3_HEADER_MAGIC:
         raise Unsupported("unknown postings format")
     bio = io.BytesIO(raw)
     load = pickle.load
     id_chunks: list[bytes] = []
     w_chunks: list[bytes] = []
-    values: list | None = [] if want_values else None
+    vl_chunks: list[bytes] = []
+    vd_chunks: list[bytes] = []
     pos = 4
     end = len(raw)
     while pos < end:
@@ -140,18 +105,16 @@ def _decode_nd_postings(raw: bytes, want_values: bool, fixedsize):
         id_chunks.append(raw[d:d + 4 * count])
         w_chunks.append(raw[d + 4 * count:d + 8 * count])
         if want_values:
-            vs = pickle.loads(raw[d + 8 * count:pos]) if pos > d + 8 * count else None
-            if fixedsize is None or fixedsize < 0:
-                values.extend(vs)
-            elif fixedsize == 0:
-                values.extend([None] * count)
-            else:
-                values.extend(vs[i:i + fixedsize] for i in range(0, len(vs), fixedsize))
+            vl_chunks.append(raw[d + 8 * count:d + 12 * count])
+            vd_chunks.append(raw[d + 12 * count:pos])
         if last:
             break
     ids = np.frombuffer(b"".join(id_chunks), dtype="<u4").astype(np.int64)
     weights = np.frombuffer(b"".join(w_chunks), dtype="<f4").astype(np.float64)
-    return ids, weights, values
+    if not want_values:
+        return _Postings(ids, weights)
+    vlens = np.frombuffer(b"".join(vl_chunks), dtype="<u4").astype(np.int64)
+    return _Postings(ids, weights, vlens, b"".join(vd_chunks))
 
 
 def _within_one(a: str, b: str) -> bool:
@@ -252,10 +215,10 @@ class Engine:
 
     # -- postings ---------------------------------------------------------------
     def postings(self, fieldname: str, text: bytes, want_values: bool = False) -> _Postings | None:
-        fmt = self.schema[fieldname].format
-        fixedsize = fmt.fixed_value_size()
-        id_parts, w_parts, v_parts = [], [], []
+        parts: list[_Postings] = []
         for leaf, base in self.leaves:
+            if not isinstance(leaf.codec(), NdCodec):
+                raise Unsupported("a segment written by another codec")
             terms = leaf._terms
             try:
                 info = terms.term_info(fieldname, text)
@@ -263,39 +226,25 @@ class Engine:
                 continue
             if info.is_inlined():
                 ids, ws, vs = info.inlined_postings()
-                id_parts.append(np.asarray(ids, dtype=np.int64) + base)
-                w_parts.append(np.asarray(ws, dtype=np.float64))
-                if want_values:
-                    v_parts.extend(vs)
-                continue
-            offset, length = info.extent()
-            if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it unpacked
-                length = length[0]
-            raw = terms._postfile.get(offset, length)
-            if isinstance(leaf.codec(), NdCodec):
-                ids, ws, vs = _decode_nd_postings(raw, want_values, fixedsize)
-                id_parts.append(ids + base)
-                w_parts.append(ws)
-                if want_values:
-                    v_parts.extend(vs)
-                continue
-            # Plain W3 blocks (an index written before NdCodec).
-            deltas, counts, weights, values = _decode_block_postings(raw, want_values, fixedsize)
-            cum = np.cumsum(np.asarray(deltas, dtype=np.int64))
-            # Each block's ids restart from 0 before delta coding: take away
-            # the running sum that ended the previous block.
-            counts_arr = np.asarray(counts, dtype=np.int64)
-            ends = np.cumsum(counts_arr)
-            prev = np.concatenate(([0], cum[ends[:-1] - 1]))
-            id_parts.append(cum - np.repeat(prev, counts_arr) + base)
-            w_parts.append(np.concatenate(weights).astype(np.float64))
-            if want_values:
-                v_parts.extend(values)
-        if not id_parts:
+                vs = [v or b"" for v in vs] if want_values else None
+                p = _Postings(np.asarray(ids, dtype=np.int64), np.asarray(ws, dtype=np.float64),
+                              np.asarray([len(v) for v in vs], dtype=np.int64) if want_values else None,
+                              b"".join(vs) if want_values else None)
+            else:
+                offset, length = info.extent()
+                if isinstance(length, tuple):  # W3TermInfo.from_bytes leaves it unpacked
+                    length = length[0]
+                p = _decode_nd_postings(terms._postfile.get(offset, length), want_values)
+            p.ids = p.ids + base
+            parts.append(p)
+        if not parts:
             return None
-        ids = id_parts[0] if len(id_parts) == 1 else np.concatenate(id_parts)
-        ws = w_parts[0] if len(w_parts) == 1 else np.concatenate(w_parts)
-        return _Postings(ids, ws, v_parts if want_values else None)
+        if len(parts) == 1:
+            return parts[0]
+        return _Postings(np.concatenate([p.ids for p in parts]),
+                         np.concatenate([p.weights for p in parts]),
+                         np.concatenate([p.vlens for p in parts]) if want_values else None,
+                         b"".join(p.vdata for p in parts) if want_values else None)
 
     def _term_scores(self, fieldname: str, text: bytes, p: _Postings) -> np.ndarray:
         field = self.schema[fieldname]
@@ -474,6 +423,8 @@ class Engine:
             raise Unsupported("phrase on a field without positions")
         if q.slop != 1:
             raise Unsupported("phrase with slop")
+        if not isinstance(field.format, RawPositions):
+            raise Unsupported("positions not stored as raw arrays")
         words = []
         for word in q.words:
             try:
@@ -497,7 +448,7 @@ class Engine:
                 cand = np.intersect1d(cand, p.ids, assume_unique=True)
                 if not len(cand):
                     return res
-            matched = self._verify_phrase(field.format, plists, cand)
+            matched = self._verify_phrase(plists, cand)
         if not len(matched):
             return res
         score = np.zeros(self.n)
@@ -511,24 +462,24 @@ class Engine:
         return self._boosted(res, q.boost)
 
     @staticmethod
-    def _verify_phrase(fmt, plists: list[_Postings], cand: np.ndarray) -> np.ndarray:
+    def _verify_phrase(plists: list[_Postings], cand: np.ndarray) -> np.ndarray:
         """The candidates where the words stand one after another (Whoosh's
-        SpanNear2 with slop 1: each word at the next position)."""
-        decode = fmt.decode_positions
-        where = [np.searchsorted(p.ids, cand).tolist() for p in plists]
-        values = [p.values for p in plists]
-        first_vals, rest = values[0], list(zip(values[1:], where[1:]))
-        keep = []
-        for j, i0 in enumerate(where[0]):
-            starts = set(decode(first_vals[i0]))
-            for k, (vals, idx) in enumerate(rest, 1):
-                nxt = {p - k for p in decode(vals[idx[j]])}
-                starts &= nxt
-                if not starts:
-                    break
-            if starts:
-                keep.append(j)
-        return cand[np.asarray(keep, dtype=np.int64)] if keep else cand[:0]
+        SpanNear2 with slop 1: word k at the first word's position + k), all
+        candidates at once: every (candidate, position - k) of word k, and the
+        pairs all words share."""
+        shared = None
+        for k, p in enumerate(plists):
+            flat, counts, starts = p.positions()
+            idx = np.searchsorted(p.ids, cand)
+            c = counts[idx]
+            owner = np.repeat(np.arange(len(cand), dtype=np.int64), c)
+            # Each candidate's run of positions, gathered from the flat array.
+            gather = np.repeat(starts[idx] - (np.cumsum(c) - c), c) + np.arange(int(c.sum()))
+            keys = (owner << 32) + (flat[gather] - k)
+            shared = keys if shared is None else np.intersect1d(shared, keys, assume_unique=True)
+            if not len(shared):
+                return cand[:0]
+        return cand[np.unique(shared >> 32)]
 
     # -- ranking ---------------------------------------------------------------------
     def search(self, q, limit: int, *, sortedby: str | None = None) -> Ranked:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
+from .codec import RawPositions
+
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 
 # Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
 ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
@@ -37,4 +39,8 @@ def make_schema() -> Schema:
     )
     for f in ENTITY_FIELDS:
         fields[f] = TEXT(analyzer=names, phrase=True)
+    # Positions as raw arrays, which the search engine reads without unpickling.
+    for name, f in fields.items():
+        if isinstance(f, TEXT) and f.format.supports("positions"):
+            f.format = RawPositions(field_boost=f.format.field_boost)
     return Schema(**fields)
