@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import pickle
 from datetime import datetime
+from math import log
 import struct
 import threading
 import zlib
@@ -28,6 +29,7 @@ import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, _lenfield
 from whoosh.query.positional import Phrase
+from whoosh.scoring import BM25F
 from whoosh.util.numeric import _length_byte_cache, from_sortable
 from whoosh.support.levenshtein import distance
 from whoosh.util.times import datetime_to_long
@@ -59,6 +61,7 @@ class _Postings:
     weights: np.ndarray  # float64
     vlens: np.ndarray | None = None  # each posting's value length in bytes, when asked for
     vdata: bytes | None = None  # the values one after another
+    df: int = 0  # document frequency as Whoosh counts it (deleted documents too)
 
     def positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(flat positions, each posting's count, each posting's start in flat)
@@ -159,6 +162,7 @@ class Engine:
         # (seek, then read), and the TUI searches from worker threads.
         self._lock = threading.Lock()
         self._matched: set[tuple[str, bytes]] = set()
+        self._avgfl: dict[str, float] = {}
         self._prefix_words: dict[tuple[str, str], list[tuple[bytes, str]]] = {}
 
     # -- per-document arrays ---------------------------------------------------
@@ -236,6 +240,7 @@ class Engine:
                     length = length[0]
                 p = _decode_nd_postings(terms._postfile.get(offset, length), want_values)
             p.ids = p.ids + base
+            p.df = info.doc_frequency()
             parts.append(p)
         if not parts:
             return None
@@ -244,14 +249,25 @@ class Engine:
         return _Postings(np.concatenate([p.ids for p in parts]),
                          np.concatenate([p.weights for p in parts]),
                          np.concatenate([p.vlens for p in parts]) if want_values else None,
-                         b"".join(p.vdata for p in parts) if want_values else None)
+                         b"".join(p.vdata for p in parts) if want_values else None,
+                         sum(p.df for p in parts))
 
     def _term_scores(self, fieldname: str, text: bytes, p: _Postings) -> np.ndarray:
         field = self.schema[fieldname]
         if not field.scorable:
             return p.weights
-        scorer = self.weighting.scorer(self.searcher, fieldname, text)
-        idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
+        w = self.weighting
+        if type(w) is BM25F:
+            # BM25FScorer's statistics, without building one (its setup reads
+            # the term's info from every segment again).
+            idf = log(self.n / (p.df + 1)) + 1
+            avgfl = self._avgfl.get(fieldname)
+            if avgfl is None:
+                avgfl = self._avgfl[fieldname] = self.searcher.avg_field_length(fieldname) or 1
+            b, k1 = w._field_B.get(fieldname, w.B), w.K1
+        else:
+            scorer = w.scorer(self.searcher, fieldname, text)
+            idf, avgfl, b, k1 = scorer.idf, scorer.avgfl, scorer.B, scorer.K1
         fl = self.lengths(fieldname)[p.ids]
         tf = p.weights
         # whoosh.scoring.bm25, one posting list at a time.
