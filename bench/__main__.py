@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="size of the fresh import measured in every run (0: skip)")
     ap.add_argument("--entities", type=int, default=500,
                     help="articles put through the entity stage (0: skip)")
+    ap.add_argument("--entity-articles", type=int, default=2225,
+                    help="articles of the searched library put through the entity stage before the "
+                         "timed import, so entity queries find something (0: none; never more than "
+                         "--entities allows: with --entities 0 there are none)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs of each query")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached library")
     ap.add_argument("--no-tui", action="store_true", help="skip the TUI start-up and memory probe")
@@ -39,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"import: {args.import_articles:,} articles, fresh ...")
             results["import_small"] = run.import_library(
                 args.import_articles, run.CACHE / f"import-{args.import_articles}")
-        folder, results["import"] = run.cached_library(args.articles, args.rebuild, log)
+        folder, results["import"] = run.cached_library(
+            args.articles, args.rebuild, log,
+            entity_articles=args.entity_articles if args.entities else 0)
     except CorpusMissing as exc:
         log(f"bench: {exc}")
         return 2

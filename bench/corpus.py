@@ -93,15 +93,17 @@ def drafts(n: int, base: list[tuple[str, str, str]] | None = None) -> Iterator[D
         )
 
 
-def write_files(n: int, folder: Path) -> list[Path]:
+def write_files(n: int, folder: Path, start: int = 0) -> list[Path]:
     """The same drafts as Markdown files with front matter (so the outlet and
-    date survive the file import path), for measuring ``Library.add``."""
+    date survive the file import path), for measuring ``Library.add``; drafts
+    before ``start`` are skipped."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, d in enumerate(drafts(n)):
+        if i < start:
+            continue
         sub = folder / f"{i // 1000:03d}"
-        if i % 1000 == 0:
-            sub.mkdir(exist_ok=True)
+        sub.mkdir(exist_ok=True)
         p = sub / f"{i:06d}.md"
         p.write_text(f"---\ntitle: {d.title}\nsource: {d.source}\ndate: {d.date}\n---\n\n{d.body}\n",
                      encoding="utf-8")

@@ -51,6 +51,11 @@ def _ratio(a, b) -> str:
     return f"{a / b:.1f}×" if a and b else "–"
 
 
+def _into(imp: dict) -> str:
+    k = imp.get("with_entities_before") or 0
+    return f" into a library of {k:,} with entities" if k else ""
+
+
 def render(r: dict) -> str:
     s = r["search"]
     imp = r["import"]
@@ -78,7 +83,7 @@ def render(r: dict) -> str:
         f"| {_ratio(s['cpu_p95'], s['fts_cpu_p95'])} | ≤ 50 ms | {_met(s['cpu_p95'], TARGETS['p95'])} |",
         f"| search, slowest query | {s['max']:.1f} ms | {s['fts_max']:.1f} ms | "
         f"{_ratio(s['max'], s['fts_max'])} | | |",
-        f"| import {imp['articles']:,} articles ({imp['path']}, no entities; measured "
+        f"| import {imp['articles']:,} articles{_into(imp)} ({imp['path']}, no entities; measured "
         f"{imp.get('measured', 'now')}) | {imp['rate']:.0f} articles/s | {imp['fts_rate']:.0f} articles/s "
         f"| {_ratio(imp['fts_rate'], imp['rate'])} slower | ≥ 800/s | "
         f"{_met(imp['rate'], TARGETS['import_rate'], True)} |",
