@@ -6,17 +6,16 @@ import re
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-
-from whoosh.qparser import (
-    FieldAliasPlugin,
-    FuzzyTermPlugin,
-    GtLtPlugin,
-    MultifieldParser,
-)
-from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.query import Query
+from functools import cache
+from typing import TYPE_CHECKING
 
 from .schema import ENTITY_FIELDS
+
+if TYPE_CHECKING:
+    from whoosh.query import Query
+
+# Whoosh's query parser is imported by make_parser, not here: the results and
+# snippet code below is pure Python, and the TUI's first screen needs neither.
 
 DEFAULT_FIELDS = ["title", "body", "source", "author"]
 FIELD_ALIASES = {
@@ -74,19 +73,29 @@ class SearchResults:
         return n if self.total_exact else "about " + n
 
 
-class _FuzzyPlugin(FuzzyTermPlugin):
-    """``word~`` with a one-letter fixed prefix unless ``~n/m`` says otherwise:
-    with none, Whoosh compares the word with every term of every default field
-    (seconds on a large library); people rarely misspell the first letter."""
+@cache
+def _fuzzy_plugin_class():
+    from whoosh.qparser import FuzzyTermPlugin
 
-    def create(self, parser, match):
-        node = super().create(parser, match)
-        if not match.group("prefix"):
-            node.prefixlength = 1
-        return node
+    class _FuzzyPlugin(FuzzyTermPlugin):
+        """``word~`` with a one-letter fixed prefix unless ``~n/m`` says otherwise:
+        with none, Whoosh compares the word with every term of every default field
+        (seconds on a large library); people rarely misspell the first letter."""
+
+        def create(self, parser, match):
+            node = super().create(parser, match)
+            if not match.group("prefix"):
+                node.prefixlength = 1
+            return node
+
+    return _FuzzyPlugin
 
 
 def make_parser(schema):
+    from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
+    from whoosh.qparser.dateparse import DateParserPlugin
+
+    _FuzzyPlugin = _fuzzy_plugin_class()
     parser = MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts={"title": 2.0})
     parser.add_plugin(_FuzzyPlugin())
     parser.add_plugin(GtLtPlugin())

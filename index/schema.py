@@ -6,8 +6,10 @@ from the store's copy, which keeps the index small and writes fast.
 
 from __future__ import annotations
 
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
 INDEX_VERSION = 4
@@ -17,6 +19,9 @@ ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
 
 
 def make_schema() -> Schema:
+    from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+    from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+
     stem = StemmingAnalyzer(cachesize=200_000)
     names = StandardAnalyzer(stoplist=None)
     fields = dict(
