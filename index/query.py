@@ -119,10 +119,16 @@ def parse(parser, qstring: str) -> Query:
 def query_terms(q: Query, reader) -> frozenset[str]:
     """Analysed text terms the query matches in this index (wildcards expanded)."""
     terms: set[str] = set()
-    try:
-        pairs = q.existing_terms(reader, expand=True)
-    except Exception:
-        pairs = q.all_terms()
+    # Leaf by leaf: Whoosh's Query.existing_terms reuses its ``fieldname``
+    # argument as a loop variable, so on a compound query it drops every leaf
+    # whose field differs from the last term seen: `lighthouse` found
+    # title terms only, and body-only matches got no highlights or snippet marks.
+    pairs = set()
+    for leaf in q.leaves():
+        try:
+            pairs |= leaf.existing_terms(reader, expand=True)
+        except Exception:
+            pairs |= set(leaf.all_terms())
     for fieldname, text in pairs:
         if fieldname in ("title", "body") or fieldname in ENTITY_FIELDS or fieldname == "entity":
             terms.add(text.decode("utf-8") if isinstance(text, bytes) else str(text))
