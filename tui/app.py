@@ -294,11 +294,15 @@ class NewsdeskApp(FeedsMixin, App):
         if art is None:
             self.notify("That article is no longer in the library.", severity="warning")
             return
-        if mark_read and not art.read:
-            lib.set_read(art.id, True)
+        newly_read = mark_read and not art.read
+        # One transaction, so one fsync (synchronous=FULL), for both writes.
+        with lib.store.transaction():
+            if newly_read:
+                lib.set_read(art.id, True)
+            lib.state_set("last_article", art.id)
+        if newly_read:
             art.read = True
             self.article_list.update_row(art.id, read=True)
-        lib.state_set("last_article", art.id)
         entities = self._article_entities(art.id)
         matches = []
         if terms:
@@ -307,11 +311,9 @@ class NewsdeskApp(FeedsMixin, App):
             except Exception:  # index not ready yet: show the article without term marks
                 matches = []
         self.search_terms = frozenset(terms)
-        self.reader.show(art, entities, matches)
+        self.reader.show(art, entities, matches, to_first_match=True)
         if self.sidebar.scope == "article":
             self.sidebar.set_entities(entities, "article", note=self._no_entities_note())
-        if matches:
-            self.reader.next_match(1)
 
     def _article_entities(self, article_id: str):
         fn = getattr(self.library, "article_entities", None)

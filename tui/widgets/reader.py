@@ -94,9 +94,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         return self.query_one("#reader-body", Static)
 
     # -- content ------------------------------------------------------------
-    def show(self, article: Article, entities=(), matches=()) -> None:
+    def show(self, article: Article, entities=(), matches=(), to_first_match: bool = False) -> None:
         """Display ``article``. ``entities`` are EntityRefs (with mentions),
-        ``matches`` (start, end) search-term spans in the body."""
+        ``matches`` (start, end) search-term spans in the body; with
+        ``to_first_match`` the first one is current and scrolled to (styled in
+        the same pass, not restyled after)."""
         self.article = article
         self.body = sanitize(article.body)
         self._offsets_ok = self.body == article.body
@@ -117,10 +119,12 @@ class ReaderView(VerticalScroll, can_focus=True):
                         self.mentions.append(Mention(start, end, ent.entity_id, ent.type))
         self.mentions.sort(key=lambda m: m.start)
         self.matches = sorted(matches) if self._offsets_ok else []
-        self.current_match = -1
+        self.current_match = 0 if to_first_match and self.matches else -1
         self.focus_entity = None
         self._rebuild(entities)
         self.scroll_home(animate=False)
+        if self.current_match == 0:
+            self._moved_to_match()
 
     def _rebuild(self, entities) -> None:
         art = self.article
@@ -190,9 +194,12 @@ class ReaderView(VerticalScroll, can_focus=True):
         else:
             self.current_match = (self.current_match + step) % len(self.matches)
         self._restyle()
+        self._moved_to_match()
+        return True
+
+    def _moved_to_match(self) -> None:
         self.call_after_refresh(self.scroll_to_offset, self.matches[self.current_match][0])
         self.post_message(self.MatchMoved(self.current_match, len(self.matches)))
-        return True
 
     def scroll_to_offset(self, offset: int) -> None:
         """Scroll so the line holding body[offset] is in view (centred)."""
