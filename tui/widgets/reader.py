@@ -6,12 +6,15 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from rich.text import Span, Text
 from rich._wrap import divide_line  # what Textual wraps Content with (rich and textual are pinned)
+from rich.segment import Segment
+from rich.text import Span, Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from articles.model import Article
@@ -32,13 +35,76 @@ class Mention:
     kind: str
 
 
+class ArticleBody(Widget):
+    """The body as one Text, wrapped once per width (as Textual wraps text),
+    and only the lines on screen rendered: a Static renders every line of its
+    content on each change, so opening a long article cost in proportion to
+    its length, and moving between search matches re-rendered all of it."""
+
+    DEFAULT_CSS = "ArticleBody { height: auto; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+        self._width = -1
+        self._lines: list[tuple[int, int]] = []  # (start, end) in the text, per screen line
+        self._strips: dict[tuple[int, int], Strip] = {}
+
+    def set_text(self, text: Text) -> None:
+        """Show ``text`` (plain text with style spans, never markup)."""
+        same_words = text.plain == self._text.plain
+        self._text = text
+        self._strips.clear()
+        if not same_words:
+            self._width = -1
+        self.refresh(layout=not same_words)
+
+    def line_spans(self, width: int) -> list[tuple[int, int]]:
+        """(start, end) offsets of each screen line when wrapped at ``width``."""
+        if width != self._width:
+            lines: list[tuple[int, int]] = []
+            pos = 0
+            for para in self._text.plain.split("\n"):
+                cuts = divide_line(para, width) if para and width > 0 else []
+                lines += [(pos + a, pos + b) for a, b in zip([0, *cuts], [*cuts, len(para)])]
+                pos += len(para) + 1
+            self._lines, self._width = lines, width
+            self._strips.clear()
+        return self._lines
+
+    def line_of(self, offset: int) -> int:
+        """The screen line holding character ``offset`` of the text."""
+        starts = [a for a, _ in self.line_spans(self.content_region.width)]
+        return max(bisect_right(starts, offset) - 1, 0)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.line_spans(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        lines = self.line_spans(width)
+        base = self.rich_style
+        if not 0 <= y < len(lines):
+            return Strip.blank(width, base)
+        strip = self._strips.get((y, width))
+        if strip is None:
+            start, end = lines[y]
+            line = self._text[start:end]
+            if end < len(self._text.plain) and self._text.plain[end] != "\n":
+                line.rstrip()  # a wrap point's spaces are not shown (as Textual does)
+            segments = Segment.apply_style(line.render(self.app.console), base)
+            strip = Strip(list(segments)).adjust_cell_length(width, base)
+            self._strips[(y, width)] = strip
+        return strip
+
+
 class ReaderView(VerticalScroll, can_focus=True):
     """Shows one article. Offsets (entity mentions, search spans) are offsets
     into the stored body; the body is sanitized again here for display and the
     highlights are only applied when that changed nothing, so they never land
     on the wrong characters.
 
-    The whole body is one Static showing one Text (paragraphs joined by a blank
+    The whole body is one widget showing one Text (paragraphs joined by a blank
     line): opening an article updates a widget instead of mounting one per
     paragraph, which cost more than everything else in opening an article."""
 
@@ -85,13 +151,13 @@ class ReaderView(VerticalScroll, can_focus=True):
         legend = Static(id="reader-legend")
         legend.display = False
         yield legend
-        body = Static(id="reader-body", classes="reader--body")
+        body = ArticleBody(id="reader-body", classes="reader--body")
         body.display = False
         yield body
 
     @property
-    def _body(self) -> Static:
-        return self.query_one("#reader-body", Static)
+    def _body(self) -> ArticleBody:
+        return self.query_one("#reader-body", ArticleBody)
 
     # -- content ------------------------------------------------------------
     def show(self, article: Article, entities=(), matches=(), to_first_match: bool = False) -> None:
@@ -174,7 +240,7 @@ class ReaderView(VerticalScroll, can_focus=True):
 
     def _restyle(self) -> None:
         body = self._body
-        body.update(self._body_text())
+        body.set_text(self._body_text())
         body.display = bool(self.paras)
 
     # -- navigation ---------------------------------------------------------
@@ -207,23 +273,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         if i < 0:
             return
         body = self._body
-        line = _line_of(self._plain, self._shown_starts[i] + offset - self.paras[i][0],
-                        body.content_region.width)
+        line = body.line_of(self._shown_starts[i] + offset - self.paras[i][0])
         # The body's screen row, turned into a row of the scrolled content.
         y = body.region.y - self.content_region.y + round(self.scroll_y) + line
         self.scroll_to_region(Region(0, y, 1, 1), center=True, animate=False)
-
-
-def _line_of(text: str, offset: int, width: int) -> int:
-    """The screen line (0-based) on which character ``offset`` of ``text`` lands
-    when Textual wraps it at ``width``: lines before its own, then wraps within it."""
-    if width <= 0:
-        return 0
-    line_start = text.rfind("\n", 0, offset) + 1
-    before = text[:line_start]
-    n = 0
-    for line in before.split("\n")[:-1]:
-        n += len(divide_line(line, width)) + 1
-    line_end = text.find("\n", line_start)
-    cuts = divide_line(text[line_start:line_end if line_end >= 0 else len(text)], width)
-    return n + bisect_right(cuts, offset - line_start)
