@@ -20,7 +20,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .quotes import library_quotes, sentence_spans
 from .store import EXTRA_SCHEMAS
 from .stories import article_refs, entity_articles, find_entity, writing
 from .text import sanitize_line
@@ -97,6 +96,10 @@ def _mentions(lib, subject: Subject) -> dict[str, list[tuple[int, int]]]:
 
 
 def _sentence_at(body: str, pos: int) -> tuple[int, int]:
+    # quotes compiles its many patterns on import (~25 ms): only load it when
+    # a dossier is asked for, not wherever this module registers its tables.
+    from .quotes import sentence_spans
+
     for s, e in sentence_spans(body):
         if s <= pos < e:
             return s, e
@@ -131,6 +134,8 @@ def dossier(lib, name: str) -> dict:
             if ref.entity_id != subject.entity_id:
                 co[ref.entity_id] += 1
                 co_names[ref.entity_id] = (ref.name, ref.type)
+    from .quotes import library_quotes
+
     theirs = [q for q in library_quotes(lib, speaker=subject.name) if q.article in mentions]
     months = sorted(m for m in timeline if m != "undated") + (["undated"] if "undated" in timeline else [])
     return {

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from index.core import IndexBusy, IndexError_, SearchIndex, to_document
 from index.query import QueryError, SearchResults, make_parser, run_search, term_spans
+from index.schema import make_schema
 
 from .model import Article, Draft
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
@@ -64,6 +65,16 @@ def _read_files(paths: Sequence[Path]):
         yield from pool.map(_read_one, paths, chunksize=32)
 
 
+
+
+_BODY_ANALYZER = None
+
+
+def _body_analyzer():
+    global _BODY_ANALYZER
+    if _BODY_ANALYZER is None:
+        _BODY_ANALYZER = make_schema()["body"].analyzer
+    return _BODY_ANALYZER
 
 
 def default_library_path() -> Path:
@@ -650,9 +661,13 @@ class Library:
                           sort=sort, load=self.store.get_many)
 
     def match_spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
-        """Where a search's terms occur in ``text`` (for highlighting in the reader)."""
-        analyzer = self.index.searcher().schema["body"].analyzer
-        return term_spans(text, terms, analyzer)
+        """Where a search's terms occur in ``text`` (for highlighting in the reader).
+
+        Uses the schema's own body analyzer rather than the open index's: the
+        same analysis (an index of another schema version is rebuilt), and it
+        needs no index, so the reader never waits for the index to be opened
+        and checked (seconds at 100,000 articles) by a worker holding its lock."""
+        return term_spans(text, terms, _body_analyzer())
 
     def get(self, ref: str) -> Article | None:
         art = self.store.get(ref)

@@ -13,13 +13,10 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, LockError
-from whoosh.util.filelock import try_for
-
-from .codec import NdCodec
 from .schema import INDEX_VERSION, make_schema
+
+# Whoosh is imported where it is used, not here: importing it costs ~70 ms, and
+# the TUI's first screen (which imports this module through Library) needs no index.
 
 MARKER = "newsdesk-index.json"
 _INDEXNAME = "MAIN"  # whoosh's default index name
@@ -67,7 +64,9 @@ class IndexBusy(IndexError_):
     """Another process holds the index write lock; the outbox keeps the work for later."""
 
 
-def _open_storage(path: Path) -> FileStorage:
+def _open_storage(path: Path):
+    from whoosh.filedb.filestore import FileStorage
+
     # No mmap: Whoosh maps each whole segment file, and at 100,000 articles the
     # mapped pages alone took the process to ~700 MB resident (370 MB of it
     # private) for a ~20% gain in search time.
@@ -160,6 +159,8 @@ class SearchIndex:
         return data.get("token") == self.token and data.get("version") == INDEX_VERSION
 
     def exists(self) -> bool:
+        from whoosh import index as whoosh_index
+
         return self._marker_ok() and whoosh_index.exists_in(str(self.path))
 
     def open(self):
@@ -186,6 +187,9 @@ class SearchIndex:
 
     def _check_toc(self) -> None:
         """The newest TOC exists and is as written, checked before Whoosh unpickles it."""
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.index import TOC
+
         gen = TOC._latest_generation(FileStorage(str(self.path)), _INDEXNAME)
         if gen < 0:
             raise IndexError_("index damaged: its table of contents is missing")
@@ -196,6 +200,8 @@ class SearchIndex:
 
     def _generation_files(self, ix) -> tuple[int, list, list[str]]:
         """(generation, segments, file names) of the newest TOC on disk."""
+        from whoosh.index import TOC
+
         toc = TOC.read(ix.storage, ix.indexname)
         names = [TOC._filename(ix.indexname, toc.generation)]
         listing = set(ix.storage.list())
@@ -223,6 +229,8 @@ class SearchIndex:
             tmp.unlink(missing_ok=True)
 
     def _verify(self, ix) -> None:
+        from whoosh.index import TOC
+
         for _attempt in range(20):
             gen, segments, names = self._generation_files(ix)
             try:
@@ -289,6 +297,10 @@ class SearchIndex:
 
         The write lock is held meanwhile and its file kept, so a writer in
         another process waits for us instead of committing into a wiped folder."""
+        from whoosh import index as whoosh_index
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.util.filelock import try_for
+
         with self._lock:
             self.close()
             if self.path.is_symlink() or (self.path.exists() and not self.path.is_dir()):
@@ -322,6 +334,9 @@ class SearchIndex:
         so a live writer's files are never touched; returns files removed."""
         if not self.path.is_dir():
             return 0
+        from whoosh.filedb.filestore import FileStorage
+        from whoosh.index import TOC
+
         lock = FileStorage(str(self.path)).lock(_WRITELOCK)
         try:
             if not lock.acquire(blocking=False):
@@ -400,6 +415,10 @@ class SearchIndex:
 
     # -- writing ------------------------------------------------------------
     def writer(self, *, bulk: bool = False, timeout: float | None = None):
+        from whoosh.index import LockError
+
+        from .codec import NdCodec
+
         ix = self.open()
         kwargs = {"timeout": self.lock_timeout if timeout is None else timeout, "delay": 0.1,
                   "codec": NdCodec()}

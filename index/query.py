@@ -6,18 +6,16 @@ import re
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
 
-from whoosh.qparser import (
-    FieldAliasPlugin,
-    FuzzyTermPlugin,
-    GtLtPlugin,
-    MultifieldParser,
-)
-from whoosh.qparser.dateparse import DateParserPlugin
-from whoosh.query import Query
-
-from .fastsearch import Unsupported, engine_for
 from .schema import ENTITY_FIELDS
+
+if TYPE_CHECKING:
+    from whoosh.query import Query
+
+# Whoosh's query parser is imported by make_parser, not here: the results and
+# snippet code below is pure Python, and the TUI's first screen needs neither.
 
 DEFAULT_FIELDS = ["title", "body", "source", "author"]
 FIELD_ALIASES = {
@@ -75,19 +73,29 @@ class SearchResults:
         return n if self.total_exact else "about " + n
 
 
-class _FuzzyPlugin(FuzzyTermPlugin):
-    """``word~`` with a one-letter fixed prefix unless ``~n/m`` says otherwise:
-    with none, Whoosh compares the word with every term of every default field
-    (seconds on a large library); people rarely misspell the first letter."""
+@cache
+def _fuzzy_plugin_class():
+    from whoosh.qparser import FuzzyTermPlugin
 
-    def create(self, parser, match):
-        node = super().create(parser, match)
-        if not match.group("prefix"):
-            node.prefixlength = 1
-        return node
+    class _FuzzyPlugin(FuzzyTermPlugin):
+        """``word~`` with a one-letter fixed prefix unless ``~n/m`` says otherwise:
+        with none, Whoosh compares the word with every term of every default field
+        (seconds on a large library); people rarely misspell the first letter."""
+
+        def create(self, parser, match):
+            node = super().create(parser, match)
+            if not match.group("prefix"):
+                node.prefixlength = 1
+            return node
+
+    return _FuzzyPlugin
 
 
 def make_parser(schema):
+    from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
+    from whoosh.qparser.dateparse import DateParserPlugin
+
+    _FuzzyPlugin = _fuzzy_plugin_class()
     parser = MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts={"title": 2.0})
     parser.add_plugin(_FuzzyPlugin())
     parser.add_plugin(GtLtPlugin())
@@ -110,10 +118,16 @@ def parse(parser, qstring: str) -> Query:
 
 def query_terms(q: Query, reader) -> frozenset[str]:
     """Analysed text terms the query matches in this index (wildcards expanded)."""
-    try:
-        pairs = q.existing_terms(reader, expand=True)
-    except Exception:
-        pairs = q.all_terms()
+    # Leaf by leaf: Whoosh's Query.existing_terms reuses its ``fieldname``
+    # argument as a loop variable, so on a compound query it drops every leaf
+    # whose field differs from the last term seen: `lighthouse` found
+    # title terms only, and body-only matches got no highlights or snippet marks.
+    pairs = set()
+    for leaf in q.leaves():
+        try:
+            pairs |= leaf.existing_terms(reader, expand=True)
+        except Exception:
+            pairs |= set(leaf.all_terms())
     return _terms_of(pairs)
 
 
@@ -232,6 +246,8 @@ def _rank(searcher, q: Query, want: int, sort: str):
     """([(docnum, score)] best first, total, exact?, matched terms) for the
     first ``want`` hits: by the numpy engine when it knows the query, else by
     Whoosh's own matchers."""
+    from .fastsearch import Unsupported, engine_for
+
     try:
         ranked = engine_for(searcher).search(q, want, sortedby="datesort" if sort == "date" else None)
     except Unsupported:

@@ -6,10 +6,10 @@ from the store's copy, which keeps the index small and writes fast.
 
 from __future__ import annotations
 
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+from typing import TYPE_CHECKING
 
-from .codec import RawPositions
+if TYPE_CHECKING:
+    from whoosh.fields import Schema
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
 INDEX_VERSION = 6
@@ -19,6 +19,11 @@ ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
 
 
 def make_schema() -> Schema:
+    from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+    from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+
+    from .codec import RawPositions
+
     stem = StemmingAnalyzer(cachesize=200_000)
     names = StandardAnalyzer(stoplist=None)
     fields = dict(

@@ -36,3 +36,11 @@ def test_domain_never_imports_textual():
 def test_library_and_tui_do_not_import_spacy():
     mods = ["articles.library", "index.core", "index.query", "main", "tui.app"]
     assert _loaded_after_import(mods, "spacy") == []
+
+
+def test_first_screen_imports_stay_light():
+    """Importing the app (what the first screen needs) loads no search engine,
+    no network or feed code and no quote finder: each loads when first used."""
+    mods = ["articles.library", "index.core", "index.query", "tui.app"]
+    for heavy in ("whoosh", "httpx", "feedparser", "trafilatura", "articles.quotes"):
+        assert _loaded_after_import(mods, heavy) == [], heavy

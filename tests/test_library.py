@@ -200,3 +200,22 @@ def test_console_script_runs_in_a_subprocess(seed_lib):
     out = subprocess.run([sys.executable, "-m", "main", "list", "--json", "--library", str(seed_lib)],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert len(json.loads(out.stdout)["articles"]) == 5
+
+
+def test_search_terms_and_snippet_marks_for_words_only_in_the_body(tmp_path):
+    """A word found only in bodies still comes back as a search term (the
+    reader highlights with them) and is marked in the snippet: Whoosh's
+    existing_terms dropped every field after the first on a multi-field query."""
+    from articles.model import Draft
+
+    with Library(tmp_path / "lib") as lib:
+        lib.add_drafts([Draft(title="Harbour news", origin="t:1",
+                              body="Hello there.\n\nThe lighthouse keepers spoke on Monday.")])
+        for query, word in (("lighthouse", "lighthouse"), ("keeper*", "keepers"),
+                            ('"lighthouse keepers"', "lighthouse")):
+            res = lib.search(query)
+            assert res.terms, query
+            snip = res.hits[0].snippet
+            assert word in [snip.text[a:b] for a, b in snip.spans], query
+            art = lib.get(res.hits[0].id)
+            assert word in [art.body[a:b] for a, b in lib.match_spans(art.body, res.terms)], query

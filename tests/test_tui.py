@@ -512,3 +512,53 @@ def test_first_run_catches_up_on_entities_after_the_first_screen(tmp_path):
         expected = [e.name for e in lib.article_entities(newest)]
     assert expected, "the samples mention people, places and organisations"
     assert set(expected) == set(names)  # the open article's sidebar was refreshed
+
+
+def test_reader_marks_and_scrolls_to_each_match_in_a_long_article(tmp_path):
+    """The body is one widget: search matches must still be marked on exactly
+    their words, and n / N must bring each one into view, however far down."""
+    from tui.styles import CURRENT_MATCH, SEARCH_TERM
+
+    filler = ("Councillors discussed the budget for the harbour and the roads at length, "
+              "and nobody could agree on the order of the works. ") * 3
+    filler = filler.strip()
+    paras = [filler] * 40
+    for i in (5, 22, 38):
+        paras[i] = filler + f" The lighthouse keeper number {i} spoke."
+    path = tmp_path / "lib"
+    with Library(path) as lib:
+        lib.add_drafts([Draft(title="Long council report", origin="test:longbody", source="Gazette",
+                              date="2022-02-02", body="\n\n".join(paras))])
+        aid = lib.rows()[0].id
+        terms = lib.search("lighthouse").terms
+
+    def visible_marks(reader, style):
+        text, segs = screen_text(reader)
+        return [seg.text for seg in segs if seg.style and seg.style.bgcolor == style.bgcolor]
+
+    async def flow():
+        app = build_app(path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_article(aid, terms)
+            await pilot.pause()
+            reader = app.query_one(ReaderView)
+            body = reader.body
+            assert [body[s:e] for s, e in reader.matches] == ["lighthouse"] * 3
+            seen = []
+            for key in ("", "n", "n", "n", "N"):
+                if key:
+                    await pilot.press(key)
+                await pilot.pause()
+                current = "".join(visible_marks(reader, CURRENT_MATCH))
+                seen.append((reader.current_match, current, round(reader.scroll_y)))
+            others = visible_marks(reader, SEARCH_TERM)
+            return seen, others, reader.max_scroll_y
+
+    seen, others, max_scroll = run(flow())
+    assert max_scroll > 0, "the article must be longer than the reader"
+    assert [s[0] for s in seen] == [0, 1, 2, 0, 2]
+    for _index, current, _y in seen:
+        assert current == "lighthouse", "the current match is on screen, marked on its word"
+    assert seen[0][2] > 0 and seen[1][2] > seen[0][2] and seen[2][2] > seen[1][2]
+    assert all(mark.strip().lower() in ("", "lighthouse") for mark in others)

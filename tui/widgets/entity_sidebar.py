@@ -77,14 +77,17 @@ class EntitySidebar(Vertical):
         return max(width - 1, 12)
 
     def set_entities(self, entities, scope: str, note: str = "") -> None:
-        self._shown = (entities, scope, note, self._width())
+        entities = list(entities or ())
+        shown = (entities, scope, note, self._width())
+        if not entities and shown == self._shown:
+            return  # the same note again (articles without entities): nothing to redraw
+        self._shown = shown
         self.scope = scope
         title = Text("Entities · " + ("this article" if scope == "article" else "library"))
         self.query_one("#entity-title", Static).update(title)
         opts = self.options
         opts.clear_options()
         self.items.clear()
-        entities = list(entities or ())
         if not entities:
             opts.add_option(Option(Text(note or "No entities", style="dim"), disabled=True))
             return

@@ -6,11 +6,15 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from rich.text import Text
+from rich._wrap import divide_line  # what Textual wraps Content with (rich and textual are pinned)
+from rich.segment import Segment
+from rich.text import Span, Text
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Static
 
 from articles.model import Article
@@ -20,6 +24,7 @@ from ..styles import CURRENT_MATCH, ENTITY_TYPES, FOCUS_ENTITY, SEARCH_TERM, TYP
 
 EMPTY = "Choose an article from the list (enter) or search (/)."
 _PARA = re.compile(r"\S(?:[^\n]|\n(?![ \t]*\n))*")
+PARA_GAP = "\n\n"  # paragraphs are shown one blank line apart
 
 
 @dataclass
@@ -30,11 +35,78 @@ class Mention:
     kind: str
 
 
+class ArticleBody(Widget):
+    """The body as one Text, wrapped once per width (as Textual wraps text),
+    and only the lines on screen rendered: a Static renders every line of its
+    content on each change, so opening a long article cost in proportion to
+    its length, and moving between search matches re-rendered all of it."""
+
+    DEFAULT_CSS = "ArticleBody { height: auto; }"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = Text()
+        self._width = -1
+        self._lines: list[tuple[int, int]] = []  # (start, end) in the text, per screen line
+        self._strips: dict[tuple[int, int], Strip] = {}
+
+    def set_text(self, text: Text) -> None:
+        """Show ``text`` (plain text with style spans, never markup)."""
+        same_words = text.plain == self._text.plain
+        self._text = text
+        self._strips.clear()
+        if not same_words:
+            self._width = -1
+        self.refresh(layout=not same_words)
+
+    def line_spans(self, width: int) -> list[tuple[int, int]]:
+        """(start, end) offsets of each screen line when wrapped at ``width``."""
+        if width != self._width:
+            lines: list[tuple[int, int]] = []
+            pos = 0
+            for para in self._text.plain.split("\n"):
+                cuts = divide_line(para, width) if para and width > 0 else []
+                lines += [(pos + a, pos + b) for a, b in zip([0, *cuts], [*cuts, len(para)])]
+                pos += len(para) + 1
+            self._lines, self._width = lines, width
+            self._strips.clear()
+        return self._lines
+
+    def line_of(self, offset: int) -> int:
+        """The screen line holding character ``offset`` of the text."""
+        starts = [a for a, _ in self.line_spans(self.content_region.width)]
+        return max(bisect_right(starts, offset) - 1, 0)
+
+    def get_content_height(self, container, viewport, width: int) -> int:
+        return len(self.line_spans(width))
+
+    def render_line(self, y: int) -> Strip:
+        width = self.content_region.width
+        lines = self.line_spans(width)
+        base = self.rich_style
+        if not 0 <= y < len(lines):
+            return Strip.blank(width, base)
+        strip = self._strips.get((y, width))
+        if strip is None:
+            start, end = lines[y]
+            line = self._text[start:end]
+            if end < len(self._text.plain) and self._text.plain[end] != "\n":
+                line.rstrip()  # a wrap point's spaces are not shown (as Textual does)
+            segments = Segment.apply_style(line.render(self.app.console), base)
+            strip = Strip(list(segments)).adjust_cell_length(width, base)
+            self._strips[(y, width)] = strip
+        return strip
+
+
 class ReaderView(VerticalScroll, can_focus=True):
     """Shows one article. Offsets (entity mentions, search spans) are offsets
     into the stored body; the body is sanitized again here for display and the
     highlights are only applied when that changed nothing, so they never land
-    on the wrong characters."""
+    on the wrong characters.
+
+    The whole body is one widget showing one Text (paragraphs joined by a blank
+    line): opening an article updates a widget instead of mounting one per
+    paragraph, which cost more than everything else in opening an article."""
 
     BINDINGS = [
         Binding("j,down", "scroll_down", "Scroll down", show=False, id="reader.down"),
@@ -46,8 +118,7 @@ class ReaderView(VerticalScroll, can_focus=True):
 
     DEFAULT_CSS = """
     ReaderView { padding: 0 2; }
-    ReaderView > .reader--body { height: auto; }
-    ReaderView .reader--para { max-width: 80; margin-bottom: 1; }
+    ReaderView > #reader-body { max-width: 80; height: auto; margin-bottom: 1; }
     ReaderView > #reader-title { max-width: 80; text-style: bold; color: $text; margin-top: 1; }
     ReaderView > #reader-title.-empty { text-style: none; color: $text-muted; }
     ReaderView > #reader-meta { max-width: 80; color: $text-muted; margin-bottom: 1; }
@@ -70,6 +141,9 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.current_match = -1
         self.focus_entity = None
         self._offsets_ok = True
+        self._starts: list[int] = []  # paragraph starts in body
+        self._shown_starts: list[int] = []  # the same paragraphs' starts in the shown text
+        self._plain = ""  # the shown text: paragraphs on one line each, PARA_GAP apart
 
     def compose(self):
         yield Static(Text(EMPTY), id="reader-title", classes="-empty")
@@ -77,17 +151,31 @@ class ReaderView(VerticalScroll, can_focus=True):
         legend = Static(id="reader-legend")
         legend.display = False
         yield legend
-        self._body = Vertical(classes="reader--body")
-        yield self._body
+        body = ArticleBody(id="reader-body", classes="reader--body")
+        body.display = False
+        yield body
+
+    @property
+    def _body(self) -> ArticleBody:
+        return self.query_one("#reader-body", ArticleBody)
 
     # -- content ------------------------------------------------------------
-    def show(self, article: Article, entities=(), matches=()) -> None:
+    def show(self, article: Article, entities=(), matches=(), to_first_match: bool = False) -> None:
         """Display ``article``. ``entities`` are EntityRefs (with mentions),
-        ``matches`` (start, end) search-term spans in the body."""
+        ``matches`` (start, end) search-term spans in the body; with
+        ``to_first_match`` the first one is current and scrolled to (styled in
+        the same pass, not restyled after)."""
         self.article = article
         self.body = sanitize(article.body)
         self._offsets_ok = self.body == article.body
         self.paras = [(m.start(), m.end()) for m in _PARA.finditer(self.body)]
+        self._starts = [s for s, _ in self.paras]
+        shown, pos = [], 0
+        for start, end in self.paras:
+            shown.append(pos)
+            pos += end - start + len(PARA_GAP)
+        self._shown_starts = shown
+        self._plain = PARA_GAP.join(self.body[s:e].replace("\n", " ") for s, e in self.paras)
         self.mentions = []
         if self._offsets_ok:
             for ent in entities or ():
@@ -97,10 +185,12 @@ class ReaderView(VerticalScroll, can_focus=True):
                         self.mentions.append(Mention(start, end, ent.entity_id, ent.type))
         self.mentions.sort(key=lambda m: m.start)
         self.matches = sorted(matches) if self._offsets_ok else []
-        self.current_match = -1
+        self.current_match = 0 if to_first_match and self.matches else -1
         self.focus_entity = None
         self._rebuild(entities)
         self.scroll_home(animate=False)
+        if self.current_match == 0:
+            self._moved_to_match()
 
     def _rebuild(self, entities) -> None:
         art = self.article
@@ -120,34 +210,38 @@ class ReaderView(VerticalScroll, can_focus=True):
         legend_widget = self.query_one("#reader-legend", Static)
         legend_widget.update(legend)
         legend_widget.display = bool(kinds)
-        # A fresh body container each time: the old one's removal is asynchronous,
-        # and its paragraphs must not be mistaken for the new article's.
-        self._body.remove()
-        self._body = Vertical(*(Static(self._para_text(i), classes="reader--para")
-                                for i in range(len(self.paras))), classes="reader--body")
-        self.mount(self._body)
+        self._restyle()
 
-    def _paragraphs(self) -> list[Static]:
-        return list(self._body.query(".reader--para").results(Static))
+    def _shown_ranges(self, start: int, end: int):
+        """The parts of body[start:end] as (start, end) in the shown text, one per
+        paragraph it touches (a span never covers the gap between paragraphs)."""
+        i = max(bisect_right(self._starts, start) - 1, 0)
+        while i < len(self.paras):
+            p_start, p_end = self.paras[i]
+            if p_start >= end:
+                break
+            a, b = max(start, p_start), min(end, p_end)
+            if a < b:
+                base = self._shown_starts[i] - p_start
+                yield a + base, b + base
+            i += 1
 
-    def _para_text(self, i: int) -> Text:
-        start, end = self.paras[i]
-        text = Text(self.body[start:end].replace("\n", " "))
+    def _body_text(self) -> Text:
+        """The shown body with its highlights: plain text in, never markup."""
+        spans = []
         for m in self.mentions:
-            if m.end <= start or m.start >= end:
-                continue
             style = FOCUS_ENTITY if m.entity_id == self.focus_entity else entity_style(m.kind)
-            text.stylize(style, max(m.start, start) - start, min(m.end, end) - start)
+            spans += [Span(a, b, style) for a, b in self._shown_ranges(m.start, m.end)]
         for j, (s, e) in enumerate(self.matches):
-            if e <= start or s >= end:
-                continue
             style = CURRENT_MATCH if j == self.current_match else SEARCH_TERM
-            text.stylize(style, max(s, start) - start, min(e, end) - start)
-        return text
+            spans += [Span(a, b, style) for a, b in self._shown_ranges(s, e)]
+        # Later spans win where they overlap: search matches over entity chips.
+        return Text(self._plain, spans=spans)
 
     def _restyle(self) -> None:
-        for i, widget in enumerate(self._paragraphs()):
-            widget.update(self._para_text(i))
+        body = self._body
+        body.set_text(self._body_text())
+        body.display = bool(self.paras)
 
     # -- navigation ---------------------------------------------------------
     def highlight_entity(self, entity_id) -> None:
@@ -166,34 +260,20 @@ class ReaderView(VerticalScroll, can_focus=True):
         else:
             self.current_match = (self.current_match + step) % len(self.matches)
         self._restyle()
+        self._moved_to_match()
+        return True
+
+    def _moved_to_match(self) -> None:
         self.call_after_refresh(self.scroll_to_offset, self.matches[self.current_match][0])
         self.post_message(self.MatchMoved(self.current_match, len(self.matches)))
-        return True
 
     def scroll_to_offset(self, offset: int) -> None:
         """Scroll so the line holding body[offset] is in view (centred)."""
-        starts = [s for s, _ in self.paras]
-        i = bisect_right(starts, offset) - 1
+        i = bisect_right(self._starts, offset) - 1
         if i < 0:
             return
-        paras = self._paragraphs()
-        if i >= len(paras):
-            return
-        widget = paras[i]
-        line = _line_of(self._para_text(i), offset - self.paras[i][0], widget.content_region.width,
-                        self.app.console)
-        # The paragraph's screen row, turned into a row of the scrolled content.
-        y = widget.region.y - self.content_region.y + round(self.scroll_y) + line
+        body = self._body
+        line = body.line_of(self._shown_starts[i] + offset - self.paras[i][0])
+        # The body's screen row, turned into a row of the scrolled content.
+        y = body.region.y - self.content_region.y + round(self.scroll_y) + line
         self.scroll_to_region(Region(0, y, 1, 1), center=True, animate=False)
-
-
-def _line_of(text: Text, offset: int, width: int, console) -> int:
-    """The wrapped line (0-based) on which character ``offset`` of ``text`` lands."""
-    if width <= 0:
-        return 0
-    seen = 0
-    for n, line in enumerate(text.wrap(console, width)):
-        seen += len(line.plain)
-        if offset < seen:
-            return n
-    return 0
