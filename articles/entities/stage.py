@@ -60,7 +60,7 @@ def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
         total = len(todo)
         if progress:
             progress(0, total, "entities")
-        procs = n_process if n_process is not None else (2 if total > extract.MULTIPROCESS_FROM else 1)
+        procs = n_process if n_process is not None else extract.processes_for(total)
         model = extract.model_name()
 
         def texts():
