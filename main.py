@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -49,9 +50,14 @@ class _Progress:
         if sys.stderr.isatty():
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            # No auto-refresh: its thread would make the import read files
+            # serially and the entity stage spawn its workers instead of forking
+            # (neither forks a process that has other threads).
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=_console(stderr=True), transient=True)
+                                TimeElapsedColumn(), console=_console(stderr=True), transient=True,
+                                auto_refresh=False)
             self.bar.__enter__()
+            self._drawn = 0.0
         return self
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
@@ -62,6 +68,10 @@ class _Progress:
         if stage not in self.tasks:
             self.tasks[stage] = self.bar.add_task(stage.capitalize(), total=total)
         self.bar.update(self.tasks[stage], completed=done, total=total)
+        now = time.monotonic()
+        if now - self._drawn > 0.1 or done >= total:
+            self._drawn = now
+            self.bar.refresh()
 
     def __exit__(self, *exc):
         if self.bar is not None:

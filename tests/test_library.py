@@ -219,3 +219,17 @@ def test_search_terms_and_snippet_marks_for_words_only_in_the_body(tmp_path):
             assert word in [snip.text[a:b] for a, b in snip.spans], query
             art = lib.get(res.hits[0].id)
             assert word in [art.body[a:b] for a, b in lib.match_spans(art.body, res.terms)], query
+
+
+def test_progress_bar_starts_no_thread(monkeypatch):
+    """A thread in the CLI process would make imports read files serially and
+    the entity stage spawn (not fork) its workers."""
+    import threading
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    before = threading.active_count()
+    with main._Progress("Importing") as progress:
+        progress(1, 2, "a.txt")
+        progress(2, 2, "b.txt")
+        assert progress.bar is not None
+        assert threading.active_count() == before
