@@ -18,6 +18,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, LockError
 from whoosh.util.filelock import try_for
 
+from .codec import NewsCodec
 from .schema import INDEX_VERSION, make_schema
 
 MARKER = "newsdesk-index.json"
@@ -400,7 +401,8 @@ class SearchIndex:
     # -- writing ------------------------------------------------------------
     def writer(self, *, bulk: bool = False, timeout: float | None = None):
         ix = self.open()
-        kwargs = {"timeout": self.lock_timeout if timeout is None else timeout, "delay": 0.1}
+        kwargs = {"timeout": self.lock_timeout if timeout is None else timeout, "delay": 0.1,
+                  "codec": NewsCodec()}
         if bulk and (os.cpu_count() or 1) > 1:
             kwargs.update(procs=min(4, os.cpu_count() or 1), limitmb=128, multisegment=True)
         try:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
+from .analysis import FastPositions
+
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 
 # Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
 ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
@@ -37,4 +39,8 @@ def make_schema() -> Schema:
     )
     for f in ENTITY_FIELDS:
         fields[f] = TEXT(analyzer=names, phrase=True)
+    # Same postings as Whoosh's Positions, analysed without the Token chain
+    # (index/analysis.py); queries and highlighting still use the analyzer.
+    for f in ("title", "body"):
+        fields[f].format = FastPositions(field_boost=fields[f].format.field_boost)
     return Schema(**fields)
