@@ -24,6 +24,7 @@ import re
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.analysis.analyzers import CompositeAnalyzer
 from whoosh.analysis.morph import StemFilter
+from whoosh.fields import TEXT
 from whoosh.formats import Positions
 
 # Surface words remembered per analyzer; cleared when full (a news archive has
@@ -35,7 +36,7 @@ _STOP = object()
 class _Plan:
     """The parts of a Tokenizer|Lowercase|Stop|Stem chain, and the word cache."""
 
-    __slots__ = ("words", "stops", "minsize", "maxsize", "stem", "ignore", "cache")
+    __slots__ = ("words", "stops", "minsize", "maxsize", "stem", "ignore", "cache", "bcache")
 
     def __init__(self, tokenizer, stop, stemmer):
         self.words = _words_function(tokenizer.expression)
@@ -45,6 +46,7 @@ class _Plan:
         self.stem = stemmer.stemfn
         self.ignore = stemmer.ignore
         self.cache: dict[str, object] = {}
+        self.bcache: dict[str, object] = {}
 
     def term(self, word: str):
         """The indexed term for a surface word, or _STOP."""
@@ -53,6 +55,10 @@ class _Plan:
                 or text in self.stops):
             return _STOP
         return text if text in self.ignore else self.stem(text)
+
+    def term_bytes(self, word: str):
+        term = self.term(word)
+        return term if term is _STOP else term.encode("utf-8")
 
 
 # Whoosh's tokenizer patterns (the default one first) with their group made non-capturing.
@@ -104,15 +110,16 @@ def _plan(analyzer) -> _Plan | None:
     return plan
 
 
-def analyse(plan: _Plan, value: str) -> dict[str, list[int]]:
-    """term -> positions, in order of first occurrence, as the Token chain gives them.
+def analyse(plan: _Plan, value: str, encoded: bool = False) -> dict:
+    """term -> positions, in order of first occurrence, as the Token chain gives them
+    (terms as UTF-8 bytes when ``encoded``, as the index stores them).
 
     The tokenizer numbers every match; the stop filter (renumber=True) keeps the
     first kept word's number and numbers the kept words after it consecutively."""
-    cache = plan.cache
+    cache = plan.bcache if encoded else plan.cache
     if len(cache) > _CACHE_MAX:
         cache.clear()
-    term_of = plan.term
+    term_of = plan.term_bytes if encoded else plan.term
     poses: dict[str, list[int]] = {}
     pos = -1
     for i, word in enumerate(plan.words(value)):
@@ -138,9 +145,42 @@ class FastPositions(Positions):
         if plan is None or len(kwargs) > ("mode" in kwargs):
             yield from super().word_values(value, analyzer, **kwargs)
             return
+        yield from self._values(analyse(plan, value))
+
+    def _values(self, postings: dict):
         fb = self.field_boost
         encode = self.encode
-        for w, poslist in analyse(plan, value).items():
+        one = _ONE_POSITION
+        for w, poslist in postings.items():
             n = len(poslist)
+            if n == 1:  # most terms of a text: their encodings are reused
+                pos = poslist[0]
+                v = one.get(pos)
+                if v is None:
+                    v = one[pos] = encode(poslist)
+            else:
+                v = encode(poslist)
             # float(n) * fb: the stock path sums a 1.0 boost per token, then scales.
-            yield (w, n, float(n) * fb, encode(poslist))
+            yield (w, n, float(n) * fb, v)
+
+
+# Positions.encode([p]) by p (a few bytes each; texts rarely pass 20,000 words).
+_ONE_POSITION: dict[int, bytes] = {}
+
+
+class FastText(TEXT):
+    """TEXT whose index() takes FastPositions' path with terms encoded once
+    per distinct word (Whoosh encodes every term of every document)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.format) is Positions:  # phrase=True
+            self.format = FastPositions(field_boost=self.format.field_boost)
+
+    def index(self, value, **kwargs):
+        fmt = self.format
+        if type(fmt) is FastPositions and isinstance(value, str) and not kwargs:
+            plan = _plan(self.analyzer)
+            if plan is not None:
+                return fmt._values(analyse(plan, value, encoded=True))
+        return super().index(value, **kwargs)

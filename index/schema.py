@@ -9,7 +9,7 @@ from __future__ import annotations
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
 
-from .analysis import FastPositions
+from .analysis import FastText
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
 INDEX_VERSION = 5
@@ -23,8 +23,10 @@ def make_schema() -> Schema:
     names = StandardAnalyzer(stoplist=None)
     fields = dict(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=stem, field_boost=2.0, phrase=True),
-        body=TEXT(analyzer=stem, phrase=True, spelling=False),
+        # FastText: the same postings as TEXT, analysed without Whoosh's Token
+        # chain (index/analysis.py); queries and highlighting use the analyzer.
+        title=FastText(analyzer=stem, field_boost=2.0, phrase=True),
+        body=FastText(analyzer=stem, phrase=True, spelling=False),
         source=TEXT(analyzer=names, stored=False),
         author=TEXT(analyzer=names),
         date=DATETIME(stored=True, sortable=True),
@@ -39,8 +41,4 @@ def make_schema() -> Schema:
     )
     for f in ENTITY_FIELDS:
         fields[f] = TEXT(analyzer=names, phrase=True)
-    # Same postings as Whoosh's Positions, analysed without the Token chain
-    # (index/analysis.py); queries and highlighting still use the analyzer.
-    for f in ("title", "body"):
-        fields[f].format = FastPositions(field_boost=fields[f].format.field_boost)
     return Schema(**fields)
