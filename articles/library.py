@@ -346,9 +346,9 @@ class Library:
     def add_drafts(self, drafts: Iterable[Draft], progress: Progress | None = None,
                    entities: bool = False) -> ImportReport:
         report = ImportReport()
-        batch: list[tuple[Draft, str | None]] = []
+        batch: list[Draft] = []
         for d in drafts:
-            batch.append((d, None))
+            batch.append(d)
             if len(batch) >= BATCH:
                 report.merge(self._save(batch))
                 batch = []
@@ -359,12 +359,13 @@ class Library:
             self.run_entity_stage(progress)
         return report
 
-    def _save(self, drafts: list[tuple[Draft, str | None]]) -> ImportReport:
-        """Save (draft, body hash or None) pairs in one transaction."""
+    def _save(self, drafts: Sequence[Draft | tuple[Draft, str | None]]) -> ImportReport:
+        """Save drafts, or (draft, its body hash) pairs, in one transaction."""
         report = ImportReport()
         try:
             with self._write_lock, self.store.transaction():
-                for d, h in drafts:
+                for item in drafts:
+                    d, h = item if isinstance(item, tuple) else (item, None)
                     res = self.store.upsert(d, hash_=h)
                     label = d.path or d.url or d.origin
                     if res.status == "duplicate":
