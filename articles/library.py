@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.core import IndexBusy, IndexError_, SearchIndex, to_document
+from index.core import BULK_CHUNK, IndexBusy, IndexError_, SearchIndex, to_document
 from index.query import QueryError, SearchResults, make_parser, run_search, term_spans
 from index.schema import make_schema
 
-from .model import Article, Draft
+from .model import Article, Draft, body_hash
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
 from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
 from . import dossier as _dossier, stories as _stories  # noqa: F401  (register their tables)
@@ -37,24 +37,30 @@ Progress = Callable[[int, int, str], None]  # (done, total, message)
 PARALLEL_READ_MIN = 400
 
 
-def _read_one(path: Path) -> tuple[Path, list[Draft], str | None]:
+def _read_one(path: Path) -> tuple[Path, list[tuple[Draft, str]], str | None]:
+    """(path, [(draft, body hash)], error). The hash is computed here, in the
+    reader processes, because the saving process is the import's bottleneck."""
     from .readers import ReadError, read_path
 
     try:
-        return path, read_path(path), None
+        return path, [(d, body_hash(d.body)) for d in read_path(path)], None
     except ReadError as exc:
         return path, [], str(exc)
     except Exception as exc:  # a reader bug must not stop the other files
         return path, [], f"{type(exc).__name__}: {exc}"
 
 
-def _read_files(paths: Sequence[Path]):
-    """(path, drafts, error) for each path, in order."""
-    cores = os.cpu_count() or 1
+def _can_fork(n: int) -> bool:
     # Only fork a single-threaded process (the CLI): forking one with other
     # threads (the TUI) can copy a held lock into the child, and spawning
     # would re-run the caller's main module.
-    if len(paths) < PARALLEL_READ_MIN or cores < 2 or threading.active_count() > 1:
+    return n >= PARALLEL_READ_MIN and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+
+
+def _read_files(paths: Sequence[Path]):
+    """(path, [(draft, body hash)], error) for each path, in order."""
+    cores = os.cpu_count() or 1
+    if not _can_fork(len(paths)):
         yield from map(_read_one, paths)
         return
     import multiprocessing
@@ -75,6 +81,96 @@ def _body_analyzer():
     if _BODY_ANALYZER is None:
         _BODY_ANALYZER = make_schema()["body"].analyzer
     return _BODY_ANALYZER
+
+
+class _IndexFeeder:
+    """Indexes an import's saved articles while the rest is still being read.
+
+    One bulk writer (Whoosh's multi-process one: its helper processes analyse
+    and write while this process reads and saves) takes each saved batch of a
+    chunk of files and commits once (see Library.add), so a crash loses at
+    most one chunk of indexing work, and each commit leaves a few big segments
+    rather than many small ones to merge. The outbox keeps the usual guarantee: a ticket is
+    dequeued only after the commit that indexed its article, and anything not
+    fed here (the index busy in another process, an id saved twice) stays
+    queued for the sync that follows."""
+
+    def __init__(self, lib: Library):
+        self.lib = lib
+        self.session = None
+        self.tickets: list[tuple[str, int]] = []
+        self.seen: set[str] = set()
+
+    @classmethod
+    def start(cls, lib: Library) -> _IndexFeeder | None:
+        if lib.store.read_only:
+            return None
+        status = lib.index_status()
+        if status not in ("ok", "stale"):
+            if lib.store.count() or lib.store.queue_len():
+                return None  # damaged or foreign: the sync after the import rebuilds it
+            try:
+                lib.reindex()  # a new library: start its (empty) index
+            except LibraryError:
+                return None
+        feeder = cls(lib)
+        return feeder if feeder._open() else None
+
+    def _open(self) -> bool:
+        try:
+            self.session = self.lib.index.session(bulk=True)
+        except (IndexError_, OSError):
+            self.session = None
+        return self.session is not None
+
+    def feed(self, ids: Sequence[str]) -> None:
+        if self.session is None:
+            return
+        ids = [i for i in dict.fromkeys(ids) if i not in self.seen]
+        if not ids:
+            return
+        lib = self.lib
+        try:
+            # Tickets before content: a later change gets a newer ticket, which stays queued.
+            tickets = lib.store.tickets(ids)
+            ids = [aid for aid, _ in tickets]
+            arts = lib.store.get_many(ids)
+            ents = lib._entity_fields(list(arts))
+            self.session.write((to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts),
+                               deletes=[aid for aid in ids if aid not in arts])
+        except (OSError, sqlite3.Error) as exc:
+            self.abandon()
+            raise _friendly(exc, "could not update the search index") from exc
+        self.seen.update(ids)
+        self.tickets += tickets
+
+    def finish(self) -> None:
+        """Commit what was fed, then dequeue it."""
+        session, self.session = self.session, None
+        if session is None:
+            return
+        lib = self.lib
+        try:
+            session.commit()
+        except BaseException as exc:
+            session.abandon()
+            lib.index.clean_orphans()
+            if isinstance(exc, OSError):
+                raise _friendly(exc, "could not update the search index") from exc
+            raise
+        lib.index.seal()
+        tickets, self.tickets = self.tickets, []
+        self.seen.clear()
+        try:
+            lib.store.dequeue(tickets)
+        except (OSError, sqlite3.Error) as exc:
+            raise _friendly(exc, "could not update the search index") from exc
+
+    def abandon(self) -> None:
+        session, self.session = self.session, None
+        if session is not None:
+            session.abandon()
+            self.lib.index.clean_orphans()
 
 
 def default_library_path() -> Path:
@@ -205,33 +301,54 @@ class Library:
         paths, missing = expand_sources([s for s in sources if s not in urls])
         report.failed += missing
         total = len(paths) + len(urls)
-        pending: list[Draft] = []
+        pending: list[tuple[Draft, str | None]] = []
         done = 0
+        # A big import from the CLI indexes what it saves while it reads, in
+        # the index's helper processes, instead of reading everything first:
+        # BULK_CHUNK files at a time, each chunk one commit. (Chunks, so the
+        # helpers of each commit are forked between two reader pools, never
+        # from a process running a pool's threads.)
+        feeder = _IndexFeeder.start(self) if _can_fork(len(paths)) else None
+        step = BULK_CHUNK if feeder is not None else max(len(paths), 1)
 
         def flush():
             if pending:
-                report.merge(self._save(pending))
+                saved = self._save(pending)
+                report.merge(saved)
                 pending.clear()
+                if feeder is not None:
+                    feeder.feed(saved.ids)
 
-        for url in urls:
-            try:
-                from .feeds import fetch_page
+        try:
+            for url in urls:
+                try:
+                    from .feeds import fetch_page
 
-                pending.append(fetch_page(url))
-            except Exception as exc:
-                report.failed.append((url, str(exc) or type(exc).__name__))
-            done += 1
-        for p, drafts, error in _read_files(paths):
-            if error is None:
-                pending.extend(drafts)
-            else:
-                report.failed.append((str(p), error))
-            done += 1
-            if len(pending) >= BATCH:
+                    pending.append((fetch_page(url), None))
+                except Exception as exc:
+                    report.failed.append((url, str(exc) or type(exc).__name__))
+                done += 1
+            for start in range(0, len(paths), step):
+                for p, drafts, error in _read_files(paths[start:start + step]):
+                    if error is None:
+                        pending.extend(drafts)
+                    else:
+                        report.failed.append((str(p), error))
+                    done += 1
+                    if len(pending) >= BATCH:
+                        flush()
+                    if progress:
+                        progress(done, total, p.name)
                 flush()
-            if progress:
-                progress(done, total, p.name)
-        flush()
+                if feeder is not None:
+                    feeder.finish()
+                    more = start + step < len(paths)
+                    feeder = _IndexFeeder.start(self) if more and _can_fork(len(paths)) else None
+            flush()
+        except BaseException:
+            if feeder is not None:
+                feeder.abandon()
+            raise
         self.sync_index()
         if entities:
             self.run_entity_stage(progress)
@@ -253,12 +370,14 @@ class Library:
             self.run_entity_stage(progress)
         return report
 
-    def _save(self, drafts: list[Draft]) -> ImportReport:
+    def _save(self, drafts: Sequence[Draft | tuple[Draft, str | None]]) -> ImportReport:
+        """Save drafts, or (draft, its body hash) pairs, in one transaction."""
         report = ImportReport()
         try:
             with self._write_lock, self.store.transaction():
-                for d in drafts:
-                    res = self.store.upsert(d)
+                for item in drafts:
+                    d, h = item if isinstance(item, tuple) else (item, None)
+                    res = self.store.upsert(d, hash_=h)
                     label = d.path or d.url or d.origin
                     if res.status == "duplicate":
                         report.duplicates += 1
@@ -511,9 +630,9 @@ class Library:
                        bulk: bool) -> int:
         total = len(tickets)
         done = 0
-        # Each commit writes segments that later commits merge again: a rebuild
-        # commits in big steps (each one pays for starting the writer processes).
-        step_size = 20_000 if bulk else 2000
+        # A rebuild commits in big steps (each one pays for starting the writer
+        # processes), as big as the bulk writer's helpers hold in memory.
+        step_size = BULK_CHUNK if bulk else 2000
         for i in range(0, total, step_size):
             chunk = tickets[i:i + step_size]
             ids = [t[0] for t in chunk]

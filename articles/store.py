@@ -217,15 +217,16 @@ class Store:
                               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
     # -- articles -----------------------------------------------------------
-    def upsert(self, draft: Draft, now: float | None = None) -> UpsertResult:
+    def upsert(self, draft: Draft, now: float | None = None, hash_: str | None = None) -> UpsertResult:
         """Insert or update one article; call inside a transaction.
 
         The origin decides identity (same file again -> update in place); the
         body hash catches the same text saved under another name (duplicate).
-        Read and star state survive updates.
+        Read and star state survive updates. ``hash_``: body_hash(draft.body)
+        when the caller computed it already (the import's reader processes do).
         """
         now = time.time() if now is None else now
-        h = body_hash(draft.body)
+        h = hash_ or body_hash(draft.body)
         aid = article_id(draft.origin)
         c = self.conn
         existing = c.execute("SELECT id, body_hash, title, source, author, date, url, path, feed_id "
@@ -350,6 +351,17 @@ class Store:
 
     def enqueue_all(self) -> None:
         self.conn.execute("INSERT OR REPLACE INTO index_queue(article_id) SELECT id FROM articles")
+
+    def tickets(self, ids: Sequence[str]) -> list[tuple[str, int]]:
+        """The outbox tickets (id, ticket) of these ids, those that are queued."""
+        out: list[tuple[str, int]] = []
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            out += self.conn.execute(
+                f"SELECT article_id, rowid FROM index_queue WHERE article_id IN ({','.join('?' * len(part))})",
+                part).fetchall()
+        return out
 
     def dequeue(self, tickets: Iterable[tuple[str, int]]) -> None:
         with self.transaction():

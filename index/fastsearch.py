@@ -196,6 +196,10 @@ class Engine:
             for leaf, base in self.leaves:
                 count = leaf.doc_count_all()
                 col = leaf.column_reader(fieldname, translate=False)
+                if not hasattr(col, "_fixedlen"):  # a segment without the column
+                    values = leaf.column_reader(fieldname, translate=True)
+                    arr[base:base + count] = [values[i] or 0 for i in range(count)]
+                    continue
                 size = col._fixedlen
                 have = min(count, col._count)
                 raw = col._dbfile.get(col._basepos, have * size)

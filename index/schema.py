@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from whoosh.fields import Schema
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 
 # Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
 ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
@@ -21,15 +21,19 @@ ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
 def make_schema() -> Schema:
     from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
     from whoosh.fields import DATETIME, ID, KEYWORD, NUMERIC, TEXT, Schema
+    from whoosh.formats import Positions
 
+    from .analysis import FastText
     from .codec import RawPositions
 
     stem = StemmingAnalyzer(cachesize=200_000)
     names = StandardAnalyzer(stoplist=None)
     fields = dict(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=stem, field_boost=2.0, phrase=True),
-        body=TEXT(analyzer=stem, phrase=True, spelling=False),
+        # FastText: the same postings as TEXT, analysed without Whoosh's Token
+        # chain (index/analysis.py); queries and highlighting use the analyzer.
+        title=FastText(analyzer=stem, field_boost=2.0, phrase=True),
+        body=FastText(analyzer=stem, phrase=True, spelling=False),
         source=TEXT(analyzer=names, stored=False),
         author=TEXT(analyzer=names),
         date=DATETIME(stored=True, sortable=True),
@@ -44,8 +48,9 @@ def make_schema() -> Schema:
     )
     for f in ENTITY_FIELDS:
         fields[f] = TEXT(analyzer=names, phrase=True)
-    # Positions as raw arrays, which the search engine reads without unpickling.
-    for name, f in fields.items():
-        if isinstance(f, TEXT) and f.format.supports("positions"):
+    # Positions as raw arrays, which the search engine reads without unpickling
+    # (FastText's format is a RawPositions already).
+    for f in fields.values():
+        if type(f.format) is Positions:
             f.format = RawPositions(field_boost=f.format.field_boost)
     return Schema(**fields)
