@@ -107,7 +107,7 @@ def merge_tiered(writer, segments):
     most nine per level), where Whoosh's MERGE_SMALL let small segments pile up
     and then merged the pile, again and again during a big import.
 
-    Segments of _MERGE_MAX documents or more (what a bulk import writes) are
+    Segments of _MERGE_MAX documents or more (a bulk import writes ~5,000) are
     left as they are: Whoosh merges at ~4 ms of CPU per document, so merging
     50,000 of them cut an import into a 100,000-article library to 67
     articles/s, and the search engine (fastsearch) pays only a term lookup per
@@ -136,7 +136,7 @@ def merge_tiered(writer, segments):
 
 _TIER_BASE = 1000
 _TIER_FACTOR = 10
-_MERGE_MAX = 5_000
+_MERGE_MAX = 2_000
 # Documents per commit of a bulk writer (a rebuild, a big import): see writer().
 BULK_CHUNK = 10_000
 
