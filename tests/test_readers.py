@@ -305,3 +305,40 @@ def test_expand_sources_folders_globs_and_missing(tmp_path):
         (pattern, "no files match this pattern"),
         (str(tmp_path / "emptydir"), "folder contains no article files"),
     ]
+
+
+def test_plain_text_shortcut_gives_what_markdown_it_gives():
+    """Markdown without syntax skips the parser; on every BBC and seed text
+    the shortcut, where it applies, gives exactly the parser's blocks."""
+    from articles.readers.markdown import _parsed_paragraphs, _plain_paragraphs
+    from conftest import BBC, SEEDS, need
+
+    texts = [p.read_bytes().decode("utf-8", "replace")
+             for p in sorted(need(BBC).glob("*/*.txt")) + sorted(need(SEEDS).glob("*.txt"))]
+    texts += ["", "\n\n", "one\ntwo\n\n\nthree", "  lead spaces\n   and more  \n \nnext",
+              "Price rose 2.5% in 2004.\nIt was 10. Then 11) fell", "a\xa0b\n\xa0\nc"]
+    shortcut = 0
+    for text in texts:
+        plain = _plain_paragraphs(text)
+        if plain is not None:
+            shortcut += 1
+            assert (plain, set()) == _parsed_paragraphs(text), text[:120]
+    assert shortcut > len(texts) // 2  # the shortcut is really taken
+    # Syntax anywhere sends the text to the parser.
+    for text in ("a *b* c", "# head", "1. item", "- item", "a\n---", "    code", "x &amp; y", "[l](u)"):
+        assert _plain_paragraphs(text) is None
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_plain_text_shortcut_on_random_text(seed):
+    import random
+
+    from articles.readers.markdown import _parsed_paragraphs, _plain_paragraphs
+
+    rng = random.Random(seed)
+    alphabet = "ab cd.,;:'\"()?-+=1234567890\n\n  \xa0é£"
+    for _ in range(400):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 120)))
+        plain = _plain_paragraphs(text)
+        if plain is not None:
+            assert (plain, set()) == _parsed_paragraphs(text), repr(text)
