@@ -22,7 +22,6 @@ from datetime import datetime
 from math import log
 import struct
 import threading
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
