@@ -179,7 +179,8 @@ class NdCodec(W3Codec):
     """W3 with raw-array posting blocks (term vectors, which Newsdesk does not
     store, keep W3's format)."""
 
-    def __init__(self, blocklimit=128, compression=0, inlinelimit=1):
+    def __init__(self, blocklimit=128, inlinelimit=1):
+        # Blocks are raw arrays, never compressed.
         super().__init__(blocklimit=blocklimit, compression=0, inlinelimit=inlinelimit)
 
     def field_writer(self, storage, segment):

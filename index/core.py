@@ -499,8 +499,6 @@ class WriteSession:
 
     def __init__(self, writer, fresh: bool):
         self.writer = writer
-        self.fresh = fresh
-        self.count = 0
         self.dirty = False
         # update_document looks the id up in every segment to delete the old
         # copy; new articles (most of an import) have none, and one term
@@ -527,7 +525,6 @@ class WriteSession:
             n += 1
             if progress and n % 200 == 0:
                 progress(n)
-        self.count += n
         self.dirty = self.dirty or n > 0
         return n
 
