@@ -4,6 +4,7 @@ parallel file reading). No timings are asserted."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -131,3 +132,23 @@ def test_parallel_file_reading_keeps_order_and_reports_bad_files(tmp_path, monke
         assert report.added == 6
         assert [Path(s).name for s, _ in report.failed] == ["bad.txt"]
         assert lib.search("harbours").total == 6
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
+def test_tui_probe_reports_its_own_peak_memory_not_its_parents(tmp_path):
+    """The benchmark starts the TUI probe from a process that may hold hundreds
+    of MB (it just built the library). Linux carries ``ru_maxrss`` across
+    execve, so the probe must not report that figure as the TUI's."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    child = ("import json, resource; from bench.tui_probe import peak_rss_mb; "
+             "print(json.dumps([peak_rss_mb(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))")
+    parent = ("import subprocess, sys\n"
+              "ballast = bytearray(300 * 1024 * 1024)\n"
+              "for i in range(0, len(ballast), 4096): ballast[i] = 1\n"
+              f"print(subprocess.run([sys.executable, '-c', {child!r}], cwd={str(root)!r},\n"
+              "                     capture_output=True, text=True, check=True).stdout)\n")
+    out = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, check=True)
+    own, rusage = json.loads(out.stdout.strip())
+    assert own < 150, (own, rusage)
