@@ -544,6 +544,23 @@ class WriteSession:
         if not getattr(self.writer, "_added_sub", True):
             self._stop_helpers()  # only deletions: Whoosh commits them itself
         self.writer.commit(mergetype=merge_tiered)
+        self._close_queues(wait=True)
+
+    def _close_queues(self, wait: bool) -> None:
+        # The multi-process writer's job queue runs a feeder thread in this
+        # process until the queue is garbage-collected, which can be later than
+        # the next chunk of an import: seeing a second thread, Library.add would
+        # not fork the next chunk's helpers and would index it all in this
+        # process, several times slower. After a commit the helpers have taken
+        # every job, so the thread ends at once; after a failure it may be
+        # stuck writing to a helper that is gone, so it is not waited for.
+        for q in (getattr(self.writer, "jobqueue", None), getattr(self.writer, "resultqueue", None)):
+            if q is not None:
+                try:
+                    q.close()
+                    q.join_thread() if wait else q.cancel_join_thread()
+                except Exception:
+                    pass
 
     def _stop_helpers(self) -> None:
         # The multi-process writer's helpers wait for work forever otherwise,
@@ -562,3 +579,4 @@ class WriteSession:
             pass
         self._stop_helpers()
         _abandon(self.writer)
+        self._close_queues(wait=False)

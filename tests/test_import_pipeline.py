@@ -1,7 +1,9 @@
 """The CLI's big-import path (index fed while files are read) and the merge policy."""
 
 import json
+import os
 import subprocess
+import sys
 
 from articles.library import PARALLEL_READ_MIN, Library
 from conftest import BBC, ROOT, need
@@ -53,3 +55,30 @@ def test_merge_policy_keeps_segment_count_bounded(tmp_path):
     assert sum(index.id_counts().values()) == 100
     index.close()
     SearchIndex(tmp_path / "ix", "token").open()  # sums and files still agree
+
+
+def test_bulk_commit_leaves_no_thread_behind_so_the_next_chunk_forks_helpers(tmp_path):
+    """Library.add forks each chunk's index helpers only from a single-threaded
+    process. The multi-process writer's job queue left its feeder thread
+    running after the commit, so the next chunk sometimes saw two threads and
+    was indexed afterwards in this process alone, several times slower."""
+    script = f"""
+import json, os, threading
+from index.core import SearchIndex
+index = SearchIndex({str(tmp_path / 'ix')!r}, "token")
+index.create()
+session = index.session(bulk=True, fresh=True)
+helpers = len(getattr(session.writer, "tasks", ()))
+session.write({{"id": f"a{{i}}", "title": "t", "body": f"body word{{i}}"}} for i in range(300))
+session.commit()
+print(json.dumps({{"helpers": helpers, "threads": [t.name for t in threading.enumerate()],
+                  "docs": index.doc_count()}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["docs"] == 300
+    if (os.cpu_count() or 1) > 1:
+        assert out["helpers"] > 0  # the multi-process writer really ran
+    assert out["threads"] == ["MainThread"]
