@@ -7,7 +7,7 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,7 +123,10 @@ class _IndexFeeder:
             self.session = None
         return self.session is not None
 
-    def feed(self, ids: Sequence[str]) -> None:
+    def feed(self, ids: Sequence[str], new: Container[str] = ()) -> None:
+        """Index these saved articles; ``new``: those the index cannot hold yet,
+        added without looking for an old copy (a lookup in every segment, the
+        main cost of feeding a big library)."""
         if self.session is None:
             return
         ids = [i for i in dict.fromkeys(ids) if i not in self.seen]
@@ -137,7 +140,7 @@ class _IndexFeeder:
             arts = lib.store.get_many(ids)
             ents = lib._entity_fields(list(arts))
             self.session.write((to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts),
-                               deletes=[aid for aid in ids if aid not in arts])
+                               deletes=[aid for aid in ids if aid not in arts], new=new)
         except (OSError, sqlite3.Error) as exc:
             self.abandon()
             raise _friendly(exc, "could not update the search index") from exc
@@ -191,6 +194,7 @@ class ImportReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     duplicate_of: list[tuple[str, str]] = field(default_factory=list)  # (source, existing id)
     ids: list[str] = field(default_factory=list)  # added or updated
+    unindexed: set[str] = field(default_factory=set)  # of those, ids the index cannot hold yet
 
     def merge(self, other: ImportReport) -> None:
         self.added += other.added
@@ -200,6 +204,7 @@ class ImportReport:
         self.failed += other.failed
         self.duplicate_of += other.duplicate_of
         self.ids += other.ids
+        self.unindexed |= other.unindexed
 
     def to_json(self) -> dict:
         return {
@@ -317,7 +322,7 @@ class Library:
                 report.merge(saved)
                 pending.clear()
                 if feeder is not None:
-                    feeder.feed(saved.ids)
+                    feeder.feed(saved.ids, new=saved.unindexed)
 
         try:
             for url in urls:
@@ -386,6 +391,8 @@ class Library:
                         setattr(report, res.status, getattr(report, res.status) + 1)
                         if res.status != "unchanged":
                             report.ids.append(res.id)
+                        if res.unindexed:
+                            report.unindexed.add(res.id)
         except (OSError, sqlite3.Error) as exc:
             raise _friendly(exc, "could not save articles") from exc
         return report

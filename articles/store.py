@@ -135,6 +135,9 @@ class UpsertResult:
     status: str  # "added" | "updated" | "unchanged" | "duplicate"
     id: str
     duplicate_of: str | None = None
+    # Added with nothing queued for the index under this id before: the index
+    # (which only holds what the store has or has queued) cannot have it.
+    unindexed: bool = False
 
 
 SORTS = {
@@ -239,8 +242,10 @@ class Store:
                 return UpsertResult("duplicate", dup[0], duplicate_of=dup[0])
             c.execute(f"INSERT INTO articles({_ARTICLE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",
                       (aid, draft.origin, *values, h, now, now))
+            # A queued id may still be in the index: deleted, then added again.
+            queued = c.execute("SELECT 1 FROM index_queue WHERE article_id=?", (aid,)).fetchone()
             c.execute("INSERT OR REPLACE INTO index_queue(article_id) VALUES (?)", (aid,))
-            return UpsertResult("added", aid)
+            return UpsertResult("added", aid, unindexed=queued is None)
         aid = existing[0]
         if existing[1] == h and tuple(existing[2:]) == values[:1] + values[2:]:
             return UpsertResult("unchanged", aid)

@@ -9,7 +9,7 @@ import sys
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -510,7 +510,8 @@ class WriteSession:
             writer._new_task()
 
     def write(self, docs: Iterable[dict], deletes: Iterable[str] = (),
-              progress: Callable[[int], None] | None = None) -> int:
+              progress: Callable[[int], None] | None = None, new: Container[str] = ()) -> int:
+        """``new``: ids the caller knows the index does not hold."""
         w = self.writer
         present = self._present
         for aid in deletes:
@@ -518,7 +519,7 @@ class WriteSession:
             self.dirty = True
         n = 0
         for doc in docs:
-            if present is None or ("id", doc["id"]) not in present:
+            if present is None or doc["id"] in new or ("id", doc["id"]) not in present:
                 w.add_document(**doc)
             else:
                 w.update_document(**doc)

@@ -82,3 +82,47 @@ print(json.dumps({{"helpers": helpers, "threads": [t.name for t in threading.enu
     if (os.cpu_count() or 1) > 1:
         assert out["helpers"] > 0  # the multi-process writer really ran
     assert out["threads"] == ["MainThread"]
+
+
+def test_import_adds_new_articles_without_lookup_but_replaces_a_queued_old_copy(tmp_path):
+    """The import skips the per-segment id lookup for articles new to the store,
+    except those with index work still queued: an article deleted from the
+    store (its removal from the index not yet done) and imported again must
+    replace its old index copy, not sit beside it."""
+    corpus = need(BBC)
+    sources = [corpus / "sport", corpus / "tech"]
+    lib_dir = tmp_path / "lib"
+    first = _add(lib_dir, *sources)
+    with Library(lib_dir) as lib:
+        gone = sorted(lib.store.all_ids())[:5]
+        with lib.store.transaction():
+            assert lib.store.delete(gone) == 5  # queued; the index still has them
+        assert all(lib.index.id_counts().get(aid) == 1 for aid in gone)
+    again = _add(lib_dir, *sources)
+    assert again["added"] == 5 and again["unchanged"] == first["added"] - 5
+    with Library(lib_dir) as lib:
+        assert lib.store.queue_len() == 0
+        assert lib.index.id_counts() == {aid: 1 for aid in lib.store.all_ids()}
+        assert lib.check().clean
+
+
+def test_upsert_says_when_the_index_cannot_hold_an_added_article(tmp_path):
+    from articles.model import Draft
+    from articles.store import Store
+
+    store = Store(tmp_path / "library.db")
+    draft = Draft(title="T", body="A body of text.", origin="file:/a.md")
+    with store.transaction():
+        first = store.upsert(draft)
+    assert first.status == "added" and first.unindexed
+    with store.transaction():
+        store.delete([first.id])
+        again = store.upsert(draft)  # its removal from the index is still queued
+    assert again.status == "added" and not again.unindexed
+    store.dequeue(store.tickets([first.id]))
+    with store.transaction():
+        store.delete([first.id])
+    store.dequeue(store.tickets([first.id]))
+    with store.transaction():
+        third = store.upsert(draft)
+    assert third.status == "added" and third.unindexed
