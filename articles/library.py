@@ -43,7 +43,8 @@ def _read_one(path: Path) -> tuple[Path, list[tuple[Draft, str]], str | None]:
     from .readers import ReadError, read_path
 
     try:
-        return path, [(d, body_hash(d.body)) for d in read_path(path)], None
+        # Library.add's paths come from expand_sources, resolved already.
+        return path, [(d, body_hash(d.body)) for d in read_path(path, resolved=True)], None
     except ReadError as exc:
         return path, [], str(exc)
     except Exception as exc:  # a reader bug must not stop the other files

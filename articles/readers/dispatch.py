@@ -86,11 +86,13 @@ def _draft(fields: dict, origin: str, path: Path, extra: dict | None = None) -> 
     )
 
 
-def read_file(path: Path | str) -> ReadResult:
+def read_file(path: Path | str, *, resolved: bool = False) -> ReadResult:
     """Read one file -> ReadResult(drafts, problems).  Raises ReadError when the
-    file yields no article at all."""
+    file yields no article at all.  ``resolved``: the caller's path is already
+    absolute with every symlink resolved (expand_sources gives such paths), so
+    resolving it again (a system call per folder in it) is skipped."""
     path = Path(path).expanduser().absolute()
-    resolved = path.resolve()
+    real = path if resolved else path.resolve()
     data = _read_bytes(path)
     if not data.strip():
         raise ReadError("empty file", str(path))
@@ -101,7 +103,7 @@ def read_file(path: Path | str) -> ReadResult:
     if not sanitize(text).strip():
         raise ReadError("empty file", str(path))
     fmt = _BY_SUFFIX.get(path.suffix.lower()) or sniff_format(text)
-    origin = "file:" + str(resolved)
+    origin = "file:" + str(real)
     try:
         if fmt in ("json", "jsonl"):
             records, problems = (parse_json if fmt == "json" else parse_jsonl)(text)
@@ -112,7 +114,7 @@ def read_file(path: Path | str) -> ReadResult:
             drafts = []
             for n, fields in records:
                 rec_origin = f"url:{fields['url']}" if fields.get("url") else f"{origin}#{n}"
-                drafts.append(_draft(fields, rec_origin, resolved, {"format": fmt, "record": n}))
+                drafts.append(_draft(fields, rec_origin, real, {"format": fmt, "record": n}))
             return ReadResult(drafts, problems)
         if fmt == "html":
             fields = parse_html(text)
@@ -132,16 +134,16 @@ def read_file(path: Path | str) -> ReadResult:
         raise ReadError(exc.reason, str(path)) from exc
     if not fields["body"].strip():
         raise ReadError("no article text left after cleaning", str(path))
-    return ReadResult([_draft(fields, origin, resolved, {"format": fmt})])
+    return ReadResult([_draft(fields, origin, real, {"format": fmt})])
 
 
-def read_path(path: Path | str) -> list[Draft]:
+def read_path(path: Path | str, *, resolved: bool = False) -> list[Draft]:
     """Read one file into one or more Drafts (JSON/JSONL exports give many).
 
     Skipped records of an export are dropped silently here; use ``read_file``
     to get them as problems.  Raises ReadError.
     """
-    return read_file(path).drafts
+    return read_file(path, resolved=resolved).drafts
 
 
 __all__ = ["read_file", "read_path", "sniff_format"]
