@@ -27,7 +27,8 @@ def sanitize(text: str) -> str:
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ESCAPES.sub("", text)
+    if "\x1b" in text or "\x9b" in text or "\x9d" in text:  # what every escape starts with
+        text = _ESCAPES.sub("", text)
     text = _CONTROLS.sub("", text)
     if text.isascii():  # no format characters possible; most news text
         return text
