@@ -123,6 +123,30 @@ class _PostingsWriter(W3PostingsWriter):
             if length > self._maxlength:
                 self._maxlength = length
 
+    def add_many(self, ids, weights, values, lengths) -> None:
+        """add_posting for each posting in turn, a block's worth at a time."""
+        limit = self._blocklimit
+        pos, n = 0, len(ids)
+        while pos < n:
+            if len(self._ids) >= limit:
+                self._write_block()
+            end = min(n, pos + limit - len(self._ids))
+            self._ids.extend(ids[pos:end])
+            block_weights = weights[pos:end]
+            self._weights.extend(block_weights)
+            top = max(block_weights)
+            if top > self._maxweight:
+                self._maxweight = top
+            self._values.extend(v for v in values[pos:end] if v)
+            present = [ln for ln in lengths[pos:end] if ln]
+            if present:
+                low = min(present)
+                if self._minlength is None or low < self._minlength:
+                    self._minlength = low
+                high = max(present)
+                if high > self._maxlength:
+                    self._maxlength = high
+            pos = end
 
 
 class NdPostingsWriter(_PostingsWriter):
@@ -215,6 +239,19 @@ class _FieldWriter(W3FieldWriter):
             dfl = lengths.doc_field_length
             return [dfl(d, fieldname) for d in range(doc_count)]
 
+        def length_of(flens, docnum, fieldname):
+            # Beyond the per-document data (W3 raises IndexError there; the
+            # length would be read past the column), fall back to W3's lookup.
+            if flens is not None and docnum < doc_count:
+                return flens[docnum]
+            return lengths.doc_field_length(docnum, fieldname) if lengths else 0
+
+        from .bulk import GroupedPostings
+
+        if isinstance(items, GroupedPostings):
+            self._add_grouped(schema, items, field_lengths, lengths_of, length_of, doc_count)
+            return
+
         lastfn = None
         lasttext = None
         flens = None
@@ -244,12 +281,39 @@ class _FieldWriter(W3FieldWriter):
                     finish_term()
                 self.start_term(btext)
                 lasttext = btext
-            # Beyond the per-document data (W3 raises IndexError there; the
-            # length would be read past the column), fall back to W3's lookup.
-            length = flens[docnum] if flens is not None and docnum < doc_count else (
-                lengths.doc_field_length(docnum, fieldname) if lengths else 0)
-            add(docnum, weight, value if value is not None else emptybytes, length)
+            add(docnum, weight, value if value is not None else emptybytes,
+                length_of(flens, docnum, fieldname))
         if lasttext is not None:
             finish_term()
         if lastfn is not None:
             finish_field()
+
+    def _add_grouped(self, schema, items, field_lengths, lengths_of, length_of, doc_count) -> None:
+        """add_postings for a TermPool's postings: a posting list at a time."""
+        emptybytes = b""
+        lastfn = None
+        for fieldname, btext, postings, docnums in items.terms():
+            if fieldname != lastfn:
+                if lastfn is not None:
+                    self.finish_field()
+                self.start_field(fieldname, schema[fieldname])
+                lastfn = fieldname
+                if fieldname not in field_lengths:
+                    field_lengths[fieldname] = lengths_of(fieldname)
+                flens = field_lengths[fieldname]
+            if docnums[0] == -1:  # spelling words (W3 ignores them too)
+                postings = [p for p in postings if p[2] != -1]
+                if not postings:
+                    continue
+                docnums = [p[2] for p in postings]
+            if flens is not None and docnums[-1] < doc_count:
+                doc_lengths = [flens[d] for d in docnums]
+            else:
+                doc_lengths = [length_of(flens, d, fieldname) for d in docnums]
+            self.start_term(btext)
+            self._postwriter.add_many(
+                docnums, [p[3] for p in postings],
+                [emptybytes if p[4] is None else p[4] for p in postings], doc_lengths)
+            self.finish_term()
+        if lastfn is not None:
+            self.finish_field()

@@ -466,10 +466,15 @@ class SearchIndex:
                   "codec": NdCodec()}
         if bulk and (os.cpu_count() or 1) > 1:
             # Each helper keeps BULK_CHUNK / procs documents' postings in memory
-            # (~60 KB each, ~300 MB per helper for 5,000): a pool that spills
-            # to disk costs 60% more CPU in Whoosh's run merging.
+            # (~60 KB each, ~300 MB per helper for 5,000), grouped by term
+            # (index/bulk.py): a pool that spills to disk costs 60% more CPU in
+            # Whoosh's run merging. limitmb is for this process's own pool.
+            from .bulk import BulkWriter
+
             kwargs.update(procs=min(4, os.cpu_count() or 1), limitmb=192, multisegment=True)
         try:
+            if "procs" in kwargs:
+                return BulkWriter(ix, **kwargs)
             return ix.writer(**kwargs)
         except LockError as exc:
             raise IndexBusy("the index is busy in another process; try again") from exc
