@@ -391,3 +391,29 @@ def test_call_to_action_check_matches_the_case_insensitive_pattern():
         assert has_call_to_action(line) == want, line
         hits += want
     assert hits >= 9
+
+
+def test_folder_walk_resolves_symlinks_and_skips_what_it_should(tmp_path):
+    from articles.readers import expand_sources
+
+    root = tmp_path / "saved"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for p in [root / "one.md", root / "a" / "two.txt", root / "a" / "b" / "three.html",
+              root / ".hidden" / "no.md", root / "a" / ".dot.md", root / "README.md",
+              root / "a" / "photo.jpg", elsewhere / "target.md", elsewhere / "inside.md"]:
+        p.write_text("Some article text.\n")
+    (root / "a" / "link.md").symlink_to(elsewhere / "target.md")
+    (root / "dirlink").symlink_to(elsewhere, target_is_directory=True)  # not followed
+    (root / "broken.md").symlink_to(tmp_path / "missing.md")
+    (root / "loop").symlink_to(root, target_is_directory=True)
+    files, errors = expand_sources([str(root)])
+    assert errors == []
+    assert files == sorted([root / "one.md", root / "a" / "two.txt", root / "a" / "b" / "three.html",
+                            elsewhere / "target.md"])
+    # Through a symlinked folder given by the user, paths come out resolved.
+    via = tmp_path / "via"
+    via.symlink_to(root, target_is_directory=True)
+    assert expand_sources([str(via)])[0] == files

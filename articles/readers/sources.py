@@ -23,18 +23,40 @@ def _is_hidden(name: str) -> bool:
 
 
 def _walk_folder(folder: Path) -> list[Path]:
+    """The article files under ``folder``, as resolved paths.
+
+    With os.scandir, whose entries know from the directory listing whether they
+    are files, folders or symlinks: the folder is resolved once and only
+    symlinked files one by one, where resolving every path (a system call per
+    folder in it) and checking each was a file took 1.7 s for 30,000 files,
+    before a single one was read. Symlinked folders are not followed (a link
+    loop cannot hang us); unreadable folders are skipped."""
     found: list[Path] = []
-    # os.walk does not follow directory symlinks, so a link loop cannot hang us;
-    # unreadable subfolders are skipped (onerror=None) rather than aborting.
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not _is_hidden(d))
-        for name in filenames:
-            stem, suffix = os.path.splitext(name)
-            if _is_hidden(name) or suffix.lower() not in ARTICLE_SUFFIXES or stem.lower() in _NOT_ARTICLES:
+    stack = [folder.resolve()]
+    while stack:
+        real = stack.pop()
+        try:
+            with os.scandir(real) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if _is_hidden(name):
                 continue
-            path = Path(dirpath, name)
-            if path.is_file():
-                found.append(path)
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    subfolders.append(real / name)
+                    continue
+                stem, suffix = os.path.splitext(name)
+                if suffix.lower() not in ARTICLE_SUFFIXES or stem.lower() in _NOT_ARTICLES:
+                    continue
+                if entry.is_file():
+                    found.append(Path(entry.path).resolve() if entry.is_symlink() else real / name)
+            except OSError:
+                continue
+        stack.extend(reversed(subfolders))
     return found
 
 
@@ -55,7 +77,7 @@ def expand_sources(sources: list[str]) -> tuple[list[Path], list[tuple[str, str]
             found = _walk_folder(path)
             if not found:
                 errors.append((source, "folder contains no article files"))
-            files.update(p.resolve() for p in found)
+            files.update(found)
             continue
         if _GLOB_CHARS & set(expanded):
             matched: list[Path] = []
