@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import trafilatura
-
 from articles.cleaning import _norm, clean_paragraphs, derive_title, parse_date, split_paragraphs
 from articles.readers.base import ReadError
 
@@ -16,6 +14,10 @@ logging.getLogger("trafilatura").setLevel(logging.ERROR)
 def parse_html(text: str, url: str | None = None) -> dict:
     """-> dict(title, body, date, author, source, url, removed).  Raises ReadError
     when the page has no extractable article text."""
+    # Imported here: it takes a third of a second, which every `newsdesk add`
+    # (and the TUI's import) paid even for a folder without one HTML file.
+    import trafilatura
+
     try:
         doc = trafilatura.bare_extraction(text, url=url, favor_precision=True, with_metadata=True)
     except Exception as exc:  # trafilatura/lxml raise many types on malformed pages
