@@ -325,36 +325,37 @@ class Library:
                 if feeder is not None:
                     feeder.feed(saved.ids, new=saved.unindexed)
 
-        try:
-            for url in urls:
-                try:
-                    from .feeds import fetch_page
+        with self.store.bulk_writes():
+            try:
+                for url in urls:
+                    try:
+                        from .feeds import fetch_page
 
-                    pending.append((fetch_page(url), None))
-                except Exception as exc:
-                    report.failed.append((url, str(exc) or type(exc).__name__))
-                done += 1
-            for start in range(0, len(paths), step):
-                for p, drafts, error in _read_files(paths[start:start + step]):
-                    if error is None:
-                        pending.extend(drafts)
-                    else:
-                        report.failed.append((str(p), error))
+                        pending.append((fetch_page(url), None))
+                    except Exception as exc:
+                        report.failed.append((url, str(exc) or type(exc).__name__))
                     done += 1
-                    if len(pending) >= BATCH:
-                        flush()
-                    if progress:
-                        progress(done, total, p.name)
+                for start in range(0, len(paths), step):
+                    for p, drafts, error in _read_files(paths[start:start + step]):
+                        if error is None:
+                            pending.extend(drafts)
+                        else:
+                            report.failed.append((str(p), error))
+                        done += 1
+                        if len(pending) >= BATCH:
+                            flush()
+                        if progress:
+                            progress(done, total, p.name)
+                    flush()
+                    if feeder is not None:
+                        feeder.finish()
+                        more = start + step < len(paths)
+                        feeder = _IndexFeeder.start(self) if more and _can_fork(len(paths)) else None
                 flush()
+            except BaseException:
                 if feeder is not None:
-                    feeder.finish()
-                    more = start + step < len(paths)
-                    feeder = _IndexFeeder.start(self) if more and _can_fork(len(paths)) else None
-            flush()
-        except BaseException:
-            if feeder is not None:
-                feeder.abandon()
-            raise
+                    feeder.abandon()
+                raise
         self.sync_index()
         if entities:
             self.run_entity_stage(progress)

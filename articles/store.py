@@ -15,12 +15,14 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .model import Article, Draft, article_id, body_hash
 
 SCHEMA_VERSION = 1
+_BULK_CHECKPOINT_PAGES = 10_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -206,6 +208,27 @@ class Store:
     # -- transactions -------------------------------------------------------
     def transaction(self):
         return _Transaction(self.conn)
+
+    @contextmanager
+    def bulk_writes(self):
+        """For a big import: let the write-ahead log grow to ~40 MB before
+        SQLite copies it back into the database. Each import batch dirties
+        index pages all over a big library, and copying them back after every
+        commit (at SQLite's default of 1,000 pages) took a third of the
+        import's saving time at 100,000 articles; between rarer copies the
+        same pages are changed several times and copied once. Durability is
+        unchanged: every commit is still synced to the log."""
+        if self.read_only:
+            yield
+            return
+        self.conn.execute(f"PRAGMA wal_autocheckpoint={_BULK_CHECKPOINT_PAGES}")
+        try:
+            yield
+        finally:
+            try:
+                self.conn.execute("PRAGMA wal_autocheckpoint=1000")
+            except sqlite3.Error:
+                pass  # the import's own error says more
 
     # -- meta ---------------------------------------------------------------
     def meta_get(self, key: str, default: str | None = None) -> str | None:

@@ -126,3 +126,23 @@ def test_upsert_says_when_the_index_cannot_hold_an_added_article(tmp_path):
     with store.transaction():
         third = store.upsert(draft)
     assert third.status == "added" and third.unindexed
+
+
+def test_bulk_writes_let_the_log_grow_and_restore_sqlites_default(tmp_path):
+    from articles.store import Store
+
+    store = Store(tmp_path / "library.db")
+
+    def pages():
+        return store.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+    assert pages() == 1000
+    with store.bulk_writes():
+        assert pages() > 1000
+    assert pages() == 1000
+    try:
+        with store.bulk_writes():
+            raise RuntimeError("import failed")
+    except RuntimeError:
+        pass
+    assert pages() == 1000
