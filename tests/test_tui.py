@@ -373,6 +373,28 @@ def test_tab_moves_between_panes_and_narrow_layout_hides_sidebar(lib_path):
     run(flow())
 
 
+def test_shrinking_to_80_columns_with_the_sidebar_open_keeps_the_reader_wide(lib_path):
+    """120 -> 80 columns with list, reader and sidebar all shown: the sidebar
+    takes the list's column. (The resize handler once read the old width and
+    kept the wide layout, leaving the reader 10 columns.)"""
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            assert app.sidebar.display and app.query_one("#left").display
+            await pilot.press("b", "b")  # hidden, shown again: asked for, it stays when narrow
+            await pilot.pause()
+            assert app.sidebar_pref is True
+            await pilot.resize_terminal(80, 24)
+            await settle(pilot)
+            return (app.query_one("#left").display, app.sidebar.display,
+                    app.reader.size.width, app.has_class("-narrow"))
+
+    left, sidebar, reader_width, narrow = run(flow())
+    assert narrow and sidebar and not left
+    assert reader_width >= 40
+
+
 def test_worker_failure_shows_error_dialog(lib_path):
     from tui.screens.dialogs import ErrorDialog
 

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -222,11 +222,14 @@ class NewsdeskApp(FeedsMixin, App):
         self._update_status()
         self.check_index()
 
-    def on_resize(self) -> None:
-        self._apply_sidebar()
+    def on_resize(self, event: events.Resize) -> None:
+        # The event's size: this handler runs before App's own, so self.size
+        # is still the old one (120 -> 80 columns kept the wide layout and
+        # left the reader 10 columns).
+        self._apply_sidebar(event.size.width)
 
-    def _apply_sidebar(self) -> None:
-        narrow = self.size.width < NARROW
+    def _apply_sidebar(self, width: int | None = None) -> None:
+        narrow = (self.size.width if width is None else width) < NARROW
         show = self.sidebar_pref if self.sidebar_pref is not None else not narrow
         self.sidebar.display = show
         self.set_class(narrow, "-narrow")
