@@ -3,6 +3,7 @@ Whoosh index derived from it. main.py and tui/ both go through this class."""
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import sqlite3
@@ -74,14 +75,9 @@ def _read_files(paths: Sequence[Path]):
 
 
 
-_BODY_ANALYZER = None
-
-
+@functools.cache
 def _body_analyzer():
-    global _BODY_ANALYZER
-    if _BODY_ANALYZER is None:
-        _BODY_ANALYZER = make_schema()["body"].analyzer
-    return _BODY_ANALYZER
+    return make_schema()["body"].analyzer
 
 
 class _IndexFeeder:
@@ -138,10 +134,8 @@ class _IndexFeeder:
             # Tickets before content: a later change gets a newer ticket, which stays queued.
             tickets = lib.store.tickets(ids)
             ids = [aid for aid, _ in tickets]
-            arts = lib.store.get_many(ids)
-            ents = lib._entity_fields(list(arts))
-            self.session.write((to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts),
-                               deletes=[aid for aid in ids if aid not in arts], new=new)
+            docs, gone = lib._documents(ids)
+            self.session.write(docs, deletes=gone, new=new)
         except (OSError, sqlite3.Error) as exc:
             self.abandon()
             raise _friendly(exc, "could not update the search index") from exc
@@ -162,13 +156,9 @@ class _IndexFeeder:
             if isinstance(exc, OSError):
                 raise _friendly(exc, "could not update the search index") from exc
             raise
-        lib.index.seal()
         tickets, self.tickets = self.tickets, []
         self.seen.clear()
-        try:
-            lib.store.dequeue(tickets)
-        except (OSError, sqlite3.Error) as exc:
-            raise _friendly(exc, "could not update the search index") from exc
+        lib._committed(tickets)
 
     def abandon(self) -> None:
         session, self.session = self.session, None
@@ -644,11 +634,7 @@ class Library:
         step_size = BULK_CHUNK if bulk else 2000
         for i in range(0, total, step_size):
             chunk = tickets[i:i + step_size]
-            ids = [t[0] for t in chunk]
-            arts = self.store.get_many(ids)
-            ents = self._entity_fields(list(arts))
-            gone = [aid for aid in ids if aid not in arts]
-            docs = (to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts)
+            docs, gone = self._documents([t[0] for t in chunk])
             base = done
 
             def step(n, base=base):
@@ -664,13 +650,26 @@ class Library:
             except (OSError, sqlite3.Error) as exc:
                 self.index.clean_orphans()
                 raise _friendly(exc, "could not update the search index") from exc
-            self.index.seal()
-            try:
-                self.store.dequeue(chunk)
-            except (OSError, sqlite3.Error) as exc:
-                raise _friendly(exc, "could not update the search index") from exc
+            self._committed(chunk)
             done += len(chunk)
         return done
+
+    def _documents(self, ids: Sequence[str]):
+        """(index documents, ids to delete) for these ids, as the store has them now."""
+        arts = self.store.get_many(ids)
+        ents = self._entity_fields(list(arts))
+        docs = (to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts)
+        return docs, [aid for aid in ids if aid not in arts]
+
+    def _committed(self, tickets: list[tuple[str, int]]) -> None:
+        """After an index commit: record its files' sums, then take the
+        tickets it indexed out of the outbox (never before: a crash in
+        between leaves them queued, to be indexed again)."""
+        self.index.seal()
+        try:
+            self.store.dequeue(tickets)
+        except (OSError, sqlite3.Error) as exc:
+            raise _friendly(exc, "could not update the search index") from exc
 
     def check(self, repair: bool = False) -> CheckReport:
         """Verify the store and make the index agree with it.
