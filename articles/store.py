@@ -214,8 +214,8 @@ class Store:
         """For a big import: let the write-ahead log grow to ~40 MB before
         SQLite copies it back into the database. Each import batch dirties
         index pages all over a big library, and copying them back after every
-        commit (at SQLite's default of 1,000 pages) took a third of the
-        import's saving time at 100,000 articles; between rarer copies the
+        commit (at SQLite's default of 1,000 pages) was almost half the
+        time spent saving an import into 100,000 articles; between rarer copies the
         same pages are changed several times and copied once. Durability is
         unchanged: every commit is still synced to the log."""
         if self.read_only:

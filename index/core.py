@@ -564,7 +564,10 @@ class WriteSession:
             if q is not None:
                 try:
                     q.close()
-                    q.join_thread() if wait else q.cancel_join_thread()
+                    if wait:
+                        q.join_thread()
+                    else:
+                        q.cancel_join_thread()
                 except Exception:
                     pass
 
