@@ -37,17 +37,16 @@ def _walk_folder(folder: Path) -> list[Path]:
         real = stack.pop()
         try:
             with os.scandir(real) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = list(it)  # in no order: expand_sources sorts what it returns
         except OSError:
             continue
-        subfolders = []
         for entry in entries:
             name = entry.name
             if _is_hidden(name):
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    subfolders.append(real / name)
+                    stack.append(real / name)
                     continue
                 stem, suffix = os.path.splitext(name)
                 if suffix.lower() not in ARTICLE_SUFFIXES or stem.lower() in _NOT_ARTICLES:
@@ -56,7 +55,6 @@ def _walk_folder(folder: Path) -> list[Path]:
                     found.append(Path(entry.path).resolve() if entry.is_symlink() else real / name)
             except OSError:
                 continue
-        stack.extend(reversed(subfolders))
     return found
 
 
