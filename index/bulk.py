@@ -7,8 +7,8 @@ segment is written: a million tuples for a helper's 5,000 articles, a fifth of
 its work, and then the segment writer walks them one by one. A helper's
 documents arrive in docnum order, so a stable sort of each field's postings by
 term alone (a third of the time) leaves each posting list in order, and the
-codec's field writer takes each list whole (``_FieldWriter.add_postings``). The files written
-are byte for byte those Whoosh's pool gives (a test checks).
+codec's field writer takes each list whole (``_FieldWriter.add_postings``).
+The files written are byte for byte those Whoosh's pool gives (a test checks).
 
 Every posting stays in memory, where PostingPool would spill past ``limitmb``:
 a helper only ever holds one import chunk's share (BULK_CHUNK / procs

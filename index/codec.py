@@ -249,7 +249,7 @@ class _FieldWriter(W3FieldWriter):
         from .bulk import GroupedPostings
 
         if isinstance(items, GroupedPostings):
-            self._add_grouped(schema, items, field_lengths, lengths_of, length_of, doc_count)
+            self._add_grouped(schema, items, lengths_of, length_of, doc_count)
             return
 
         lastfn = None
@@ -288,8 +288,9 @@ class _FieldWriter(W3FieldWriter):
         if lastfn is not None:
             finish_field()
 
-    def _add_grouped(self, schema, items, field_lengths, lengths_of, length_of, doc_count) -> None:
-        """add_postings for a TermPool's postings: a posting list at a time."""
+    def _add_grouped(self, schema, items, lengths_of, length_of, doc_count) -> None:
+        """add_postings for a TermPool's postings: a posting list at a time
+        (each field comes once, so its lengths are read once)."""
         emptybytes = b""
         lastfn = None
         for fieldname, btext, postings, docnums in items.terms():
@@ -298,9 +299,7 @@ class _FieldWriter(W3FieldWriter):
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
                 lastfn = fieldname
-                if fieldname not in field_lengths:
-                    field_lengths[fieldname] = lengths_of(fieldname)
-                flens = field_lengths[fieldname]
+                flens = lengths_of(fieldname)
             if docnums[0] == -1:  # spelling words (W3 ignores them too)
                 postings = [p for p in postings if p[2] != -1]
                 if not postings:
