@@ -262,7 +262,6 @@ class Library:
         self.index.lock_timeout = INDEX_LOCK_WAIT
         self._parser = None
         self._write_lock = threading.Lock()
-        self._feeds_ready = False
 
     # -- lifecycle ----------------------------------------------------------
     @classmethod
@@ -319,7 +318,7 @@ class Library:
             try:
                 for url in urls:
                     try:
-                        from .feeds import fetch_page
+                        from .web.pages import fetch_page
 
                         pending.append((fetch_page(url), None))
                     except Exception as exc:
@@ -405,70 +404,64 @@ class Library:
         return report
 
     # -- feeds (the network and feed parsing are only imported here) ---------
-    def _feeds(self):
-        from . import feeds
-
-        if not self._feeds_ready:
-            with self._write_lock:
-                self.store.conn.executescript(feeds.FEEDS_SCHEMA)
-            self._feeds_ready = True
-        return feeds
-
     def _feed_call(self, fn, *args, **kw):
-        feeds = self._feeds()
+        from .errors import FeedError
+
         try:
             with self._write_lock:
-                return fn(self.store.conn, *args, **kw)
-        except feeds.FeedError as exc:
+                return fn(self.store, *args, **kw)
+        except FeedError as exc:
             raise LibraryError(str(exc)) from exc
         except sqlite3.Error as exc:
             raise _friendly(exc, "could not update feeds") from exc
 
     def list_feeds(self, tag: str | None = None):
-        """Subscriptions (articles.feeds.Feed), each with ``unread`` and ``articles`` counts."""
-        feeds = self._feeds().list_feeds(self.store.conn, tag=tag)
-        counts = {r[0]: (r[1], r[2]) for r in self.store.conn.execute(
-            "SELECT feed_id, count(*), sum(read=0) FROM articles WHERE feed_id IS NOT NULL GROUP BY feed_id")}
-        for f in feeds:
-            f.articles, f.unread = counts.get(f.id, (0, 0))
-        return feeds
+        """Subscriptions (articles.store.feeds.Feed), each with ``unread`` and ``articles`` counts."""
+        from .services import feeds
+
+        return feeds.list_feeds(self.store, tag=tag)
 
     def add_feed(self, url: str, tag: str | None = None):
-        return self._feed_call(self._feeds().add_feed, url, tag=tag)
+        from .services import feeds
+
+        return self._feed_call(feeds.add_feed, url, tag=tag)
 
     def remove_feed(self, ref: str | int):
         """Unsubscribe; the feed's saved articles stay in the library."""
-        return self._feed_call(self._feeds().remove_feed, ref)
+        from .services import feeds
+
+        return self._feed_call(feeds.remove_feed, ref)
 
     def import_opml(self, path: Path | str):
-        return self._feed_call(self._feeds().import_opml, path)
+        from .services import feeds
+
+        return self._feed_call(feeds.import_opml, path)
 
     def export_opml(self) -> str:
-        return self._feeds().export_opml(self.store.conn)
+        from .services import feeds
+
+        return feeds.export_opml(self.store)
 
     def feed_article_ids(self, feed: int | None = None, tag: str | None = None) -> list[str]:
         """Articles saved from one feed, from the feeds tagged ``tag``, or (neither
         given) from any subscribed feed: the TUI's feed filter."""
-        self._feeds()
-        sql = "SELECT a.id FROM articles a JOIN feeds f ON f.id = a.feed_id"
-        if feed is not None:
-            rows = self.store.conn.execute(sql + " WHERE f.id = ?", (int(feed),))
-        elif tag is not None:
-            rows = self.store.conn.execute(sql + " WHERE f.tag = ?", (tag,))
-        else:
-            rows = self.store.conn.execute(sql)
-        return [r[0] for r in rows]
+        from .store import feeds as feed_table  # SQL only: no network modules for a filter
+
+        return feed_table.feed_article_ids(self.store, feed=feed, tag=tag)
 
     def refresh_feeds(self, feeds: Sequence[str | int] | None = None, progress: Progress | None = None,
                       entities: bool = True, **options):
         """Fetch subscribed feeds (all, or those named by id or URL) and import their new
         entries like files. Blocking (run it in a worker thread from the TUI); returns
-        one articles.feeds.FeedResult per feed. ``options``: timeout, max_bytes, concurrency."""
-        mod = self._feeds()
+        one articles.services.feeds.FeedResult per feed. ``options``: timeout, max_bytes,
+        concurrency, cancel."""
+        from .errors import FeedError
+        from .services import feeds as service
+
         try:
-            results = mod.refresh(self.store.conn, self.add_drafts, feeds=feeds, progress=progress,
-                                  lock=self._write_lock, **options)
-        except mod.FeedError as exc:
+            results = service.refresh(self.store, self.add_drafts, feeds=feeds, progress=progress,
+                                      lock=self._write_lock, **options)
+        except FeedError as exc:
             raise LibraryError(str(exc)) from exc
         if entities and any(r.added or r.updated for r in results):
             self.run_entity_stage(progress)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import sqlite3
 import threading
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,8 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from articles import feeds as F
-from articles.fetch import USER_AGENT, FetchError
+from articles.services import feeds as F
+from articles.store import Store
+from articles.text.html import html_to_text
+from articles.web import feedparse
+from articles.web.feedparse import parse_feed
+from articles.web.fetch import USER_AGENT, FetchError
+from articles.web.pages import fetch_page
 from articles.model import Draft
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
@@ -119,12 +123,10 @@ def server():
 
 @pytest.fixture
 def conn(tmp_path):
-    # Autocommit, like the library's Store, which runs FEEDS_SCHEMA at open.
-    c = sqlite3.connect(tmp_path / "library.db", isolation_level=None)
-    c.execute("PRAGMA foreign_keys=ON")
-    c.executescript(F.FEEDS_SCHEMA)
-    yield c
-    c.close()
+    # The library's own store: its feed tables are created at open.
+    s = Store(tmp_path / "library.db")
+    yield s
+    s.close()
 
 
 @dataclass
@@ -206,8 +208,7 @@ def test_opml_import_export_round_trip(conn, tmp_path):
     assert exported.startswith('<?xml version="1.0" encoding="UTF-8"?>') and 'version="2.0"' in exported
     path = tmp_path / "out.opml"
     path.write_text(exported, encoding="utf-8")
-    other = sqlite3.connect(tmp_path / "other.db", isolation_level=None)
-    other.executescript(F.FEEDS_SCHEMA)
+    other = Store(tmp_path / "other.db")
     again = F.import_opml(other, path)
     assert again.skipped == []
     assert {(f.url, f.tag, f.title) for f in F.list_feeds(other)} == got
@@ -358,7 +359,7 @@ def test_changed_entry_updates_not_duplicates(server, conn, lib):
 def test_fetch_page_follows_redirect_and_reads_metadata(server):
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html; charset=utf-8")
     server.routes["/go"] = (301, {"Location": "/pages/lighthouse.html"}, b"")
-    d = F.fetch_page(server.url("/go"), timeout=5)
+    d = fetch_page(server.url("/go"), timeout=5)
     assert d.origin == "url:" + server.url("/pages/lighthouse.html")
     assert d.url == server.url("/pages/lighthouse.html")
     assert d.title == "Lighthouse keeper's cottage to become a museum"
@@ -367,10 +368,10 @@ def test_fetch_page_follows_redirect_and_reads_metadata(server):
 
     server.routes["/empty"] = (200, {"Content-Type": "text/html"}, b"<html><body><nav>Home</nav></body></html>")
     with pytest.raises(FetchError, match="no article text"):
-        F.fetch_page(server.url("/empty"), timeout=5)
+        fetch_page(server.url("/empty"), timeout=5)
     server.routes["/pic.png"] = (200, {"Content-Type": "image/png"}, b"\x89PNG\r\n")
     with pytest.raises(FetchError, match="not a web page"):
-        F.fetch_page(server.url("/pic.png"), timeout=5)
+        fetch_page(server.url("/pic.png"), timeout=5)
 
 
 # --------------------------------------------------------------------------
@@ -508,12 +509,12 @@ def test_page_encoding_from_http_header_or_meta(server):
     meta = page.replace("<head>", '<head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r">')
     server.routes["/meta"] = (200, {"Content-Type": "text/html"}, meta.encode("koi8-r"))
     for path in ("/header", "/meta"):
-        d = F.fetch_page(server.url(path), timeout=5)
+        d = fetch_page(server.url(path), timeout=5)
         assert "The whitewashed cottage at Gull Point (Маяк), empty since" in d.body, path
 
 
 def test_feed_furniture_is_stripped_but_prose_is_not():
-    strip = F._strip_feed_furniture
+    strip = feedparse._strip_feed_furniture
     assert strip("The cottage will open. [Read more…]") == "The cottage will open."
     assert strip("Text.\n\nThe post Ferry news appeared first on Harbourtown Gazette.") == "Text."
     assert strip("Nobody can read more than ten pages of it.") == "Nobody can read more than ten pages of it."
@@ -553,7 +554,7 @@ def test_entity_bomb_is_not_expanded_even_when_hidden_from_the_byte_check():
     # UTF-16 hides "<!ENTITY" from a byte search; feedparser's own stripping of
     # unsafe declarations must then keep the entities unexpanded.
     text = (FIXTURES / "bomb.xml").read_text().replace('encoding="UTF-8"', 'encoding="UTF-16"')
-    parsed = F.parse_feed(text.encode("utf-16"), "http://example.invalid/bomb")
+    parsed = parse_feed(text.encode("utf-16"), "http://example.invalid/bomb")
     assert len(parsed.entries) <= 1
     for e in parsed.entries:
         assert "aaaa" not in e.title and len(e.body) < 1000
@@ -564,10 +565,10 @@ def test_html_to_text_paragraphs_and_hostile_markup():
     html = ("<div><h2>Head</h2><p>One\n  two <b>three</b></p><script>bad()</script><!-- note -->"
             "<p>Line<br>break</p>tail text<style>p{}</style></div>"
             "<p>\x1b[31mred\x1b[0m [bold]not markup[/bold]</p>")
-    assert F.html_to_text(html) == "Head\n\nOne two three\n\nLine\nbreak\n\ntail text\n\nred [bold]not markup[/bold]"
+    assert html_to_text(html) == "Head\n\nOne two three\n\nLine\nbreak\n\ntail text\n\nred [bold]not markup[/bold]"
     deep = "<div>" * 5000 + "deep" + "</div>" * 5000
-    assert F.html_to_text(deep) == "deep"
-    assert F.html_to_text("plain\n\ntext &amp; more") == "plain\n\ntext &amp; more"
+    assert html_to_text(deep) == "deep"
+    assert html_to_text("plain\n\ntext &amp; more") == "plain\n\ntext &amp; more"
 
 
 # --------------------------------------------------------------------------

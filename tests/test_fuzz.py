@@ -15,7 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from articles.feeds import FeedError, html_to_text, parse_feed
+from articles.errors import FeedError
+from articles.text.html import html_to_text
+from articles.web.feedparse import parse_feed
 from articles.library import Library
 from articles.readers import ReadError, read_path
 

@@ -19,6 +19,7 @@ import re
 
 from articles.cleaning import clean_text, derive_title, parse_date
 from articles.readers.base import ReadError
+from articles.text.html import html_to_text
 
 _LIST_KEYS = ("articles", "items", "entries", "data", "results", "posts")
 _BODY_KEYS = ("body", "text", "content", "content_text", "article", "description", "summary")
@@ -47,26 +48,6 @@ def _as_text(value) -> str | None:
     return None
 
 
-def _html_to_text(fragment: str) -> str:
-    """Reduce an HTML fragment to paragraphs of plain text."""
-    import lxml.html
-
-    try:
-        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except Exception:  # malformed fragment: fall back to the raw text
-        return fragment
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    blocks = {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr"}
-    for el in root.iter():
-        if el.tag in blocks:
-            el.tail = "\n\n" + (el.tail or "")
-            el.text = "\n\n" + (el.text or "")
-    for bad in root.xpath(".//script|.//style"):
-        bad.drop_tree()
-    return root.text_content()
-
-
 def _first(record: dict, keys) -> str | None:
     for key in keys:
         text = _as_text(record.get(key))
@@ -84,7 +65,7 @@ def record_to_fields(record) -> dict:
     if not raw_body:
         raise ValueError("no body text (expected 'body', 'text' or 'content')")
     if _HTMLISH.search(raw_body[:5000]):
-        raw_body = _html_to_text(raw_body)
+        raw_body = html_to_text(raw_body)
     cleaned = clean_text(raw_body if not raw_title else raw_title + "\n\n" + raw_body)
     title = " ".join(raw_title.split()) if raw_title else cleaned.title
     body = cleaned.body

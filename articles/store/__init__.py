@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Article, Draft, article_id, body_hash
+from ..model import Article, Draft, article_id, body_hash
+from .feeds import FEEDS_SCHEMA
 
 SCHEMA_VERSION = 1
 _BULK_CHECKPOINT_PAGES = 10_000
@@ -60,7 +61,11 @@ CREATE INDEX IF NOT EXISTS articles_sort_added ON articles(added_at DESC, id);
 CREATE TABLE IF NOT EXISTS index_queue (article_id TEXT PRIMARY KEY);
 """
 
-# Other domain modules add their tables here (entities, feeds, ...): each is a
+# The store's own table families (one module each in this package), applied at
+# every open after the core tables.
+_FAMILY_SCHEMAS = (FEEDS_SCHEMA,)
+
+# Other domain modules add their tables here (entities, stories, ...): each is a
 # SQL script of CREATE ... IF NOT EXISTS statements run at every open.
 EXTRA_SCHEMAS: list[str] = []
 
@@ -176,7 +181,7 @@ class Store:
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.execute("PRAGMA foreign_keys=ON")
-                self.conn.executescript(_SCHEMA + "".join(EXTRA_SCHEMAS))
+                self.conn.executescript(_SCHEMA + "".join(_FAMILY_SCHEMAS) + "".join(EXTRA_SCHEMAS))
                 self._set_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(friendly_error(exc, f"cannot open the library store {self.path}",
