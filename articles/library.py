@@ -16,7 +16,7 @@ from index.core import BULK_CHUNK, IndexBusy, IndexError_, SearchIndex, to_docum
 from index.query import QueryError, SearchResults, make_parser, run_search, term_spans
 from index.schema import make_schema
 
-from .model import Article, Draft, body_hash
+from .model import Article, Draft, Progress, body_hash
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
 from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
 from . import dossier as _dossier, stories as _stories  # noqa: F401  (register their tables)
@@ -31,7 +31,6 @@ BATCH = 250
 # outbox to that process (which drains it after its own commit).
 INDEX_LOCK_WAIT = 2.0
 
-Progress = Callable[[int, int, str], None]  # (done, total, message)
 # Reading and cleaning a file costs about as much as indexing it; from this many
 # files on, they are read in a pool of processes (one per core) while this
 # process saves what they return.
@@ -818,6 +817,14 @@ class Library:
     def set_starred(self, aid: str, value: bool = True) -> bool:
         with self.store.transaction():
             return self.store.set_flag(aid, "starred", value)
+
+    def mark_opened(self, aid: str, read: bool = True) -> None:
+        """The reader opened ``aid``: remember it as the last article and (``read``)
+        mark it read, in one transaction, so one fsync (synchronous=FULL)."""
+        with self.store.transaction():
+            if read:
+                self.store.set_flag(aid, "read", True)
+            self.store.meta_set("state.last_article", aid)
 
     def state_get(self, key: str) -> str | None:
         return self.store.meta_get(f"state.{key}")

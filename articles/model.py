@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# A long task's report to its caller: (done, total, message). The one meaning of
+# "Progress" in our code: the TUI's status-line message is ``tui.messages.Activity``.
+Progress = Callable[[int, int, str], None]
 
 
 @dataclass

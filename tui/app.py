@@ -19,20 +19,20 @@ from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from articles.library import Library, LibraryError, QueryError
 from articles.text import sanitize_line
 
-from .commands import SORT_SHORT, SORTS, NewsdeskCommands
+from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
-from .feeds import FeedCommands, FeedsMixin
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
 from .widgets.article_list import ArticleList, ListSource
 from .widgets.entity_sidebar import EntityOptions, EntitySidebar
+from .messages import (Activity, EntitiesDone, EntitiesLoaded, FeedsRefreshed, ImportDone, IndexReady,
+                       SearchDone, StoriesReady, activity_reporter)
 from .widgets.feed_list import FeedOptions, FeedPane
 from .widgets.key_bar import KeyBar
 from .widgets.reader import ReaderView
@@ -43,55 +43,7 @@ LIBRARY_ENTITY_LIMIT = 300
 NARROW = 100  # below this width the sidebar starts collapsed
 
 
-class Progress(Message):
-    """A worker's progress, for the status line."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-
-class SearchDone(Message):
-    def __init__(self, query: str, results=None, error: str | None = None) -> None:
-        super().__init__()
-        self.query = query
-        self.results = results
-        self.error = error
-
-
-class EntitiesLoaded(Message):
-    def __init__(self, entities, note: str = "") -> None:
-        super().__init__()
-        self.entities = entities
-        self.note = note
-
-
-class ImportDone(Message):
-    def __init__(self, report, entity_problem: str | None) -> None:
-        super().__init__()
-        self.report = report
-        self.entity_problem = entity_problem
-
-
-class EntitiesDone(Message):
-    def __init__(self, problem: str | None) -> None:
-        super().__init__()
-        self.problem = problem
-
-
-class StoriesReady(Message):
-    def __init__(self, groups) -> None:
-        super().__init__()
-        self.groups = groups
-
-
-class IndexReady(Message):
-    def __init__(self, what: str) -> None:
-        super().__init__()
-        self.what = what
-
-
-class NewsdeskApp(FeedsMixin, App):
+class NewsdeskApp(App):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {NewsdeskCommands, FeedCommands}
@@ -153,7 +105,8 @@ class NewsdeskApp(FeedsMixin, App):
                 with ContentSwitcher(initial="list", id="left-switch"):
                     yield ArticleList(self.library, id="list")
                     yield SearchPane(id="search")
-                    yield FeedPane(id="feeds")
+                    yield FeedPane(self.library, id="feeds",
+                                   entity_stage=self._entity_subprocess if self.run_entity_stage else None)
                 yield Static(id="status")
             yield ReaderView(id="reader")
             yield EntitySidebar(id="sidebar")
@@ -252,7 +205,7 @@ class NewsdeskApp(FeedsMixin, App):
             text.append(self._activity, style="italic")
         self.query_one("#status", Static).update(text)
 
-    def on_progress(self, message: Progress) -> None:
+    def on_activity(self, message: Activity) -> None:
         self._activity = message.text
         self._update_status()
 
@@ -272,14 +225,7 @@ class NewsdeskApp(FeedsMixin, App):
 
     def _progress(self, label: str):
         """A Library progress callback that reports at most every 1% from a thread."""
-        last = [-1]
-
-        def report(done: int, total: int, message: str = "") -> None:
-            pct = int(done * 100 / total) if total else 100
-            if pct != last[0]:
-                last[0] = pct
-                self.post_message(Progress(f"{label}: {done:,}/{total:,} {message}".rstrip()))
-        return report
+        return activity_reporter(self.post_message, label)
 
     @work(thread=True, exclusive=True, group="index", name="Checking the search index")
     def check_index(self) -> None:
@@ -298,11 +244,7 @@ class NewsdeskApp(FeedsMixin, App):
             self.notify("That article is no longer in the library.", severity="warning")
             return
         newly_read = mark_read and not art.read
-        # One transaction, so one fsync (synchronous=FULL), for both writes.
-        with lib.store.transaction():
-            if newly_read:
-                lib.set_read(art.id, True)
-            lib.state_set("last_article", art.id)
+        lib.mark_opened(art.id, read=newly_read)
         if newly_read:
             art.read = True
             self.article_list.update_row(art.id, read=True)
@@ -379,6 +321,74 @@ class NewsdeskApp(FeedsMixin, App):
         self.article_list.load(self._full_source(), keep_id=row.id if row else None)
         self._update_status()
 
+    # -- feeds (the pane owns subscribing and refreshing) --------------------
+    # (kind, key, status-line label) of the feed filter last applied; it is the
+    # active filter while the list's source still carries that label.
+    feed_filter: tuple[str, object, str] | None = None
+
+    @property
+    def feed_pane(self) -> FeedPane:
+        return self.query_one(FeedPane)
+
+    @property
+    def refreshing(self) -> bool:
+        return self.feed_pane.refreshing
+
+    # The last refresh's per-feed results (kept after the pane is gone, on quit).
+    feed_results: list | None = None
+
+    def action_feeds(self) -> None:
+        """Show the feeds in the list's column, with fresh unread counts."""
+        if not self.feed_pane.load():
+            return
+        self.query_one(ContentSwitcher).current = "feeds"
+        self.feed_pane.options.focus()
+
+    def action_add_feed(self) -> None:
+        self.feed_pane.prompt_add_feed()
+
+    def action_refresh_feeds(self, feeds: list[int] | None = None) -> None:
+        self.feed_pane.start_refresh(feeds)
+
+    def on_feed_pane_closed(self, message: FeedPane.Closed) -> None:
+        self.query_one(ContentSwitcher).current = "list"
+        self.article_list.focus()
+
+    def on_feed_pane_chosen(self, message: FeedPane.Chosen) -> None:
+        self.filter_by_feed(message.kind, message.key, message.label)
+        self.query_one(ContentSwitcher).current = "list"
+        self.article_list.focus()
+
+    def filter_by_feed(self, kind: str, key, label: str) -> None:
+        """Library-wide filter of the article list, cleared by escape like the entity filter."""
+        if kind == "feed":
+            ids = self.library.feed_article_ids(feed=key)
+        elif kind == "tag":
+            ids = self.library.feed_article_ids(tag=key)
+        else:
+            ids = self.library.feed_article_ids()
+        self.feed_filter = (kind, key, label)
+        self.filter_entity = None
+        row = self.article_list.current_row
+        self.article_list.load(ListSource(self.sort, ids=tuple(ids), label=label),
+                               keep_id=row.id if row else None)
+        self._update_status()
+
+    def _feed_filter_active(self) -> bool:
+        src = self.article_list.source
+        return self.feed_filter is not None and src.ids is not None and src.label == self.feed_filter[2]
+
+    def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
+        """After the pane's own handler: the article list shows what came in."""
+        self._activity = ""
+        if not message.crashed and message.error is None:
+            self.feed_results = message.results
+        if self._feed_filter_active():
+            self.filter_by_feed(*self.feed_filter)
+        else:
+            self.article_list.reload()
+        self._update_status()
+
     # -- grouping by story --------------------------------------------------
     def _full_source(self) -> ListSource:
         """The unfiltered list: by story when grouping is on and computed."""
@@ -399,7 +409,7 @@ class NewsdeskApp(FeedsMixin, App):
     def load_stories(self) -> None:
         # Grouping may first sketch new articles and write the result: its own
         # connection keeps those writes off the reader's.
-        self.post_message(Progress("grouping stories…"))
+        self.post_message(Activity("grouping stories…"))
         with Library(self.library.path) as lib:
             stories = lib.stories()
         self.post_message(StoriesReady(tuple((s.id, tuple(s.articles)) for s in stories)))
@@ -667,7 +677,7 @@ class NewsdeskApp(FeedsMixin, App):
             report = lib.add(sources, progress=self._progress("importing"), entities=False)
         problem = None
         if self.run_entity_stage and (report.added or report.updated):
-            self.post_message(Progress("finding entities…"))
+            self.post_message(Activity("finding entities…"))
             problem = self._entity_subprocess()
         self.post_message(ImportDone(report, problem))
 
@@ -687,7 +697,7 @@ class NewsdeskApp(FeedsMixin, App):
     def resume_entity_stage(self) -> None:
         if not self.library.entity_work_pending():
             return
-        self.post_message(Progress("finding entities…"))
+        self.post_message(Activity("finding entities…"))
         self.post_message(EntitiesDone(self._entity_subprocess()))
 
     def on_entities_done(self, message: EntitiesDone) -> None:

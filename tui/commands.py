@@ -53,3 +53,13 @@ class NewsdeskCommands(CommandList):
             app.action_group_by_story
         yield "Keys", "Show every key binding", app.action_help
 
+
+
+class FeedCommands(CommandList):
+    """Palette commands for feeds."""
+
+    def _commands(self):
+        app = self.app
+        yield "Refresh feeds", "Fetch every subscribed feed and import new articles", app.action_refresh_feeds
+        yield "Add feed…", "Subscribe to an RSS or Atom feed", app.action_add_feed
+        yield "Feeds view", "Feeds and tags with unread counts; choose one to filter the list", app.action_feeds

@@ -1,23 +1,40 @@
-"""The feeds view: subscriptions grouped by tag, with unread counts.
+"""The feeds pane: subscriptions grouped by tag with unread counts, subscribing,
+and refreshing.
 
 It shares the article list's column (like search). Choosing a row asks the app
-to filter the article list by that feed, that tag, or every feed; the widget
-itself never touches the library: the app hands it ``Feed`` objects.
+to filter the article list by that feed, that tag, or every feed
+(``FeedPane.Chosen``). The pane owns its actions and its refresh worker: a
+refresh runs in a thread on its own library connection while the user keeps
+reading, and ends with a ``FeedsRefreshed`` message that the pane handles first
+(its own view, the notifications) and that then bubbles to the app (the article
+list). spaCy never loads in this process: new articles get their entities from
+the ``entity_stage`` callable the app passes in (the CLI in a subprocess).
 """
 
 from __future__ import annotations
 
+import shlex
+import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
+from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from articles.library import Library, LibraryError
 from articles.text import sanitize_line
+
+from ..messages import Activity, FeedsRefreshed, activity_reporter
+from ..screens.dialogs import ErrorDialog, PromptDialog
 from .keys import list_bindings
+
+# Most failures listed in the summary notification; the rest are in the feeds view.
+MAX_FAILURES_SHOWN = 8
 
 ALL = "all"  # option id of the "every feed" row; feeds are "feed:<id>", tags "tag:<name>"
 
@@ -53,13 +70,21 @@ class FeedPane(Vertical):
     class Closed(Message):
         pass
 
-    class AddRequested(Message):
-        pass
-
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, library: Library, entity_stage: Callable[[], str | None] | None = None,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
+        self.library = library
+        # Runs the entity stage after a refresh brought articles (None: never);
+        # returns a problem to report, or None.
+        self.entity_stage = entity_stage
         self.feeds: list = []
         self._rows: dict[str, tuple[str, object, str]] = {}  # option id -> (kind, key, label)
+        # Set while a refresh runs; setting it stops the refresh soon (on quit).
+        self._refresh_cancel: threading.Event | None = None
+
+    @property
+    def refreshing(self) -> bool:
+        return self._refresh_cancel is not None
 
     def compose(self):
         yield Static(Text("Feeds"), id="feeds-title")
@@ -155,7 +180,122 @@ class FeedPane(Vertical):
         self.post_message(self.Closed())
 
     def action_add_feed(self) -> None:
-        self.post_message(self.AddRequested())
+        self.prompt_add_feed()
+
+    # -- the library --------------------------------------------------------
+    def load(self) -> bool:
+        """List the subscriptions afresh; False (after saying why) if they cannot be read."""
+        try:
+            feeds = self.library.list_feeds()
+        except Exception as exc:  # e.g. a read-only library without the feeds tables
+            self.app.push_screen(ErrorDialog("Cannot list the feeds", str(exc) or type(exc).__name__))
+            return False
+        self.set_feeds(feeds)
+        return True
+
+    def prompt_add_feed(self) -> None:
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            try:
+                words = shlex.split(value)
+            except ValueError as exc:
+                self.app.push_screen(ErrorDialog("Cannot read that feed address", str(exc)))
+                return
+            url, tag = words[0], " ".join(words[1:]) or None
+            try:
+                feed = self.library.add_feed(url, tag=tag)
+            except LibraryError as exc:
+                self.app.push_screen(ErrorDialog("Feed not added", str(exc)))
+                return
+            self.app.notify(f"Subscribed to {sanitize_line(feed.url)}; fetching it now.", markup=False,
+                            timeout=4)
+            if self.display:
+                self.load()
+            self.start_refresh([feed.id])
+
+        self.app.push_screen(PromptDialog(
+            "Add feed", "The feed's URL (RSS or Atom), optionally followed by a tag.",
+            "https://example.com/feed.xml news"), chosen)
+
+    def start_refresh(self, feeds: list[int] | None = None) -> None:
+        if self.refreshing:
+            self.app.notify("Feeds are already being refreshed.", timeout=2)
+            return
+        self._refresh_cancel = threading.Event()
+        self.post_message(Activity("refreshing feeds…"))
+        self._refresh_worker(feeds, self._refresh_cancel)
+
+    @work(thread=True, exclusive=True, group="refresh", name="Refreshing feeds")
+    def _refresh_worker(self, feeds: list[int] | None, cancel: threading.Event) -> None:
+        try:
+            # Its own connection: the refresh's writes must not interleave with
+            # the reader's star/read writes on the app's connection.
+            with Library(self.library.path) as lib:
+                results = lib.refresh_feeds(feeds, progress=activity_reporter(self.post_message, "refreshing"),
+                                            entities=False, cancel=cancel)
+        except LibraryError as exc:
+            self.post_message(FeedsRefreshed([], error=str(exc)))
+            return
+        except BaseException:
+            # An unexpected failure ends in the app's worker error dialog; this
+            # only lets the pane and the app know the refresh is no longer running.
+            self.post_message(FeedsRefreshed([], crashed=True))
+            raise
+        problem = None
+        if self.entity_stage is not None and not cancel.is_set() and any(r.added or r.updated for r in results):
+            self.post_message(Activity("finding entities…"))
+            problem = self.entity_stage()
+        self.post_message(FeedsRefreshed(results, problem))
+
+    def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
+        # Not stopped: the app reloads its article list after this.
+        self._refresh_cancel = None
+        if self.display:
+            self.load()
+        if message.crashed:
+            return  # the worker's error dialog says what happened
+        if message.error:
+            self.app.push_screen(ErrorDialog("Feeds were not refreshed", message.error))
+            return
+        self.app.notify(summarise(message.results), title="Feeds", markup=False, timeout=6)
+        failures = failure_lines(message.results)
+        if message.entity_problem:
+            failures.append(f"entities: {sanitize_line(message.entity_problem)}")
+        if failures:
+            self.app.notify("\n".join(failures), title="Some feeds failed", severity="warning",
+                            markup=False, timeout=12)
+
+    def on_unmount(self) -> None:
+        # A refresh still running when the app quits stops at its next check
+        # instead of holding the process open until every server answers.
+        if self._refresh_cancel is not None:
+            self._refresh_cancel.set()
+
+
+def summarise(results) -> str:
+    """One line: feeds refreshed and what they brought."""
+    if not results:
+        return "No feeds to refresh: add one with ctrl+p “Add feed…”."
+    added = sum(r.added for r in results)
+    updated = sum(r.updated for r in results)
+    failed = sum(r.status == "failed" for r in results)
+    unchanged = sum(r.status == "unchanged" for r in results)
+    n = len(results)
+    text = (f"{n} feed{'s' if n != 1 else ''} refreshed: {added} new article{'s' if added != 1 else ''}, "
+            f"{updated} updated, {unchanged} feed{'s' if unchanged != 1 else ''} unchanged")
+    if failed:
+        text += f", {failed} failed"
+    return text
+
+
+def failure_lines(results) -> list[str]:
+    failed = [r for r in results if r.status == "failed"]
+    lines = [f"{sanitize_line(r.title or r.url)}: {sanitize_line(r.reason or 'unknown error')}"
+             for r in failed[:MAX_FAILURES_SHOWN]]
+    if len(failed) > MAX_FAILURES_SHOWN:
+        lines.append(f"… and {len(failed) - MAX_FAILURES_SHOWN} more (see the feeds view)")
+    return lines
 
 
 def feed_detail(feed) -> Text:
