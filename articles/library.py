@@ -3,7 +3,6 @@ Whoosh index derived from it. main.py and tui/ both go through this class."""
 
 from __future__ import annotations
 
-import functools
 import os
 import secrets
 import sqlite3
@@ -12,9 +11,8 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.core import BULK_CHUNK, IndexBusy, IndexError_, SearchIndex, to_document
-from index.query import QueryError, SearchResults, make_parser, run_search, term_spans
-from index.schema import make_schema
+import index as search_index
+from index import BULK_CHUNK, IndexBusy, QueryError, SearchIndex, SearchIndexError, SearchResults, to_document
 
 from .model import Article, Draft, Progress, body_hash
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
@@ -74,11 +72,6 @@ def _read_files(paths: Sequence[Path]):
 
 
 
-@functools.cache
-def _body_analyzer():
-    return make_schema()["body"].analyzer
-
-
 class _IndexFeeder:
     """Indexes an import's saved articles while the rest is still being read.
 
@@ -115,7 +108,7 @@ class _IndexFeeder:
     def _open(self) -> bool:
         try:
             self.session = self.lib.index.session(bulk=True)
-        except (IndexError_, OSError):
+        except (SearchIndexError, OSError):
             self.session = None
         return self.session is not None
 
@@ -259,7 +252,6 @@ class Library:
                 self.store.meta_set("library_token", token)
         self.index = SearchIndex(self.path / INDEX_NAME, token)
         self.index.lock_timeout = INDEX_LOCK_WAIT
-        self._parser = None
         self._write_lock = threading.Lock()
 
     # -- lifecycle ----------------------------------------------------------
@@ -547,7 +539,7 @@ class Library:
         """'ok', 'stale' (changes waiting), or why it must be rebuilt."""
         try:
             self.index.open()
-        except IndexError_ as exc:
+        except SearchIndexError as exc:
             return str(exc)
         return "stale" if self.store.queue_len() else "ok"
 
@@ -571,7 +563,7 @@ class Library:
         if not self.store.queue_len():
             try:
                 agree = self.index.doc_count() == self.store.count()
-            except IndexError_:
+            except SearchIndexError:
                 agree = False
             if not agree:
                 report = self.check(repair=True)
@@ -607,7 +599,7 @@ class Library:
                 return done
             try:
                 self.index.open()
-            except IndexError_:
+            except SearchIndexError:
                 if not bulk:
                     return done + self.reindex(progress)
                 raise
@@ -637,7 +629,7 @@ class Library:
                 self.index.apply(docs, deletes=gone, bulk=bulk, progress=step)
             except IndexBusy:
                 raise
-            except IndexError_ as exc:
+            except SearchIndexError as exc:
                 raise LibraryError(str(exc)) from exc
             except (OSError, sqlite3.Error) as exc:
                 self.index.clean_orphans()
@@ -717,7 +709,7 @@ class Library:
                 try:
                     self.index.apply((), deletes=sorted(twice))
                     self.index.seal()
-                except IndexError_ as exc:
+                except SearchIndexError as exc:
                     rep.unrepairable.append(f"cannot remove doubled index entries: {exc}")
                 except OSError as exc:
                     raise _friendly(exc, "could not update the search index") from exc
@@ -735,7 +727,7 @@ class Library:
                                                   (rep.duplicated, "duplicated")) if n))
         try:
             rep.indexed = self.index.doc_count()
-        except IndexError_:
+        except SearchIndexError:
             rep.indexed = None
         return rep
 
@@ -757,7 +749,7 @@ class Library:
     def _index_disagreement(self, skip_queued: bool) -> tuple[set[str], set[str], set[str]]:
         try:
             counts = self.index.id_counts()
-        except IndexError_:
+        except SearchIndexError:
             return set(), set(), set()
         store_ids = self.store.all_ids()
         queued = {aid for aid, _ in self.store.queued()} if skip_queued else set()
@@ -771,13 +763,10 @@ class Library:
     def search(self, query: str, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance") -> SearchResults:
         try:
-            searcher = self.index.searcher()
-        except IndexError_ as exc:
+            return search_index.search(self.index, query, limit=limit, offset=offset, sort=sort,
+                                       load=self.store.get_many)
+        except SearchIndexError as exc:
             raise LibraryError(f"cannot search: {exc}; run `newsdesk check --repair`") from exc
-        if self._parser is None:
-            self._parser = make_parser(searcher.schema)
-        return run_search(searcher, self._parser, query, limit=limit, offset=offset,
-                          sort=sort, load=self.store.get_many)
 
     def match_spans(self, text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
         """Where a search's terms occur in ``text`` (for highlighting in the reader).
@@ -786,7 +775,7 @@ class Library:
         same analysis (an index of another schema version is rebuilt), and it
         needs no index, so the reader never waits for the index to be opened
         and checked (seconds at 100,000 articles) by a worker holding its lock."""
-        return term_spans(text, terms, _body_analyzer())
+        return search_index.match_spans(text, terms)
 
     def get(self, ref: str) -> Article | None:
         art = self.store.get(ref)
@@ -845,7 +834,7 @@ class Library:
         }
         try:
             out["indexed"] = self.index.doc_count()
-        except IndexError_:
+        except SearchIndexError:
             out["indexed"] = None
         return out
 

@@ -18,6 +18,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from .store import LibraryError
 from .stories import article_refs, entity_articles
 from .stories import refresh as refresh_stories
 
@@ -52,38 +53,30 @@ class Related:
                 "shared_terms": self.shared_terms, "same_story": self.same_story}
 
 
-def _surface_terms(analyzer, text: str) -> dict[str, str]:
-    """Analysed term -> the first word in the text that produced it (sanction -> sanctions)."""
-    out: dict[str, str] = {}
-    for tok in analyzer(text, chars=True, mode="index"):
-        out.setdefault(tok.text, text[tok.startchar:tok.endchar])
-    return out
+def _key_terms(lib, text: str, n: int = KEY_TERMS) -> list[str]:
+    import index as search_index
 
-
-def _key_terms(searcher, text: str, n: int = KEY_TERMS) -> list[str]:
     try:
-        terms = searcher.key_terms_from_text("body", text, numterms=n * 2)
-    except Exception:
+        terms = search_index.key_terms(lib.index, text, n * 2)
+    except search_index.SearchIndexError:
         return []
-    dull = _DULL | {tok.text for tok in searcher.schema["body"].analyzer(" ".join(sorted(_DULL)))}
-    return [t for t, _ in terms if t not in dull and not t.isdigit()][:n]
+    dull = _DULL | set(search_index.analyse(" ".join(sorted(_DULL))))
+    return [t for t in terms if t not in dull and not t.isdigit()][:n]
 
 
-def _by_wording(lib, aid: str, body: str) -> tuple[dict[str, float], object | None]:
-    from index.core import IndexError_
+def _by_wording(lib, aid: str, body: str) -> tuple[dict[str, float], bool]:
+    """Scores by wording (best 1.0), and whether the index could be used."""
+    import index as search_index
 
     try:
         lib.ensure_index()
-        searcher = lib.index.searcher()
-        docnum = searcher.document_number(id=aid)
-    except (IndexError_, Exception):  # no usable index: entities alone
-        return {}, None
-    if docnum is None:
-        return {}, searcher
-    hits = searcher.more_like(docnum, "body", text=body, top=CANDIDATES, numterms=25)
-    scores = {h["id"]: float(h.score or 0.0) for h in hits if h["id"] != aid}
+        scores = search_index.more_like_this(lib.index, aid, body, top=CANDIDATES, numterms=25)
+    except (search_index.SearchIndexError, LibraryError):  # no usable index: entities alone
+        return {}, False
+    if scores is None:  # not indexed yet
+        return {}, True
     top = max(scores.values(), default=0.0)
-    return ({k: v / top for k, v in scores.items()} if top > 0 else {}), searcher
+    return ({k: v / top for k, v in scores.items()} if top > 0 else {}), True
 
 
 def _by_entities(lib, aid: str) -> tuple[dict[str, float], dict[str, list[str]]]:
@@ -109,7 +102,7 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
     art = lib.store.get(aid)
     if art is None:
         return []
-    text_scores, searcher = _by_wording(lib, aid, art.body)
+    text_scores, indexed = _by_wording(lib, aid, art.body)
     ent_scores, ent_names = _by_entities(lib, aid)
     wt = TEXT_WEIGHT if ent_scores else 1.0
     we = ENTITY_WEIGHT if text_scores else 1.0
@@ -119,9 +112,11 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
     arts = lib.store.get_many([i for i, _ in best])
     mine_terms: set[str] = set()
     surface: dict[str, str] = {}
-    if searcher is not None:
-        mine_terms = set(_key_terms(searcher, art.body))
-        surface = _surface_terms(searcher.schema["body"].analyzer, art.body)
+    if indexed:
+        import index as search_index
+
+        mine_terms = set(_key_terms(lib, art.body))
+        surface = search_index.surface_terms(art.body)
     story = refresh_stories(lib)
     out = []
     for i, score in best:
@@ -129,8 +124,8 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
         if other is None:
             continue
         terms: list[str] = []
-        if searcher is not None and mine_terms:
-            theirs = _key_terms(searcher, other.body)
+        if indexed and mine_terms:
+            theirs = _key_terms(lib, other.body)
             terms = [surface.get(t, t) for t in theirs if t in mine_terms][:8]
         same = aid in story and story.get(i) == story.get(aid)
         out.append(Related(i, other.title, other.source, other.date, score,

@@ -56,11 +56,17 @@ if sys.platform.startswith("linux"):
     os.register_at_fork(before=_remember_parent, after_in_child=_die_with_parent)
 
 
-class IndexError_(Exception):
+class SearchIndexError(Exception):
     """The index is missing, foreign or damaged; the caller rebuilds it from the store."""
 
 
-class IndexBusy(IndexError_):
+# The old name (it shadowed the builtin IndexError in spirit and read like a
+# typo), kept only while branches written against it are merged; nothing here
+# uses it.
+IndexError_ = SearchIndexError
+
+
+class IndexBusy(SearchIndexError):
     """Another process holds the index write lock; the outbox keeps the work for later."""
 
 
@@ -144,7 +150,7 @@ BULK_CHUNK = 10_000
 def _compare(name: str, want, actual: list[int]) -> None:
     if list(want) != actual:
         what = "truncated" if actual[0] < want[0] else "changed"
-        raise IndexError_(f"index damaged: {name} is {what} since it was written")
+        raise SearchIndexError(f"index damaged: {name} is {what} since it was written")
 
 
 def _parse_date(value: str | None) -> datetime | None:
@@ -206,7 +212,7 @@ class SearchIndex:
         return self._marker_ok() and whoosh_index.exists_in(str(self.path))
 
     def open(self):
-        """Open the index or raise IndexError_ when it is missing, foreign or unreadable.
+        """Open the index or raise SearchIndexError when it is missing, foreign or unreadable.
 
         Every file the current generation uses is checked against the sums
         recorded when it was written; files written without a record (a crash
@@ -215,15 +221,15 @@ class SearchIndex:
             if self._ix is not None:
                 return self._ix
             if not self._marker_ok():
-                raise IndexError_("index missing or not written by this library")
+                raise SearchIndexError("index missing or not written by this library")
             try:
                 self._check_toc()
                 ix = _open_storage(self.path).open_index()
                 self._verify(ix)
-            except IndexError_:
+            except SearchIndexError:
                 raise
             except Exception as exc:  # whoosh raises many kinds on damaged files
-                raise IndexError_(f"index damaged: {type(exc).__name__}: {exc}") from exc
+                raise SearchIndexError(f"index damaged: {type(exc).__name__}: {exc}") from exc
             self._ix = ix
             return ix
 
@@ -234,7 +240,7 @@ class SearchIndex:
 
         gen = TOC._latest_generation(FileStorage(str(self.path)), _INDEXNAME)
         if gen < 0:
-            raise IndexError_("index damaged: its table of contents is missing")
+            raise SearchIndexError("index damaged: its table of contents is missing")
         name = TOC._filename(_INDEXNAME, gen)
         want = self._read_sums().get(name)
         if want is not None:
@@ -283,7 +289,7 @@ class SearchIndex:
                 # cleaned up the files of this one; look again.
                 if TOC._latest_generation(ix.storage, ix.indexname) == gen:
                     raise
-        raise IndexError_("index keeps changing under us; try again")
+        raise SearchIndexError("index keeps changing under us; try again")
 
     def _check_files(self, ix, segments, names: list[str]) -> None:
         sums = self._read_sums()
@@ -295,7 +301,7 @@ class SearchIndex:
                 expected.add(seg.make_filename(seg.COMPOUND_EXT))
             missing = sorted(expected - present)
             if missing:
-                raise IndexError_(f"index damaged: segment file {missing[0]} is missing")
+                raise SearchIndexError(f"index damaged: segment file {missing[0]} is missing")
         unrecorded: dict[str, list[int]] = {}
         for name in names:
             actual = _file_sum(self.path / name)
