@@ -7,14 +7,15 @@ import os
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Container, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import index as search_index
-from index import BULK_CHUNK, IndexBusy, QueryError, SearchIndex, SearchIndexError, SearchResults, to_document
+from index import BULK_CHUNK, QueryError, SearchIndex, SearchIndexError, SearchResults
 
 from .model import Article, Draft, Progress, body_hash
+from .services.indexing import CheckReport, IndexFeeder, Indexing
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
 from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
 from . import dossier as _dossier, stories as _stories  # noqa: F401  (register their tables)
@@ -72,93 +73,6 @@ def _read_files(paths: Sequence[Path]):
 
 
 
-class _IndexFeeder:
-    """Indexes an import's saved articles while the rest is still being read.
-
-    One bulk writer (Whoosh's multi-process one: its helper processes analyse
-    and write while this process reads and saves) takes each saved batch of a
-    chunk of files and commits once (see Library.add), so a crash loses at
-    most one chunk of indexing work, and each commit leaves a few big segments
-    rather than many small ones to merge. The outbox keeps the usual guarantee: a ticket is
-    dequeued only after the commit that indexed its article, and anything not
-    fed here (the index busy in another process, an id saved twice) stays
-    queued for the sync that follows."""
-
-    def __init__(self, lib: Library):
-        self.lib = lib
-        self.session = None
-        self.tickets: list[tuple[str, int]] = []
-        self.seen: set[str] = set()
-
-    @classmethod
-    def start(cls, lib: Library) -> _IndexFeeder | None:
-        if lib.store.read_only:
-            return None
-        status = lib.index_status()
-        if status not in ("ok", "stale"):
-            if lib.store.count() or lib.store.queue_len():
-                return None  # damaged or foreign: the sync after the import rebuilds it
-            try:
-                lib.reindex()  # a new library: start its (empty) index
-            except LibraryError:
-                return None
-        feeder = cls(lib)
-        return feeder if feeder._open() else None
-
-    def _open(self) -> bool:
-        try:
-            self.session = self.lib.index.session(bulk=True)
-        except (SearchIndexError, OSError):
-            self.session = None
-        return self.session is not None
-
-    def feed(self, ids: Sequence[str], new: Container[str] = ()) -> None:
-        """Index these saved articles; ``new``: those the index cannot hold yet,
-        added without looking for an old copy (a lookup in every segment, the
-        main cost of feeding a big library)."""
-        if self.session is None:
-            return
-        ids = [i for i in dict.fromkeys(ids) if i not in self.seen]
-        if not ids:
-            return
-        lib = self.lib
-        try:
-            # Tickets before content: a later change gets a newer ticket, which stays queued.
-            tickets = lib.store.tickets(ids)
-            ids = [aid for aid, _ in tickets]
-            docs, gone = lib._documents(ids)
-            self.session.write(docs, deletes=gone, new=new)
-        except (OSError, sqlite3.Error) as exc:
-            self.abandon()
-            raise _friendly(exc, "could not update the search index") from exc
-        self.seen.update(ids)
-        self.tickets += tickets
-
-    def finish(self) -> None:
-        """Commit what was fed, then dequeue it."""
-        session, self.session = self.session, None
-        if session is None:
-            return
-        lib = self.lib
-        try:
-            session.commit()
-        except BaseException as exc:
-            session.abandon()
-            lib.index.clean_orphans()
-            if isinstance(exc, OSError):
-                raise _friendly(exc, "could not update the search index") from exc
-            raise
-        tickets, self.tickets = self.tickets, []
-        self.seen.clear()
-        lib._committed(tickets)
-
-    def abandon(self) -> None:
-        session, self.session = self.session, None
-        if session is not None:
-            session.abandon()
-            self.lib.index.clean_orphans()
-
-
 def default_library_path() -> Path:
     env = os.environ.get("NEWSDESK_LIBRARY")
     if env:
@@ -198,34 +112,6 @@ class ImportReport:
         }
 
 
-@dataclass
-class CheckReport:
-    """What ``Library.check`` found and, with repair, what it fixed."""
-
-    articles: int = 0
-    indexed: int | None = 0
-    queued: int = 0  # changes waiting in the outbox when the check started
-    missing: int = 0
-    extra: int = 0
-    duplicated: int = 0
-    problems: list[str] = field(default_factory=list)  # everything found
-    repaired: list[str] = field(default_factory=list)  # what was done about it
-    unrepairable: list[str] = field(default_factory=list)  # still wrong afterwards
-
-    @property
-    def clean(self) -> bool:
-        """True when nothing is wrong now (nothing found, or all of it repaired)."""
-        if self.unrepairable:
-            return False
-        return not self.problems or bool(self.repaired)
-
-    def to_json(self) -> dict:
-        return {"clean": self.clean, "articles": self.articles, "indexed": self.indexed,
-                "queued": self.queued, "missing": self.missing, "extra": self.extra,
-                "duplicated": self.duplicated, "problems": self.problems,
-                "repaired": self.repaired, "unrepairable": self.unrepairable}
-
-
 def _friendly(exc: BaseException, what: str) -> LibraryError:
     return LibraryError(friendly_error(exc, what))
 
@@ -253,6 +139,8 @@ class Library:
         self.index = SearchIndex(self.path / INDEX_NAME, token)
         self.index.lock_timeout = INDEX_LOCK_WAIT
         self._write_lock = threading.Lock()
+        self.indexing = Indexing(self.store, self.index, write_lock=self._write_lock, folder=self.path,
+                                 entity_fields=self._entity_fields)
 
     # -- lifecycle ----------------------------------------------------------
     @classmethod
@@ -294,7 +182,7 @@ class Library:
         # BULK_CHUNK files at a time, each chunk one commit. (Chunks, so the
         # helpers of each commit are forked between two reader pools, never
         # from a process running a pool's threads.)
-        feeder = _IndexFeeder.start(self) if _can_fork(len(paths)) else None
+        feeder = IndexFeeder.start(self.indexing) if _can_fork(len(paths)) else None
         step = BULK_CHUNK if feeder is not None else max(len(paths), 1)
 
         def flush():
@@ -330,7 +218,7 @@ class Library:
                     if feeder is not None:
                         feeder.finish()
                         more = start + step < len(paths)
-                        feeder = _IndexFeeder.start(self) if more and _can_fork(len(paths)) else None
+                        feeder = IndexFeeder.start(self.indexing) if more and _can_fork(len(paths)) else None
                 flush()
             except BaseException:
                 if feeder is not None:
@@ -535,229 +423,23 @@ class Library:
         return self._correct_entity("unhide", ref)
 
     # -- index --------------------------------------------------------------
+    # -- the search index (articles/services/indexing.py) --------------------
     def index_status(self) -> str:
         """'ok', 'stale' (changes waiting), or why it must be rebuilt."""
-        try:
-            self.index.open()
-        except SearchIndexError as exc:
-            return str(exc)
-        return "stale" if self.store.queue_len() else "ok"
+        return self.indexing.status()
 
     def ensure_index(self, progress: Progress | None = None,
                      notice: Callable[[str], None] | None = None) -> str:
-        """Make the index agree with the store: rebuild if missing or damaged,
-        else index what the outbox holds, and repair any disagreement a cheap
-        count comparison reveals. ``notice`` hears about a rebuild before it
-        starts (it can take a while). Returns what was done."""
-        if self.store.read_only:
-            return "read-only"  # nothing can be repaired; search what is there
-        status = self.index_status()
-        if status not in ("ok", "stale"):
-            if notice:
-                notice(f"{status}; rebuilding it from the store")
-            self.reindex(progress)
-            return f"rebuilt ({status})"
-        done = "ok"
-        if status == "stale":
-            done = f"synced {self.sync_index(progress)}"
-        if not self.store.queue_len():
-            try:
-                agree = self.index.doc_count() == self.store.count()
-            except SearchIndexError:
-                agree = False
-            if not agree:
-                report = self.check(repair=True)
-                done = "repaired: " + "; ".join(report.repaired or report.problems)
-        return done
+        return self.indexing.ensure(progress, notice)
 
     def reindex(self, progress: Progress | None = None) -> int:
-        # Queue everything before wiping, so a crash part-way leaves the whole
-        # rebuild still to do rather than a short index nobody knows about.
-        with self._write_lock:
-            with self.store.transaction():
-                self.store.enqueue_all()
-            try:
-                self.index.create()
-            except IndexBusy as exc:
-                raise LibraryError(f"cannot rebuild the search index: {exc}") from exc
-            except OSError as exc:
-                raise _friendly(exc, "cannot rebuild the search index") from exc
-        return self.sync_index(progress, bulk=True)
+        return self.indexing.reindex(progress)
 
     def sync_index(self, progress: Progress | None = None, bulk: bool = False) -> int:
-        """Index everything in the store's outbox, then clear what was indexed.
-
-        Keeps going until the outbox is empty, so changes another process queued
-        while we held the index lock are indexed too. If another process holds
-        the lock, stop and leave the outbox: that process drains it after its
-        own commit (or the next start does), so nobody waits or fails."""
-        done = 0
-        first = True
-        while True:
-            tickets = self.store.queued()
-            if not tickets:
-                return done
-            try:
-                self.index.open()
-            except SearchIndexError:
-                if not bulk:
-                    return done + self.reindex(progress)
-                raise
-            try:
-                done += self._index_tickets(tickets, progress, bulk=bulk and first)
-            except IndexBusy:
-                return done
-            first = False
-
-    def _index_tickets(self, tickets: list[tuple[str, int]], progress: Progress | None,
-                       bulk: bool) -> int:
-        total = len(tickets)
-        done = 0
-        # A rebuild commits in big steps (each one pays for starting the writer
-        # processes), as big as the bulk writer's helpers hold in memory.
-        step_size = BULK_CHUNK if bulk else 2000
-        for i in range(0, total, step_size):
-            chunk = tickets[i:i + step_size]
-            docs, gone = self._documents([t[0] for t in chunk])
-            base = done
-
-            def step(n, base=base):
-                if progress:
-                    progress(base + n, total, "indexing")
-
-            try:
-                self.index.apply(docs, deletes=gone, bulk=bulk, progress=step)
-            except IndexBusy:
-                raise
-            except SearchIndexError as exc:
-                raise LibraryError(str(exc)) from exc
-            except (OSError, sqlite3.Error) as exc:
-                self.index.clean_orphans()
-                raise _friendly(exc, "could not update the search index") from exc
-            self._committed(chunk)
-            done += len(chunk)
-        return done
-
-    def _documents(self, ids: Sequence[str]):
-        """(index documents, ids to delete) for these ids, as the store has them now."""
-        arts = self.store.get_many(ids)
-        ents = self._entity_fields(list(arts))
-        docs = (to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts)
-        return docs, [aid for aid in ids if aid not in arts]
-
-    def _committed(self, tickets: list[tuple[str, int]]) -> None:
-        """After an index commit: record its files' sums, then take the
-        tickets it indexed out of the outbox (never before: a crash in
-        between leaves them queued, to be indexed again)."""
-        self.index.seal()
-        try:
-            self.store.dequeue(tickets)
-        except (OSError, sqlite3.Error) as exc:
-            raise _friendly(exc, "could not update the search index") from exc
+        return self.indexing.sync(progress, bulk)
 
     def check(self, repair: bool = False) -> CheckReport:
-        """Verify the store and make the index agree with it.
-
-        Finds: a damaged store, a damaged or missing index, articles missing from
-        the index, index entries for articles the store no longer has, articles
-        indexed twice, and a library folder others can open. With ``repair``,
-        fixes what can be fixed from the store (everything but store damage)."""
-        rep = CheckReport()
-        # A repair waits out another process's index commit (or the orphaned
-        # helpers of a killed bulk writer) instead of leaving work undone.
-        wait, self.index.lock_timeout = self.index.lock_timeout, max(self.index.lock_timeout, 60.0)
-        try:
-            return self._check(rep, repair)
-        finally:
-            self.index.lock_timeout = wait
-
-    def _check(self, rep: CheckReport, repair: bool) -> CheckReport:
-        self._check_folder(rep, repair)
-        try:
-            quick = [r[0] for r in self.store.conn.execute("PRAGMA quick_check")]
-        except sqlite3.DatabaseError as exc:
-            quick = [str(exc)]
-        if quick != ["ok"]:
-            rep.problems.append("store damaged: " + "; ".join(quick[:5]))
-            rep.unrepairable.append("store damaged: restore library.db from a backup")
-        rep.articles = self.store.count()
-        rep.queued = self.store.queue_len()
-
-        status = self.index_status()
-        if status not in ("ok", "stale"):
-            rep.problems.append(status)
-            if not repair:
-                return rep
-            n = self.reindex()
-            rep.repaired.append(f"rebuilt the index from the store ({n} articles)")
-        elif repair and rep.queued:
-            self.index.clean_orphans()
-            n = self.sync_index()
-            rep.repaired.append(f"indexed {n} queued changes")
-
-        missing, extra, twice = self._index_disagreement(skip_queued=not repair)
-        for what, ids in (("missing from the index", missing),
-                          ("in the index but not in the store", extra),
-                          ("indexed more than once", twice)):
-            if ids:
-                rep.problems.append(f"{len(ids)} article(s) {what}")
-        rep.missing, rep.extra, rep.duplicated = len(missing), len(extra), len(twice)
-        if repair and (missing or extra or twice):
-            if twice:
-                # Whoosh's update_document removes only one of several copies;
-                # delete them all first, then index the store's version afresh.
-                try:
-                    self.index.apply((), deletes=sorted(twice))
-                    self.index.seal()
-                except SearchIndexError as exc:
-                    rep.unrepairable.append(f"cannot remove doubled index entries: {exc}")
-                except OSError as exc:
-                    raise _friendly(exc, "could not update the search index") from exc
-            with self.store.transaction():
-                self.store.enqueue(missing | extra | twice)
-            self.sync_index()
-            missing, extra, twice = self._index_disagreement(skip_queued=False)
-            if missing or extra or twice:
-                rep.unrepairable.append(
-                    f"index still disagrees after repair ({len(missing)} missing, "
-                    f"{len(extra)} extra, {len(twice)} twice); is another process writing?")
-            else:
-                rep.repaired.append("re-indexed " + ", ".join(
-                    f"{n} {what}" for n, what in ((rep.missing, "missing"), (rep.extra, "extra"),
-                                                  (rep.duplicated, "duplicated")) if n))
-        try:
-            rep.indexed = self.index.doc_count()
-        except SearchIndexError:
-            rep.indexed = None
-        return rep
-
-    def _check_folder(self, rep: CheckReport, repair: bool) -> None:
-        try:
-            mode = self.path.stat().st_mode & 0o777
-        except OSError:
-            return
-        if mode & 0o077:
-            rep.problems.append(f"library folder is open to other users (mode {mode:o}); "
-                                "its index holds pickles, so it must be private")
-            if repair:
-                try:
-                    os.chmod(self.path, 0o700)
-                    rep.repaired.append("made the library folder private (700)")
-                except OSError as exc:
-                    rep.unrepairable.append(f"cannot make the library folder private: {exc}")
-
-    def _index_disagreement(self, skip_queued: bool) -> tuple[set[str], set[str], set[str]]:
-        try:
-            counts = self.index.id_counts()
-        except SearchIndexError:
-            return set(), set(), set()
-        store_ids = self.store.all_ids()
-        queued = {aid for aid, _ in self.store.queued()} if skip_queued else set()
-        index_ids = set(counts)
-        missing = store_ids - index_ids - queued
-        extra = index_ids - store_ids - queued
-        twice = {aid for aid, n in counts.items() if n > 1} - queued
-        return missing, extra, twice
+        return self.indexing.check(repair)
 
     # -- reading ------------------------------------------------------------
     def search(self, query: str, *, limit: int = 20, offset: int = 0,
