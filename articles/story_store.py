@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Sequence
 
 from .store import EXTRA_SCHEMAS
@@ -33,7 +34,7 @@ CREATE INDEX IF NOT EXISTS story_member_story ON story_member(story_id);
 -- share a story with b: a split) or 'together' (a merge).
 CREATE TABLE IF NOT EXISTS story_correction (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,
-    at REAL NOT NULL DEFAULT (unixepoch('subsec'))
+    at REAL NOT NULL
 );
 """
 EXTRA_SCHEMAS.append(SCHEMA)
@@ -163,4 +164,4 @@ def corrections(conn) -> list[tuple[str, str, str]]:
 
 
 def add_correction(conn, kind: str, a: str, b: str) -> None:
-    conn.execute("INSERT INTO story_correction(kind, a, b) VALUES (?, ?, ?)", (kind, a, b))
+    conn.execute("INSERT INTO story_correction(kind, a, b, at) VALUES (?, ?, ?, ?)", (kind, a, b, time.time()))

@@ -97,7 +97,14 @@ def names_in(body: str) -> set[str]:
 
 
 def _mark(toks: list[str], names: set[str]) -> list[str]:
-    return ["!" + t if t in names else t for t in toks]
+    """Each name also as a feature of its own ("!name"), beside the plain word,
+    so two articles still match on the word when only one writes it as a name."""
+    out = []
+    for t in toks:
+        out.append(t)
+        if t in names:
+            out.append("!" + t)
+    return out
 
 
 def term_counts(title: str, body: str) -> dict[str, float]:
@@ -110,7 +117,7 @@ def term_counts(title: str, body: str) -> dict[str, float]:
     for t in title_toks:
         tf[t] += TITLE_WEIGHT
     # The lead is the body's opening, after the title when the body repeats it.
-    start = len(title_toks) if body_toks[:len(title_toks)] == title_toks else 0
+    start = len(title_toks) if title_toks and body_toks[:len(title_toks)] == title_toks else 0
     for t in body_toks[start:start + LEAD_WORDS]:
         tf[t] += LEAD_WEIGHT
     return dict(tf)
