@@ -449,9 +449,47 @@ def _entities_correct(args, action: str, operands: list[str]) -> int:
     return EXIT_OK
 
 
+def cmd_story_correction(args) -> int:
+    """`stories split ID`, `stories merge A B`, `stories regroup`."""
+    action, refs = args.words[0], args.words[1:]
+    want = {"split": 1, "merge": 2, "regroup": 0}.get(action)
+    if want is None or len(refs) != want:
+        _error("usage: newsdesk stories [split ID | merge A B | regroup]")
+        return EXIT_USAGE
+    with _open(args) as lib:
+        arts = [_find(lib, r) for r in refs]
+        if any(a is None for a in arts):
+            return EXIT_FAIL
+        try:
+            if action == "split":
+                story = lib.split_story(arts[0].id)
+            elif action == "merge":
+                story = lib.merge_stories(arts[0].id, arts[1].id)
+            else:
+                n = lib.regroup_stories()
+                story = None
+        except ValueError as exc:
+            _error(str(exc))
+            return EXIT_FAIL
+    if args.json:
+        _emit_json({"action": action, "story": story.to_json() if story else None,
+                    **({"stories": n} if story is None else {})})
+        return EXIT_OK
+    from rich.text import Text
+
+    if story is None:
+        _console().print(Text(f"regrouped: {n} stories"))
+    else:
+        _console().print(Text(f"{action}: ") + Text(story.title, style="bold")
+                         + Text(f"  {len(story.articles)} article(s)  {story.id[:8]}", style="dim"))
+    return EXIT_OK
+
+
 def cmd_stories(args) -> int:
     """Articles grouped by story (singletons included), biggest first; with --versions ID,
     what each version of that story adds."""
+    if args.words:
+        return cmd_story_correction(args)
     with _open(args) as lib:
         if args.versions:
             art = _find(lib, args.versions)
@@ -731,6 +769,9 @@ def build_parser() -> argparse.ArgumentParser:
     sr = sub.add_parser("stories", parents=[common], help="articles grouped by the story they report")
     sr.add_argument("--grouped", action="store_true", help="only stories reported more than once")
     sr.add_argument("--versions", metavar="ID", help="what each version of this article's story adds")
+    sr.add_argument("words", nargs="*", metavar="split ID | merge A B | regroup",
+                    help="corrections, remembered across regrouping: 'split ID' takes an article out "
+                         "of its story, 'merge A B' makes two stories one; 'regroup' rebuilds every story")
     sr.set_defaults(func=cmd_stories)
 
     rl = sub.add_parser("related", parents=[common], help="the articles most related to one, and why")

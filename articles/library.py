@@ -534,6 +534,26 @@ class Library:
 
         return stories.story_of(self, article_id)
 
+    def split_story(self, article_id: str):
+        """Take the article out of its story (remembered across regrouping); its own Story."""
+        from . import stories
+
+        return stories.split(self, article_id)
+
+    def merge_stories(self, a: str, b: str):
+        """Make the stories of two articles one (remembered across regrouping); the Story."""
+        from . import stories
+
+        return stories.merge(self, a, b)
+
+    def regroup_stories(self) -> int:
+        """Rebuild every story from the store (corrections replayed); how many stories."""
+        from . import stories
+
+        stories.update(self)
+        stories.regroup(self, from_scratch=True)
+        return len(stories.stories(self, refresh_first=False))
+
     def story_versions(self, article_or_story_id: str) -> list[dict]:
         """Each version of the story with what it adds: entities and quotes the others lack."""
         from . import stories

@@ -1,20 +1,23 @@
-"""Stories: articles that report the same story, grouped.
+"""Stories: articles that report the same event, grouped, at two levels.
 
-Two articles are one story when they share passages of text (outlets
-re-reporting one source, wire copy with small edits), not merely the same
-people: five articles about Kim and Trump at different events share almost no
-five-word runs, while a re-report shares whole quoted sentences.
+A *story* is one event covered by any number of outlets in their own words; it
+is decided by the event model in ``articles.analysis.events`` (weighted terms,
+names and numbers, central entities, date evidence), placing each new article
+into the story its nearest articles (found through a term table, never all
+pairs) belong to, or starting one. Inside a story, *copies* are reprints, wire
+copies and re-reports: articles sharing passages of text, found as below.
+A copy always joins its original's story.
 
-How: each body becomes a set of hashed five-word shingles; a fixed quarter of
-them (hash mod 4, so the same quarter for every article) is kept in the store
-with an index on the hash, which makes finding candidates for a new article one
-SQL join. A candidate pair is linked when enough of the smaller article's
-shingles are shared (containment) and, where known, the dates are close and the
-entities overlap. Stories are the connected groups of linked articles.
+Copies: each body becomes a set of hashed five-word shingles; a fixed quarter
+of them (hash mod 4, so the same quarter for every article) is kept in the
+store with an index on the hash, which makes finding candidates for a new
+article one SQL join. A candidate pair is a copy when enough of the smaller
+article's shingles are shared (containment) and, where known, the dates are
+close and the entities overlap.
 
-The shingle table is updated incrementally (only new or changed bodies are
-hashed); grouping is recomputed from the stored candidate pairs, which is
-cheap, so entity data that arrives later is taken into account.
+Everything is incremental (new or changed articles only) and rebuildable from
+the store (``regroup(lib, from_scratch=True)``); the user's splits and merges
+are kept in their own table and replayed on every regroup.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 
+from . import story_store as db
+from .analysis import events as ev
 from .store import EXTRA_SCHEMAS
 
 SCHEMA = """
@@ -43,8 +48,6 @@ CREATE TABLE IF NOT EXISTS story_pair (
     a TEXT NOT NULL, b TEXT NOT NULL, shared INTEGER NOT NULL, containment REAL NOT NULL,
     PRIMARY KEY (a, b)
 );
-CREATE TABLE IF NOT EXISTS story_member (article_id TEXT PRIMARY KEY, story_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS story_member_story ON story_member(story_id);
 """
 EXTRA_SCHEMAS.append(SCHEMA)
 
@@ -63,16 +66,22 @@ BOILERPLATE_DF = 25
 _WORD = re.compile(r"[\w’']+")
 
 
+STORY_THRESHOLD = ev.Params().threshold  # module level, so the evaluation can sweep it
+
+
 @dataclass
 class Story:
     id: str
     title: str
     articles: list[str]  # oldest first
     sources: list[str] = field(default_factory=list)
+    timeline: list[dict] = field(default_factory=list)  # {"id", "title", "date", "source"}, oldest first
+    copies: list[list[str]] = field(default_factory=list)  # groups of reprints / re-reports inside
 
     def to_json(self) -> dict:
         return {"id": self.id, "title": self.title, "articles": self.articles,
-                "size": len(self.articles), "sources": self.sources}
+                "size": len(self.articles), "sources": self.sources,
+                "timeline": self.timeline, "copies": self.copies}
 
 
 @contextmanager
@@ -90,8 +99,9 @@ def writing(lib):
 
 def ensure_schema(conn) -> None:
     """Create the tables when this module was imported after the store opened."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_member'").fetchone() is None:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_pair'").fetchone() is None:
         conn.executescript(SCHEMA)
+    db.ensure_schema(conn)
 
 
 def shingles(body: str, k: int = SHINGLE, sample: int = SAMPLE) -> set[int]:
@@ -307,42 +317,238 @@ def _dates(conn, ids: Sequence[str]) -> dict[str, str | None]:
                              "(SELECT value FROM json_each(?))", (json.dumps(list(ids)),)))
 
 
-def regroup(lib) -> dict[str, str]:
-    """Group linked articles (union-find over accepted pairs) and persist
-    article -> story id. A story's id is its oldest article's id."""
-    conn = lib.store.conn
-    parent: dict[str, str] = {}
+def _day(value: str | None) -> int | None:
+    d = _parse_date(value)
+    return d.toordinal() if d else None
 
-    def find(x):
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
 
-    for ev in evidence(lib):
-        if ev.same_story:
-            ra, rb = find(ev.a), find(ev.b)
-            if ra != rb:
-                parent[ra] = rb
-    groups: dict[str, list[str]] = {}
-    for x in list(parent):
-        groups.setdefault(find(x), []).append(x)
-    order = {r[0]: i for i, r in enumerate(conn.execute(
-        "SELECT id FROM articles ORDER BY date IS NULL, date, added_at, id"))}
-    member: dict[str, str] = {}
-    for ids in groups.values():
-        if len(ids) < 2:
+def _params() -> ev.Params:
+    return ev.Params(threshold=STORY_THRESHOLD)
+
+
+def copy_links(lib) -> dict[str, set[str]]:
+    """Article -> the articles it is a copy of (or that copy it): accepted shingle pairs."""
+    links: dict[str, set[str]] = {}
+    for e in evidence(lib):
+        if e.same_story:
+            links.setdefault(e.a, set()).add(e.b)
+            links.setdefault(e.b, set()).add(e.a)
+    return links
+
+
+def _entities_ready(conn) -> set[str]:
+    """Articles whose entity mentions are current (the entity stage has run on
+    their body); empty when the stage never ran."""
+    try:
+        return {r[0] for r in conn.execute(
+            "SELECT s.article_id FROM entity_state s JOIN articles a ON a.id = s.article_id "
+            "AND a.body_hash = s.body_hash")}
+    except Exception:
+        return set()
+
+
+def _entity_mentions(conn, aid: str, title: str, body: str) -> list[ev.EntityMention]:
+    try:
+        from .entities import api
+
+        refs = api.article_entities(conn, aid)
+    except Exception:
+        return []
+    words = list(re.finditer(r"\S+", body))
+    lead_end = words[min(len(words), ev.LEAD_WORDS) - 1].end() if words else 0
+    folded = title.casefold()
+    out = []
+    for r in refs:
+        if getattr(r, "type", None) == "other":
             continue
-        lead = min(ids, key=lambda i: order.get(i, 1 << 30))
-        for i in ids:
-            member[i] = lead
-    old = dict(conn.execute("SELECT article_id, story_id FROM story_member"))
-    if old != member:
-        with writing(lib):
-            conn.execute("DELETE FROM story_member")
-            conn.executemany("INSERT INTO story_member(article_id, story_id) VALUES (?, ?)",
-                             member.items())
-    return member
+        out.append(ev.EntityMention(
+            str(r.entity_id), r.count,
+            in_title=any(t.casefold() in folded for _, _, t in r.mentions if len(t) > 2),
+            in_lead=any(st < lead_end for st, _, _ in r.mentions)))
+    return out
+
+
+def _features(conn, aid: str, title: str, body: str, with_entities: bool) -> tuple[dict, bool]:
+    f = ev.term_counts(title, body)
+    if with_entities:
+        ents = ev.entity_centrality(_entity_mentions(conn, aid, title, body))
+        f.update(ents)
+        return f, bool(ents)
+    return f, False
+
+
+def _corrections(conn) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
+    """The user's corrections, the last word on each pair winning:
+    (article -> articles it must not share a story with, pairs that must)."""
+    last: dict[frozenset, tuple[str, str, str]] = {}
+    for kind, a, b in db.corrections(conn):
+        last[frozenset((a, b))] = (kind, a, b)
+    cannot: dict[str, set[str]] = {}
+    must = []
+    for kind, a, b in last.values():
+        if kind == "apart":
+            cannot.setdefault(a, set()).add(b)
+            cannot.setdefault(b, set()).add(a)
+        else:
+            must.append((a, b))
+    return cannot, must
+
+
+def _arrival(conn) -> list[tuple[str, str]]:
+    return conn.execute("SELECT id, body_hash FROM articles ORDER BY added_at, rowid").fetchall()
+
+
+def _apply_must(conn, must: list[tuple[str, str]]) -> None:
+    """Merged stories stay merged: fold the later story's key into the earlier one's."""
+    for a, b in must:
+        keys = db.story_keys(conn, [a, b])
+        ka, kb = keys.get(a), keys.get(b)
+        if ka and kb and ka != kb:
+            db.rekey(conn, kb, ka)
+
+
+def _unplace(conn, aid: str) -> None:
+    key = db.drop_member(conn, aid)
+    db.drop_doc(conn, aid)
+    if key == aid:
+        rest = conn.execute("SELECT m.article_id FROM story_member m JOIN story_doc d ON d.article_id = m.article_id "
+                            "WHERE m.story_id=? ORDER BY d.seq LIMIT 1", (aid,)).fetchone()
+        if rest:
+            db.rekey(conn, aid, rest[0])
+
+
+def place(lib, params: ev.Params | None = None) -> int:
+    """Place new and changed articles (and those whose entities arrived since)
+    into stories, one at a time, from the term table. Returns how many."""
+    conn = lib.store.conn
+    ensure_schema(conn)
+    p = params or _params()
+    state = db.doc_state(conn)
+    arrival = _arrival(conn)
+    current = dict(arrival)
+    ready = _entities_ready(conn)
+    gone = [a for a in state if a not in current]
+    todo = [a for a, h in arrival if a not in state or state[a][0] != h
+            or (not state[a][1] and a in ready)]
+    if not gone and not todo:
+        return 0
+    if not state and len(todo) > BULK_PLACE:
+        regroup(lib, from_scratch=True)  # a first grouping: all at once is faster
+        return len(todo)
+    links = copy_links(lib)
+    cannot, must = _corrections(conn)
+    with writing(lib):
+        for aid in gone + [a for a in todo if a in state]:
+            _unplace(conn, aid)
+        seq = db.next_seq(conn)
+        for i in range(0, len(todo), 200):
+            chunk = todo[i:i + 200]
+            arts = lib.store.get_many(chunk)
+            for aid in chunk:
+                art = arts.get(aid)
+                if art is not None:
+                    place_one(conn, art.id, art.title, art.body, art.date, current[aid], seq,
+                              aid in ready, p, links.get(aid, ()), cannot.get(aid, ()))
+                    seq += 1
+        _apply_must(conn, must)
+    return len(todo)
+
+
+BULK_PLACE = 2000
+
+
+def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash: str, seq: int,
+              with_entities: bool, p: ev.Params, copies=(), refuse=()) -> str:
+    """One article into its story (the index look-up and the decision); returns the story key."""
+    feats, has_e = _features(conn, aid, title, body, with_entities)
+    n = db.doc_count(conn) + 1
+    df = db.df_of(conn, feats)
+    df = {t: df.get(t, 0) + 1 for t in feats}
+    feats = ev.keep_strongest(feats, df, n)
+    vec = ev.weigh(feats, df, n)
+    day = _day(date)
+    refused = set(db.story_keys(conn, list(refuse)).values()) if refuse else set()
+    key = None
+    if copies:
+        for k in db.story_keys(conn, list(copies)).values():
+            if k not in refused:
+                key = k
+                break
+    if key is None:
+        query = {t: vec[t] for t in ev.strongest(vec, p.query_terms)}
+        cands = db.candidates(conn, query, p.candidates)
+        if cands:
+            keys = set(db.story_keys(conn, cands).values()) - refused
+            mem = db.story_members(conn, sorted(keys), p.max_members)
+            docs = db.docs(conn, [m for ms in mem.values() for m in ms])
+            dfm = db.df_of(conn, {t for f, _, _ in docs.values() for t in f})
+            for t in feats:
+                dfm[t] = df[t]
+            near = {k: [ev.Member(ev.weigh(docs[m][0], dfm, n), docs[m][1]) for m in ms if m in docs]
+                    for k, ms in mem.items()}
+            key, _ = ev.choose(vec, day, near, p, refused)
+    key = key or aid
+    db.put_doc(conn, aid, body_hash, seq, day, has_e, feats, ev.strongest(vec, p.posting_terms))
+    db.set_member(conn, aid, key)
+    return key
+
+
+def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) -> dict[str, str]:
+    """Bring stories up to date and return {article id: story key} for the
+    articles in stories of two or more. ``from_scratch``: rebuild the term table
+    and every story from the store, in arrival order, with the final idf (the
+    user's corrections are replayed)."""
+    conn = lib.store.conn
+    ensure_schema(conn)
+    if not from_scratch:
+        place(lib, params)
+        return _grouped(conn)
+    p = params or _params()
+    links = copy_links(lib)
+    cannot, must = _corrections(conn)
+    ready = _entities_ready(conn)
+    order = _arrival(conn)
+    feats: dict[str, dict] = {}
+    has_e: dict[str, bool] = {}
+    days: dict[str, int | None] = {}
+    ids = [a for a, _ in order]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        for aid, art in lib.store.get_many(chunk).items():
+            feats[aid], has_e[aid] = _features(conn, aid, art.title, art.body, aid in ready)
+            days[aid] = _day(art.date)
+    n = len(feats)
+    df: dict[str, int] = {}
+    for f in feats.values():
+        for t in f:
+            df[t] = df.get(t, 0) + 1
+    kept = {a: ev.keep_strongest(f, df, n) for a, f in feats.items()}
+    df = {}
+    for f in kept.values():
+        for t in f:
+            df[t] = df.get(t, 0) + 1
+    g = ev.Grouper(df, n, p, cannot=cannot)
+    seen: set[str] = set()
+    for aid in ids:
+        if aid in kept:
+            g.add(ev.EventDoc(aid, kept[aid], days[aid]), link_to=[x for x in links.get(aid, ()) if x in seen])
+            seen.add(aid)
+    hashes = dict(order)
+    with writing(lib):
+        db.clear_docs(conn)
+        db.bulk_put(conn, ((a, hashes[a], i, days[a], has_e[a], kept[a]) for i, a in enumerate(ids) if a in kept),
+                    df, ((t, a) for a in ids if a in kept for t in ev.strongest(g.vecs[a], p.posting_terms)))
+        db.replace_members(conn, g.story_of)
+        _apply_must(conn, must)
+    return _grouped(conn)
+
+
+def _grouped(conn) -> dict[str, str]:
+    member = db.members(conn)
+    size: dict[str, int] = {}
+    for k in member.values():
+        size[k] = size.get(k, 0) + 1
+    return {a: k for a, k in member.items() if size[k] > 1}
 
 
 def refresh(lib) -> dict[str, str]:
@@ -350,36 +556,104 @@ def refresh(lib) -> dict[str, str]:
     return regroup(lib)
 
 
+# -- corrections --------------------------------------------------------------------------
+class StoryError(ValueError):
+    """A correction that cannot be made, said plainly."""
+
+
+def split(lib, aid: str) -> Story:
+    """Take an article out of its story; it stays out across regrouping (until merged back)."""
+    conn = lib.store.conn
+    story = story_of(lib, aid)
+    if len(story.articles) < 2:
+        raise StoryError("that article is alone in its story already")
+    with writing(lib):
+        for m in story.articles:
+            if m != aid:
+                db.add_correction(conn, "apart", aid, m)
+        key = db.story_keys(conn, [aid]).get(aid, aid)
+        if key == aid:
+            rest = [m for m in story.articles if m != aid]
+            keys = db.story_keys(conn, rest)
+            nxt = min(rest, key=lambda m: conn.execute("SELECT seq FROM story_doc WHERE article_id=?",
+                                                       (m,)).fetchone()[0])
+            for m in rest:
+                if keys.get(m) == aid:
+                    db.set_member(conn, m, nxt)
+        db.set_member(conn, aid, aid)
+    return story_of(lib, aid, refresh_first=False)
+
+
+def merge(lib, a: str, b: str) -> Story:
+    """Make the stories of two articles (or story ids) one; it stays one across regrouping."""
+    conn = lib.store.conn
+    sa, sb = story_of(lib, a), story_of(lib, b)
+    if sa.id == sb.id:
+        raise StoryError("those are one story already")
+    cannot, _ = _corrections(conn)
+    with writing(lib):
+        for x in sa.articles:
+            for y in sb.articles:
+                if y in cannot.get(x, ()):
+                    db.add_correction(conn, "together", x, y)
+        db.add_correction(conn, "together", sa.id, sb.id)
+        _apply_must(conn, [(sa.id, sb.id)])
+    return story_of(lib, sa.id, refresh_first=False)
+
+
 # -- reading ----------------------------------------------------------------------------
+def _story(sid_rows: list, links: dict[str, set[str]] | None) -> Story:
+    rows = sid_rows
+    titles = [(r.title, r.id) for r in rows]
+    best = ev.best_title([t for t, _ in titles])
+    ids = [r.id for r in rows]
+    copies = []
+    if links:
+        inside, seen = set(ids), set()
+        for i in ids:
+            if i in seen or not links.get(i):
+                continue
+            comp, stack = [], [i]
+            seen.add(i)
+            while stack:
+                x = stack.pop()
+                comp.append(x)
+                for y in links.get(x, ()):
+                    if y in inside and y not in seen:
+                        seen.add(y)
+                        stack.append(y)
+            if len(comp) > 1:
+                copies.append(sorted(comp, key=ids.index))
+    return Story(rows[0].id, titles[best][0] if titles else "", ids,
+                 sorted({r.source for r in rows if r.source}),
+                 [{"id": r.id, "title": r.title, "date": r.date, "source": r.source} for r in rows],
+                 copies)
+
+
 def stories(lib, *, refresh_first: bool = True, min_size: int = 1) -> list[Story]:
     """Every story, biggest first, singletons included (``min_size=2`` for groups only)."""
-    member = refresh(lib) if refresh_first else dict(
-        lib.store.conn.execute("SELECT article_id, story_id FROM story_member"))
+    member = refresh(lib) if refresh_first else _grouped(lib.store.conn)
+    links = copy_links(lib)
     rows = lib.store.rows(sort="date-asc")
     by_story: dict[str, list] = {}
     for r in rows:
         by_story.setdefault(member.get(r.id, r.id), []).append(r)
-    out = []
-    for sid, rs in by_story.items():
-        if len(rs) < min_size:
-            continue
-        lead = next((r for r in rs if r.id == sid), rs[0])
-        sources = sorted({r.source for r in rs if r.source})
-        out.append(Story(sid, lead.title, [r.id for r in rs], sources))
+    out = [_story(rs, links) for rs in by_story.values() if len(rs) >= min_size]
     out.sort(key=lambda s: (-len(s.articles), s.title.casefold(), s.id))
     return out
 
 
 def story_of(lib, aid: str, *, refresh_first: bool = True) -> Story:
     """The story an article belongs to (itself alone when it has no other versions)."""
-    member = refresh(lib) if refresh_first else dict(
-        lib.store.conn.execute("SELECT article_id, story_id FROM story_member"))
-    sid = member.get(aid, aid)
-    ids = [a for a, s in member.items() if s == sid] or [aid]
+    conn = lib.store.conn
+    if refresh_first:
+        refresh(lib)
+    key = db.story_keys(conn, [aid]).get(aid, aid)
+    ids = [r[0] for r in conn.execute("SELECT article_id FROM story_member WHERE story_id=?", (key,))] or [aid]
     rows = lib.store.rows(sort="date-asc", ids=ids)
-    lead = next((r for r in rows if r.id == sid), rows[0] if rows else None)
-    return Story(sid, lead.title if lead else "", [r.id for r in rows],
-                 sorted({r.source for r in rows if r.source}))
+    if not rows:
+        return Story(aid, "", [aid])
+    return _story(rows, copy_links(lib))
 
 
 _CAPS = re.compile(r"[A-Z][\w’'\-]+(?:[ \t]+(?:of[ \t]+|the[ \t]+|for[ \t]+)?[A-Z][\w’'\-]+)+")

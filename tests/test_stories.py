@@ -9,7 +9,7 @@ import main
 from articles import stories
 from articles.library import Library
 from articles.model import Draft
-from conftest import SEEDS, need
+from conftest import BBC, SEEDS, need
 
 DAILY_BEAST = {"000_c12654dd6b4e9989.txt", "001_0f7ff28299ea1317.txt"}
 ALL_SEEDS = DAILY_BEAST | {"002_fe3e5e0b9db5b811.txt", "003_c5ac04b2de6090c8.txt",
@@ -54,8 +54,9 @@ def test_grouped_only_and_cached_membership(seed_lib, capsys):
     assert len(doc["stories"]) == 1 and len(doc["stories"][0]["articles"]) == 2
     with Library(seed_lib) as lib:
         rows = lib.store.conn.execute("SELECT count(*), count(DISTINCT story_id) FROM story_member").fetchone()
-        assert rows == (2, 1)  # persisted: two members of one story
+        assert rows == (5, 4)  # persisted: every article placed, the two re-reports in one story
         assert stories.update(lib) == 0  # nothing to re-hash on a second call
+        assert stories.place(lib) == 0  # nor to place again
 
 
 def test_versions_say_what_each_outlet_adds(seed_lib, capsys):
@@ -115,3 +116,156 @@ def test_dates_far_apart_keep_shared_passages_apart():
     assert copy.same_story and copy.reason == "near copy"
     stock = stories.judge("a", "b", shared=2, containment=0.3, dates={}, ents={})
     assert not stock.same_story
+
+
+# -- the event model: texts written for these tests -------------------------------------
+QUAKE_A = [
+    ("Magnitude 6.4 earthquake strikes Valdoria's northern coast",
+     "A magnitude 6.4 earthquake struck the northern coast of Valdoria on Tuesday, killing at least 12 "
+     "people in the port town of Essenmark, officials said.\n\nThe quake hit at 4:12 a.m. at a depth of "
+     "10 kilometres, the Valdorian Seismic Service said. Rescue teams led by fire chief Anna Brekke "
+     "searched collapsed houses in Essenmark and nearby Rulle.", "2021-03-09"),
+    ("Essenmark counts its dead after 6.4 quake",
+     "Residents of Essenmark spent the night outdoors after Tuesday's 6.4 earthquake left 12 dead and "
+     "dozens injured on Valdoria's northern coast.\n\nFire chief Anna Brekke said crews were still "
+     "searching in Rulle, where a school was damaged. The Valdorian Seismic Service recorded 30 "
+     "aftershocks.", "2021-03-10"),
+]
+QUAKE_B = [
+    ("Strong quake of magnitude 5.1 jolts Tarsic highlands",
+     "A magnitude 5.1 earthquake shook the Tarsic highlands on Saturday, injuring 3 people in the "
+     "mountain village of Obrenno, the Tarsic Geological Institute said.\n\nThe quake hit at 9:40 p.m. "
+     "Mayor Lukas Ferent said two barns collapsed and a road to Kessin was blocked by rocks.",
+     "2023-11-18"),
+    ("Obrenno shaken by 5.1 earthquake, three hurt",
+     "Three people were hurt when a 5.1 magnitude earthquake hit the Tarsic highlands late Saturday.\n\n"
+     "In Obrenno, mayor Lukas Ferent said barns had collapsed. The Tarsic Geological Institute said "
+     "the road to Kessin was closed.", "2023-11-18"),
+]
+# One event, five outlets, five wordings (no shared five-word runs needed).
+BRIDGE = [
+    ("Harlow Bridge closed after crack found in main span",
+     "Engineers closed the Harlow Bridge over the river Wend on Monday after inspectors found a "
+     "40-centimetre crack in its main span. About 18,000 vehicles cross the bridge each day."),
+    ("Crack shuts Wend crossing; commuters face detours",
+     "Commuters faced long detours on Monday as the Harlow Bridge was shut. A crack of about 40 cm "
+     "was discovered in the main span during a routine inspection, the county's roads chief Mira "
+     "Stellan said."),
+    ("Harlow Bridge to stay shut for weeks, Stellan says",
+     "The Harlow Bridge across the Wend will remain closed for several weeks while the cracked main "
+     "span is repaired, county roads chief Mira Stellan said, urging the 18,000 daily drivers to use "
+     "the ring road."),
+    ("Traffic chaos as cracked Harlow Bridge closes",
+     "Queues stretched for kilometres around the Wend after officials closed the Harlow Bridge, whose "
+     "main span has a 40 cm crack. Mira Stellan, head of county roads, apologised to drivers."),
+    ("Inspectors' find closes river Wend bridge",
+     "A routine check of the Harlow Bridge turned up a crack roughly 40 centimetres long in the main "
+     "span, prompting its closure. Stellan said 18,000 vehicles a day would be diverted."),
+]
+BACKGROUND = [
+    ("Library opens new reading room", "The city library opened a reading room for children on Friday, "
+     "with 2,000 new books and a garden."),
+    ("Local team wins cup final", "The Rovers beat United 2-1 in the cup final on Sunday, with a late "
+     "goal from their captain in front of 30,000 fans."),
+    ("Bakery chain to hire 200 staff", "A bakery chain said it would hire 200 staff for new shops in the "
+     "east of the city, citing strong demand for bread."),
+    ("Council approves budget for parks", "The council approved a budget of 3 million for parks, "
+     "including new playgrounds and trees along the main avenue."),
+]
+
+
+def _bbc_background(step: int = 40) -> list[Draft]:
+    """A spread of real, unrelated articles (read in place), so idf means what it means
+    in a library: a handful of test texts alone make every shared word look common."""
+    out = []
+    for p in sorted(need(BBC).glob("*/*.txt"))[::step]:
+        title, _, body = p.read_bytes().decode("latin-1").partition("\n")
+        out.append(Draft(title=title.strip(), body=body.strip(), origin=f"test:bbc:{p.name}:{p.parent.name}"))
+    return out
+
+
+def _event_lib(tmp_path, groups, entities=False):
+    lib = Library(tmp_path / "lib")
+    lib.add_drafts(_bbc_background(), entities=entities)
+    drafts = [_draft(t, b, d) for t, b, d in (x if len(x) == 3 else (*x, None) for g in groups for x in g)]
+    for d in drafts:  # one at a time: the incremental path
+        lib.add_drafts([d], entities=entities)
+    return lib
+
+
+def _by_title(lib):
+    return [sorted(lib.store.get(a).title for a in s.articles) for s in lib.stories()]
+
+
+def test_look_alike_earthquakes_stay_apart(tmp_path):
+    lib = _event_lib(tmp_path, [BACKGROUND, QUAKE_A, QUAKE_B])
+    try:
+        groups = _by_title(lib)
+        assert sorted(t for t, _, _ in QUAKE_A) in groups
+        assert sorted(t for t, _, _ in QUAKE_B) in groups
+    finally:
+        lib.close()
+
+
+def test_one_event_in_five_wordings_is_one_story(tmp_path):
+    lib = _event_lib(tmp_path, [BACKGROUND, QUAKE_A, BRIDGE])
+    try:
+        groups = _by_title(lib)
+        assert sorted(t for t, _ in BRIDGE) in groups
+        story = next(s for s in lib.stories() if len(s.articles) == 5)
+        doc = story.to_json()
+        assert [e["id"] for e in doc["timeline"]] == story.articles
+        assert doc["title"] in {t for t, _ in BRIDGE} and not doc["title"].endswith("…")
+        # A sixth report arriving later joins it incrementally.
+        lib.add_drafts([_draft("Harlow Bridge repairs to cost 2 million",
+                               "Repairing the 40 cm crack in the Harlow Bridge main span over the Wend "
+                               "will take weeks, Mira Stellan said.")])
+        assert stories.place(lib) == 1
+        assert max(len(s.articles) for s in lib.stories()) == 6
+        # From scratch (the final idf) gives the same story.
+        stories.regroup(lib, from_scratch=True)
+        assert max(len(s.articles) for s in stories.stories(lib, refresh_first=False)) == 6
+    finally:
+        lib.close()
+
+
+def test_split_and_merge_survive_a_regroup(tmp_path, capsys):
+    lib = _event_lib(tmp_path, [BACKGROUND, QUAKE_A, QUAKE_B])
+    libdir = tmp_path / "lib"
+    try:
+        quake_a = next(s for s in lib.stories() if lib.store.get(s.articles[0]).title in {t for t, _, _ in QUAKE_A})
+        quake_b = next(s for s in lib.stories() if lib.store.get(s.articles[0]).title in {t for t, _, _ in QUAKE_B})
+        out_id = quake_a.articles[1]
+    finally:
+        lib.close()
+    doc = run_json(capsys, "stories", "split", out_id[:10], "--library", libdir)
+    assert doc["story"]["articles"] == [out_id]
+    doc = run_json(capsys, "stories", "merge", quake_b.articles[0], quake_a.articles[0], "--library", libdir)
+    assert set(doc["story"]["articles"]) == set(quake_b.articles) | {quake_a.articles[0]}
+    run_json(capsys, "stories", "regroup", "--library", libdir)
+    doc = run_json(capsys, "stories", "--library", libdir)
+    groups = [set(s["articles"]) for s in doc["stories"]]
+    assert {out_id} in groups
+    assert set(quake_b.articles) | {quake_a.articles[0]} in groups
+    # A new copy of the split article's text does not drag it back in either.
+    with Library(libdir) as lib:
+        assert lib.story_of(out_id).articles == [out_id]
+
+
+def test_incremental_path_uses_the_index_not_all_pairs(tmp_path):
+    """Many background articles, then one new report: it finds its story through the
+    term table, and the candidates looked at stay few."""
+    lib = Library(tmp_path / "lib")
+    try:
+        lib.add_drafts([_draft(f"Note {i}", f"Item {i} about topic{i % 37} and subject{i % 53} "
+                               f"with figure {i * 7}.") for i in range(300)])
+        lib.add_drafts([_draft(t, b) for t, b in BRIDGE[:4]])
+        lib.stories()
+        lib.add_drafts([_draft(*BRIDGE[4])])
+        assert stories.place(lib) == 1
+        story = lib.story_of(next(a.id for a in lib.store.iter_articles() if a.title == BRIDGE[4][0]))
+        assert len(story.articles) == 5
+        rows = lib.store.conn.execute("SELECT count(*) FROM story_post").fetchone()[0]
+        assert 0 < rows <= 305 * stories.ev.Params().posting_terms
+    finally:
+        lib.close()

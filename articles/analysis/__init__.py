@@ -1,0 +1,1 @@
+"""Pure analysis: plain records in, plain records out (no SQL, no Library)."""

@@ -1,0 +1,330 @@
+"""Event similarity and story decisions, on plain records.
+
+A *story* is one event reported by any number of outlets in their own words.
+What tells two events of the same kind apart (two earthquakes, two shootings)
+is not their vocabulary, which they share, but the rare words, names, places,
+numbers and dates each one has. So an article becomes a weighted term vector:
+
+* terms from title, lead and body, the title and the lead counting extra
+  (that is where a report states its event), with sublinear tf and idf over the
+  library, so a word every earthquake report uses weighs little and a town's
+  name or a magnitude weighs a lot; numbers get a further boost;
+* canonical entities (when the entity stage has run) as extra features,
+  weighted by how central each is to the article (in the title, in the lead,
+  how often mentioned) rather than one unit per passing mention;
+* the date as separate evidence: close dates help, dates far apart count
+  against, an unknown date does neither.
+
+An article joins the existing story its vector is most like, scored as the
+average link to the story's members (mixed with the best single link, so a
+story whose coverage drifts over days still takes a report like its nearest
+member), when that score clears a threshold; otherwise it starts a story.
+Candidates come from an inverted index on each article's strongest terms, so
+a new article is compared only with the few articles most like it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+# A general English stop list plus the verbs of reporting every news story has.
+STOP = frozenset("""
+a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further had has
+have having he her here hers herself him himself his how i if in into is it its itself just me more
+most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+should so some such than that the their theirs them themselves then there these they this those
+through to too under until up very was we were what when where which while who whom why will with
+would you your yours yourself yourselves said says say saying told tell according reported report
+reports reporting one two new also like get got may might must shall us mr mrs ms per via
+year years day days time week weeks month months today yesterday tomorrow monday tuesday wednesday
+thursday friday saturday sunday news people many much made make makes around since still even
+""".split())
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+def _stem(w: str) -> str:
+    """Plural and possessive endings only: 'quakes' and 'quake' are one term,
+    while words keep enough of themselves to stay rare where they are rare."""
+    if "'" in w or "’" in w:
+        w = re.split(r"['’]", w)[0]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def tokens(text: str) -> list[str]:
+    out = []
+    for m in _TOKEN.finditer(text):
+        t = m.group().casefold()
+        if t[0].isdigit():
+            t = "#" + t.replace(",", "")  # numbers: their own namespace ("#7.6", "#2011")
+        else:
+            t = _stem(t)
+            if len(t) < 2 or t in STOP:
+                continue
+        out.append(t)
+    return out
+
+
+TITLE_WEIGHT = 2.0  # on top of the title's words in the body
+LEAD_WEIGHT = 1.0   # on top of the lead's words in the body
+LEAD_WORDS = 60
+NUMBER_BOOST = 1.5
+NAME_BOOST = 1.5
+IDF_POWER = 1.5  # rarer words weigh more than plain idf gives them
+ENTITY_WEIGHT = 1.0
+KEEP_TERMS = 120  # the strongest features kept per article (the rest move a cosine little)
+
+
+_NAME = re.compile(r"(?<![.!?\n\"“‘:] )(?<!^)\b([A-Z][^\W\d_]+)")
+
+
+def names_in(body: str) -> set[str]:
+    """Words the body writes capitalised inside a sentence and never in lower
+    case: names of people, places, organisations (the evidence that tells one
+    event from another of its kind), found without any model."""
+    caps = {_stem(m.group(1).casefold()) for m in _NAME.finditer(body)}
+    lower = {_stem(w.casefold()) for w in re.findall(r"\b[a-z][^\W\d_]+", body)}
+    return caps - lower - STOP
+
+
+def _mark(toks: list[str], names: set[str]) -> list[str]:
+    """Each name also as a feature of its own ("!name"), beside the plain word,
+    so two articles still match on the word when only one writes it as a name."""
+    out = []
+    for t in toks:
+        out.append(t)
+        if t in names:
+            out.append("!" + t)
+    return out
+
+
+def term_counts(title: str, body: str) -> dict[str, float]:
+    """Weighted term frequencies: body once, plus the title and the lead again.
+    Names are their own features ("!name"), boosted in ``weigh``."""
+    names = names_in(body)
+    body_toks = _mark(tokens(body), names)
+    tf: Counter = Counter(body_toks)
+    title_toks = _mark(tokens(title), names)
+    for t in title_toks:
+        tf[t] += TITLE_WEIGHT
+    # The lead is the body's opening, after the title when the body repeats it.
+    start = len(title_toks) if title_toks and body_toks[:len(title_toks)] == title_toks else 0
+    for t in body_toks[start:start + LEAD_WORDS]:
+        tf[t] += LEAD_WEIGHT
+    return dict(tf)
+
+
+@dataclass
+class EntityMention:
+    """One canonical entity as it occurs in one article (from the entity stage)."""
+
+    key: str  # canonical id, as a string
+    count: int
+    in_title: bool = False
+    in_lead: bool = False
+
+
+def entity_centrality(mentions: Iterable[EntityMention]) -> dict[str, float]:
+    """How central each entity is to the article: named in the title or the
+    lead counts most; further mentions add slowly (log), so a name dropped once
+    in passing weighs a fraction of the article's subject."""
+    out = {}
+    for m in mentions:
+        w = 0.5 + 0.5 * math.log1p(max(m.count - 1, 0))
+        if m.in_title:
+            w += 1.5
+        if m.in_lead:
+            w += 1.0
+        out["@" + m.key] = w
+    return out
+
+
+@dataclass
+class EventDoc:
+    id: str
+    features: dict[str, float]  # weighted tf of terms ("word", "#number") and entities ("@id")
+    day: int | None = None  # proleptic ordinal of the date, None when unknown
+
+
+def idf(df: int, n: int) -> float:
+    return math.log((n + 1) / (df + 0.5))
+
+
+def weigh(features: Mapping[str, float], df: Mapping[str, int], n: int) -> dict[str, float]:
+    """The unit tf-idf vector of an article's features."""
+    v = {}
+    for t, tf in features.items():
+        w = (1.0 + math.log(tf)) if tf >= 1 else tf
+        w *= idf(df.get(t, 0), n) ** IDF_POWER
+        if t[0] == "#":
+            w *= NUMBER_BOOST
+        elif t[0] == "!":
+            w *= NAME_BOOST
+        elif t[0] == "@":
+            w *= ENTITY_WEIGHT
+        if w > 0:
+            v[t] = w
+    norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+    return {t: x / norm for t, x in v.items()}
+
+
+def strongest(vec: Mapping[str, float], k: int) -> list[str]:
+    return [t for t, _ in sorted(vec.items(), key=lambda kv: -kv[1])[:k]]
+
+
+def cosine(u: Mapping[str, float], v: Mapping[str, float]) -> float:
+    if len(u) > len(v):
+        u, v = v, u
+    return sum(x * v.get(t, 0.0) for t, x in u.items())
+
+
+@dataclass
+class Params:
+    threshold: float = 0.15  # story score needed to join
+    avg_weight: float = 0.5  # score = avg_weight * average link + (1 - avg_weight) * best link
+    near_days: int = 3  # dates this close: the same event is likely
+    near_bonus: float = 1.15
+    far_days: int = 30  # dates further apart than this: a different event, almost surely
+    far_factor: float = 0.4
+    candidates: int = 30  # articles taken from the index per new article
+    query_terms: int = 30  # of the new article's strongest terms, looked up in the index
+    posting_terms: int = 25  # of each article's strongest terms, put in the index
+    max_members: int = 40  # story members an article is compared with (its nearest by the index)
+
+
+def date_factor(a: int | None, b: int | None, p: Params) -> float:
+    """Time as evidence: only when both dates are known."""
+    if a is None or b is None:
+        return 1.0
+    d = abs(a - b)
+    if d <= p.near_days:
+        return p.near_bonus
+    if d <= p.far_days:
+        return 1.0
+    return p.far_factor
+
+
+@dataclass
+class Member:
+    vec: dict[str, float]
+    day: int | None
+
+
+def story_score(vec: Mapping[str, float], day: int | None, members: list[Member], p: Params) -> float:
+    """Average link to the members mixed with the best link, each link weighted
+    by the date evidence between the two articles."""
+    if not members:
+        return 0.0
+    sims = [cosine(vec, m.vec) * date_factor(day, m.day, p) for m in members]
+    return p.avg_weight * (sum(sims) / len(sims)) + (1 - p.avg_weight) * max(sims)
+
+
+def choose(vec: Mapping[str, float], day: int | None, stories: Mapping[str, list[Member]],
+           p: Params, refused: set[str] = frozenset()) -> tuple[str | None, float]:
+    """The candidate story to join (and its score), or (None, best score)."""
+    best, best_s = None, 0.0
+    for sid, members in stories.items():
+        if sid in refused:
+            continue
+        s = story_score(vec, day, members, p)
+        if s > best_s:
+            best, best_s = sid, s
+    if best_s >= p.threshold:
+        return best, best_s
+    return None, best_s
+
+
+@dataclass
+class Grouper:
+    """Single-pass grouping in memory, with the final idf known up front (the
+    from-scratch regroup). ``cannot[a]`` = articles ``a`` must not share a story
+    with (the user's splits)."""
+
+    df: Mapping[str, int]
+    n: int
+    p: Params = field(default_factory=Params)
+    cannot: Mapping[str, set[str]] = field(default_factory=dict)
+    story_of: dict[str, str] = field(default_factory=dict)
+    members: dict[str, list[str]] = field(default_factory=dict)
+    vecs: dict[str, dict[str, float]] = field(default_factory=dict)
+    days: dict[str, int | None] = field(default_factory=dict)
+    postings: dict[str, list[str]] = field(default_factory=dict)
+
+    def candidates(self, vec: Mapping[str, float]) -> list[str]:
+        score: Counter = Counter()
+        for t in strongest(vec, self.p.query_terms):
+            w = vec[t]
+            for other in self.postings.get(t, ()):
+                score[other] += w * self.vecs[other].get(t, 0.0)
+        return [a for a, _ in score.most_common(self.p.candidates)]
+
+    def add(self, doc: EventDoc, link_to: Iterable[str] = ()) -> str:
+        """Place one article; ``link_to``: earlier articles it is a copy of (joined outright
+        unless the user split them apart). Returns its story id (a member's id)."""
+        vec = weigh(doc.features, self.df, self.n)
+        self.vecs[doc.id], self.days[doc.id] = vec, doc.day
+        cands = self.candidates(vec)
+        refused = {self.story_of[x] for x in self.cannot.get(doc.id, ()) if x in self.story_of}
+        sid = None
+        for other in link_to:
+            s = self.story_of.get(other)
+            if s is not None and s not in refused:
+                sid = s
+                break
+        if sid is None:
+            near: dict[str, list[Member]] = {}
+            for c in cands:
+                s = self.story_of[c]
+                lst = near.setdefault(s, [])
+                if len(lst) < self.p.max_members:
+                    lst.append(Member(self.vecs[c], self.days[c]))
+            # Average link over the story's members, not only those the index returned.
+            full = {s: [Member(self.vecs[m], self.days[m]) for m in self.members[s][-self.p.max_members:]]
+                    for s in near}
+            sid, _ = choose(vec, doc.day, full, self.p, refused)
+        if sid is None:
+            sid = doc.id
+            self.members[sid] = []
+        self.story_of[doc.id] = sid
+        self.members[sid].append(doc.id)
+        for t in strongest(vec, self.p.posting_terms):
+            self.postings.setdefault(t, []).append(doc.id)
+        return sid
+
+
+def keep_strongest(features: Mapping[str, float], df: Mapping[str, int], n: int,
+                   k: int = KEEP_TERMS) -> dict[str, float]:
+    """The article's ``k`` strongest features (what is stored for it)."""
+    if len(features) <= k:
+        return dict(features)
+    w = weigh(features, df, n)
+    return {t: features[t] for t in strongest(w, k)}
+
+
+def best_title(titles: list[str]) -> int:
+    """Index of the story's best headline: a real one (not cut short with "…",
+    a headline's length) that shares most words with the others' headlines;
+    the earliest on a tie."""
+    toks = [set(tokens(t)) for t in titles]
+
+    def real(t: str) -> bool:
+        n = len(t.split())
+        return not t.rstrip().endswith(("…", "...")) and 3 <= n <= 20
+
+    best, best_key = 0, None
+    for i, t in enumerate(titles):
+        shared = sum(len(toks[i] & toks[j]) / (len(toks[i] | toks[j]) or 1)
+                     for j in range(len(titles)) if j != i)
+        key = (real(t), shared)
+        if best_key is None or key > best_key:
+            best, best_key = i, key
+    return best
