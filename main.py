@@ -483,7 +483,7 @@ def cmd_stories(args) -> int:
             if v.get("role"):
                 from articles.sourcing import chain_line
 
-                con.print(Text(f"  {v['role']}", style="magenta") + Text(chain_line(v.get("chain", []))))
+                con.print(Text(f"  {v['role']} ", style="magenta") + Text(chain_line(v.get("chain", []))))
             if v["adds"]["entities"]:
                 con.print(Text("  adds: ", style="cyan") + Text(", ".join(v["adds"]["entities"])))
             for q in v["adds"]["quotes"]:

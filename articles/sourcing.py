@@ -313,7 +313,7 @@ def sourced_from_line(sources: Sequence[dict]) -> str:
 
 
 def chain_line(chain: Sequence[dict]) -> str:
-    """ " of Raw Story → The Daily Beast" for a credit chain ("" when empty)."""
+    """ "of Raw Story → The Daily Beast" for a credit chain ("" when empty)."""
     if not chain:
         return ""
     steps = []
@@ -322,7 +322,7 @@ def chain_line(chain: Sequence[dict]) -> str:
         if s.get("article_id"):
             name += f" [{s['article_id'][:8]}]"
         steps.append(name)
-    return " of " + " → ".join(steps)
+    return "of " + " → ".join(steps)
 
 
 # -- stories: who reported it first ----------------------------------------------------------
