@@ -61,6 +61,9 @@ def test_a_report_credited_through_another_outlet():
     ("The mayor resigned on Sunday (via The Lakeside Chronicle).", "The Lakeside Chronicle"),
     ("She said in an interview with the Valley Herald that she would run again.", "Valley Herald"),
     ("Speaking to the BBC, the minister denied the claim.", "BBC"),
+    ("Per Northern News, the ferry will not run on Sunday.", "Northern News"),
+    ("A Valley Herald report said the mill had been sold.", "Valley Herald"),
+    ("Writing in the Valley Herald, Mr Brown said the mill must stay.", "Valley Herald"),
     ("LISBON, May 3 (AP) — Ferries stopped running on Friday.", "AP"),
     ("The plan was first revealed in The Sunday Courier last month.", "The Sunday Courier"),
     ("Figures published by thedailyview.com (via thedailyview.com) show a rise.", "thedailyview.com"),
@@ -74,6 +77,11 @@ def test_citing_credits_both_outlets_in_a_chain():
     got = {c.outlet: c for c in find_credits("Yonhap, citing the Harbour Times, said the port would reopen.")}
     assert set(got) == {"Harbour Times", "Yonhap"} or set(got) == {"Harbour Times"}
     assert got["Harbour Times"].via == "Yonhap"
+
+
+def test_an_author_writing_for_an_outlet():
+    c = one("The mill must stay open, Ada Brandt, writing for the Valley Herald, argued.")
+    assert (c.outlet, c.author) == ("Valley Herald", "Ada Brandt")
 
 
 def test_a_report_by_an_outlets_reporter():
@@ -105,6 +113,10 @@ def test_entity_spans_tell_people_from_outlets():
     "The sanctions were reported by North Korea's state media.",
     "A report by the International Energy Agency says demand will peak.",
     "The report notes that the Times Square crowd was smaller.",
+    "Prices rose 3 per cent. Per Ellen Park, the rise will not last.",
+    "Analysts told the Harbour Times Shipping Conference that trade would fall.",
+    "Shares closed at $20.15. Press reports suggest a merger.",
+    "Prices may triple, according to the Harbour Times Research Unit's chief economist.",
 ])
 def test_quoted_sources_and_lookalikes_are_not_credits(text):
     assert find_credits(text) == []
@@ -146,7 +158,7 @@ def test_seed_000_credits_the_author_writing_at_the_outlet():
 
 def test_seed_001_credits_raw_story_the_beast_through_it_and_global_news():
     got = {outlet_key(c.outlet): c for c in find_credits(_seed("001"))}
-    assert {"rawstory", "dailybeast", "globalnews"} <= set(got)
+    assert {"rawstory", "dailybeast", "globalnews", "nbcnews"} <= set(got)
     assert outlet_key(got["dailybeast"].via) == "rawstory"
 
 

@@ -181,7 +181,8 @@ def _person_like(name: str) -> bool:
 
 # -- the grammar ----------------------------------------------------------------------------
 # A capitalised word; a dot only inside (U.S.), an apostrophe unless it is a possessive 's.
-_W = r"(?:[A-Z0-9][\w\-]*(?:\.(?=\w)[\w\-]*|['’](?!s\b)[\w]*)*\.?(?<![a-z]{2}\.))"
+# Digits only as a whole word ("Radio 4"); a final dot only after an initial ("U.S.", "J.").
+_W = r"(?:\d+\b|[A-Z][\w\-]*(?:\.(?=\w)[\w\-]*|['’](?!s\b)[\w]*)*(?:(?<=\b[A-Z])\.)?)"
 _NAME = (rf"(?:[Tt]he[ \t\u00a0\u202f]+)?{_W}(?:[ \t\u00a0\u202f]+(?:(?:of|and|&|for|de|on(?=[ \t]Sunday))"
          rf"[ \t\u00a0\u202f]+)?{_W}){{0,5}}")
 _NOUN = (r"(?:report|article|story|piece|column|op-ed|investigation|analysis|exclusive|dispatch|"
@@ -221,6 +222,10 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         rf"(?i:\b(?:(?:as|first|originally|initially|previously|earlier|exclusively|also|was|were|"
         rf"been|is|has|had)[ \t\u00a0\u202f]+)*(?:reported|revealed|disclosed|broken)[ \t\u00a0\u202f]+(?:first[ \t\u00a0\u202f]+)?)"
         rf"(?P<prep>(?i:by|in))[ \t\u00a0\u202f]+(?P<x>{_NAME}){_POSS}?{_WRITING}?")),
+    # "Writing in the Guardian, Mr Brown said"; "Jane Doe, writing for The Post"
+    ("writing", re.compile(rf"(?i:\bwriting)[ \t\u00a0\u202f]+(?i:in|for|at)[ \t\u00a0\u202f]+(?P<w>{_NAME})")),
+    # "Per NBC News, ..."; "as per the Herald"
+    ("per", re.compile(rf"(?:^|(?<=[\s(]))(?:(?i:as)[ \t\u00a0\u202f]+)?(?i:per)[ \t\u00a0\u202f]+(?P<x>{_NAME})")),
     # "told Reuters"; "in an interview with CNN"; "speaking to the BBC"
     ("told", re.compile(rf"(?i:\btold)[ \t\u00a0\u202f]+(?P<x>{_NAME})")),
     ("interview", re.compile(
@@ -284,12 +289,24 @@ def _strip_the(name: str) -> str:
     return name[4:] if name[:4].casefold() == "the " else name
 
 
+# A name ending in one of these is an event or a body, not the outlet it starts
+# with ("told the Financial Times Media Conference").
+_EVENTS = {"conference", "summit", "awards", "award", "festival", "forum", "committee", "inquiry",
+           "hearing", "meeting", "congress", "convention", "show", "dinner", "assembly", "panel",
+           "lecture", "debate", "programme", "prize", "fair", "expo", "exhibition",
+           # ... or a firm or body that shares an outlet's name ("the Economist Intelligence Unit")
+           "unit", "group", "institute", "foundation", "council", "commission", "association",
+           "society", "bank", "fund", "university", "supplement", "company", "corporation"}
+
+
 def _outlet_prefix(name: str | None, ents) -> str | None:
     """The longest leading part of ``name`` that is an outlet ("Reuters Monday" -> "Reuters")."""
     name = _clean(name)
     if not name:
         return None
     words = name.split()
+    if len(words) > 1 and words[-1].casefold() in _EVENTS:
+        return None
     for j in range(len(words), 0, -1):
         cand = " ".join(words[:j])
         if is_outlet(cand) and not ents.person_only(cand):
@@ -303,6 +320,8 @@ def _outlet_suffix(name: str | None, ents) -> str | None:
     if not name:
         return None
     words = name.split()
+    if len(words) > 1 and words[0] in ("A", "An"):
+        words = words[1:]  # "A Financial Times report said"
     for i in range(len(words)):
         cand = " ".join(words[i:])
         if cand.casefold() in ("the",):
@@ -398,6 +417,11 @@ def _interpret(kind: str, m: re.Match, text: str, ents: _Entities):
 
     if kind == "wire":
         return x, None, None, None
+    if kind == "writing":
+        if not writing:
+            return None
+        before = _SUBJECT_BEFORE.search(text[max(0, m.start() - 120):m.start()])
+        return writing, _person_suffix(before.group("s"), ents) if before else None, None, None
     if kind in ("report-from", "reported-by"):
         outlet = _outlet_prefix(x, ents)
         if outlet:
@@ -439,7 +463,7 @@ def _interpret(kind: str, m: re.Match, text: str, ents: _Entities):
         if outlet:
             return outlet, None, None, None
         return None
-    if kind in ("told", "interview"):
+    if kind in ("told", "interview", "per"):
         outlet = _outlet_prefix(x, ents)
         return (outlet, None, None, None) if outlet else None
     if kind == "outlet-reported":
