@@ -51,6 +51,7 @@ SAME_TITLE = 0.8  # a credited headline this close names the article by itself
 TITLE_WITH_OUTLET = 0.55
 CANDIDATES = 200  # newest articles of a matched outlet looked at
 DATE_SLACK = 1  # days: a credited report may carry a date one day later (time zones)
+WINDOW = 60  # days: how far back a dated article's credited report is looked for
 
 _WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}|\d[\d,.]*\d|\d")
 _STOP = set("""
@@ -135,7 +136,8 @@ def forget_deleted(lib) -> int:
 
 # -- linking -------------------------------------------------------------------------------
 def _words(text: str) -> set[str]:
-    return {w.casefold().replace("’", "'") for w in _WORD.findall(text[:4000])} - _STOP
+    # The headline and lead: where a re-report and its original share the event's names.
+    return {w.casefold().replace("’", "'") for w in _WORD.findall(text[:2000])} - _STOP
 
 
 def _topic(a: set[str], b: set[str]) -> float:
@@ -175,7 +177,7 @@ class _Linker:
     def __init__(self, lib):
         self.conn = lib.store.conn
         self._sources: list[str] | None = None
-        self._by_key: dict[str, list[tuple]] = {}
+        self._by_key: dict[tuple, list[tuple]] = {}
         self._words: dict[str, set[str]] = {}
 
     def sources(self) -> list[str]:
@@ -184,25 +186,40 @@ class _Linker:
                 "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
         return self._sources
 
-    def outlet_articles(self, outlet: str) -> list[tuple]:
+    def outlet_articles(self, outlet: str, when: _date | None) -> list[tuple]:
+        """The newest CANDIDATES articles of this outlet (by source name or web
+        host), within WINDOW days before ``when`` (when known). Each lookup walks
+        an index: the source index by name, the URL index for hosts."""
         key = outlet_key(outlet)
-        if key in self._by_key:
-            return self._by_key[key]
-        names = [s for s in self.sources() if outlets_match(outlet, s)]
+        cache_key = (key, when)
+        if cache_key in self._by_key:
+            return self._by_key[cache_key]
+        span, args = "", []
+        if when is not None:
+            span = " AND date >= ? AND date <= ?"
+            args = [(when - timedelta(days=WINDOW)).isoformat(),
+                    (when + timedelta(days=DATE_SLACK)).isoformat() + "~"]
         rows: list[tuple] = []
-        if names:
+        for name in (s for s in self.sources() if outlets_match(outlet, s)):
             rows += self.conn.execute(
-                f"SELECT {self._COLS} FROM articles WHERE source IN (SELECT value FROM json_each(?)) "
-                "ORDER BY date IS NULL, date DESC LIMIT ?", (_json(names), CANDIDATES)).fetchall()
-        if len(key) >= 4:
-            # Articles known by their web address only: the host names the outlet.
+                f"SELECT {self._COLS} FROM articles WHERE source IS NULL = 0 AND source = ? COLLATE NOCASE"
+                f"{span} ORDER BY date DESC LIMIT ?", (name, *args, CANDIDATES)).fetchall()
+        if len(key) >= 3:
+            # Articles known by their web address: the host names the outlet.
+            urls = [u for (u,) in self.conn.execute("SELECT url FROM articles WHERE url LIKE ?",
+                                                    (f"%{key}%",))
+                    if outlets_match(outlet, _host(u))][:CANDIDATES * 5]
             seen = {r[0] for r in rows}
-            for r in self.conn.execute(
-                    f"SELECT {self._COLS} FROM articles WHERE url LIKE ? "
-                    "ORDER BY date IS NULL, date DESC LIMIT ?", (f"%{key[:4]}%", CANDIDATES * 5)):
-                if r[0] not in seen and r[5] and outlets_match(outlet, urlsplit(r[5]).hostname or ""):
-                    rows.append(r)
-        self._by_key[key] = rows
+            for i in range(0, len(urls), 500):
+                for r in self.conn.execute(
+                        f"SELECT {self._COLS} FROM articles WHERE url IN (SELECT value FROM json_each(?))"
+                        + span, (_json(urls[i:i + 500]), *args)):
+                    if r[0] not in seen:
+                        seen.add(r[0])
+                        rows.append(r)
+        rows.sort(key=lambda r: r[3] or "", reverse=True)
+        rows = rows[:CANDIDATES * 2]
+        self._by_key[cache_key] = rows
         return rows
 
     def title_articles(self, title: str) -> list[tuple]:
@@ -222,7 +239,7 @@ class _Linker:
         """The id of the library article ``credit`` names, or None."""
         cands: dict[str, tuple] = {}
         if credit.outlet:
-            for r in self.outlet_articles(credit.outlet):
+            for r in self.outlet_articles(credit.outlet, _day(art.date)):
                 cands[r[0]] = r
         if credit.title:
             for r in self.title_articles(credit.title):
@@ -239,7 +256,7 @@ class _Linker:
                 continue  # newer than the article crediting it: not the credited report
             same_outlet = bool(credit.outlet) and (
                 outlets_match(credit.outlet, source) or
-                (bool(url) and outlets_match(credit.outlet, urlsplit(url).hostname or "")))
+                (bool(url) and outlets_match(credit.outlet, _host(url))))
             t_sim = _title_sim(credit.title, title) if credit.title else 0.0
             by_author = _surname_match(credit.author, author)
             topic = _topic(mine, self.words(aid, title, body))
@@ -255,6 +272,13 @@ class _Linker:
             if score > best_score:
                 best, best_score = aid, score
         return best
+
+
+def _host(url: str | None) -> str:
+    try:
+        return urlsplit(url).hostname or "" if url else ""
+    except ValueError:
+        return ""
 
 
 def _json(values) -> str:
