@@ -124,16 +124,6 @@ def credits_of(lib, art) -> list[Credit]:
     return found
 
 
-def forget_deleted(lib) -> int:
-    """Drop the credits of articles no longer in the library."""
-    conn = lib.store.conn
-    with _writing(lib):
-        n = conn.execute("DELETE FROM article_credit_done WHERE article_id NOT IN "
-                         "(SELECT id FROM articles)").rowcount
-        conn.execute("DELETE FROM article_credit WHERE article_id NOT IN (SELECT id FROM articles)")
-    return n
-
-
 # -- linking -------------------------------------------------------------------------------
 def _words(text: str) -> set[str]:
     # The headline and lead: where a re-report and its original share the event's names.
