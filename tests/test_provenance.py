@@ -84,6 +84,13 @@ def test_an_author_writing_for_an_outlet():
     assert (c.outlet, c.author) == ("Valley Herald", "Ada Brandt")
 
 
+def test_a_reporter_of_an_outlet_and_two_outlets_in_one_phrase():
+    c = one("According to Ada Brandt of Coastal Trade Magazine, rates will rise.")
+    assert (c.outlet, c.author) == ("Coastal Trade Magazine", "Ada Brandt")
+    assert outlets("He denied the reports in the Sunday Courier and Evening Gazette.") == \
+        ["Sunday Courier", "Evening Gazette"]
+
+
 def test_a_report_by_an_outlets_reporter():
     c = one("A report by Coast Wire's Jane Ortiz found the ferry was never insured.")
     assert (c.outlet, c.author) == ("Coast Wire", "Jane Ortiz")
@@ -112,6 +119,10 @@ def test_entity_spans_tell_people_from_outlets():
     "The meeting was held via Zoom (via Getty Images).",
     "The sanctions were reported by North Korea's state media.",
     "A report by the International Energy Agency says demand will peak.",
+    "The film is a feature by Ada Brandt, competing for the prize.",
+    "Harbour TV's coverage will start at noon.",
+    "Sky reported a 10% rise in profits, and Channel 4 reported record revenue.",
+    "Broadband lags, according to a report by Harbour Research.",
     "The report notes that the Times Square crowd was smaller.",
     "Prices rose 3 per cent. Per Ellen Park, the rise will not last.",
     "Analysts told the Harbour Times Shipping Conference that trade would fall.",

@@ -73,6 +73,8 @@ _NOT_PERSON = {
     "america", "europe", "africa", "asia", "korea", "china", "russia", "january", "february",
     "march", "april", "may", "june", "july", "august", "september", "october", "november",
     "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "research", "consulting", "consultants", "partners", "capital", "securities", "analytics",
+    "associates", "labs", "systems", "technologies", "media", "international", "global",
 }
 _LEADING = {  # sentence openers that a subject-position name must not start with
     "as", "but", "and", "so", "in", "on", "at", "for", "meanwhile", "however", "yet", "then",
@@ -185,8 +187,9 @@ def _person_like(name: str) -> bool:
 _W = r"(?:\d+\b|[A-Z][\w\-]*(?:\.(?=\w)[\w\-]*|['’](?!s\b)[\w]*)*(?:(?<=\b[A-Z])\.)?)"
 _NAME = (rf"(?:[Tt]he[ \t\u00a0\u202f]+)?{_W}(?:[ \t\u00a0\u202f]+(?:(?:of|and|&|for|de|on(?=[ \t]Sunday))"
          rf"[ \t\u00a0\u202f]+)?{_W}){{0,5}}")
+# (Not "feature" or "coverage": "a feature by <film-maker>", "Sky's coverage of the awards".)
 _NOUN = (r"(?:report|article|story|piece|column|op-ed|investigation|analysis|exclusive|dispatch|"
-         r"interview|feature|editorial|broadcast|podcast|segment|coverage|reporting)")
+         r"interview|editorial|podcast|reporting)")
 _ADJ = (r"(?:(?:new|recent|latest|earlier|exclusive|previous|original|detailed|lengthy|separate|"
         r"bombshell|damning|published|weekend|Sunday|Monday|Tuesday|Wednesday|Thursday|Friday|"
         r"Saturday)[ \t\u00a0\u202f]+){0,2}")
@@ -235,7 +238,11 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
     ("outlet-reported", re.compile(
         rf"(?P<x>{_NAME})(?:{_POSS})?[ \t\u00a0\u202f]+(?:(?i:has|had|have|was|first|also|earlier|previously|"
         rf"exclusively|originally|later)[ \t\u00a0\u202f]+)*(?i:reported|reports|reporting|revealed|"
-        rf"broke[ \t\u00a0\u202f]+the[ \t\u00a0\u202f]+(?:news|story)|was[ \t\u00a0\u202f]+first[ \t\u00a0\u202f]+to[ \t\u00a0\u202f]+report)\b")),
+        rf"broke[ \t\u00a0\u202f]+the[ \t\u00a0\u202f]+(?:news|story)|was[ \t\u00a0\u202f]+first[ \t\u00a0\u202f]+to[ \t\u00a0\u202f]+report)\b"
+        # not a broadcaster's own results: "Sky reported a 10% rise in profits"
+        rf"(?![ \t\u00a0\u202f]+(?:(?:a|an|its|record|higher|lower|net|pre-tax|annual|quarterly|"
+        rf"first-half|full-year|strong|weak)[ \t\u00a0\u202f]+)*(?:[\d$£€]|profit|loss|revenue|sales|"
+        rf"earnings|income|turnover|rise|fall|drop|increase|decline|growth|deficit|surplus))")),
     # "(via The Verge)"; "h/t Raw Story"
     ("via", re.compile(rf"\((?i:via|h/t|hat[ \t\u00a0\u202f]+tip:?)[ \t\u00a0\u202f]+(?P<x>{_NAME}|[\w\-]+(?:\.[\w\-]+)+)\)"
                        rf"|(?i:\bh/t|\bhat[ \t\u00a0\u202f]+tip)[ \t\u00a0\u202f]*:?[ \t\u00a0\u202f]+(?:to[ \t\u00a0\u202f]+)?(?P<x2>{_NAME})")),
@@ -450,6 +457,10 @@ def _interpret(kind: str, m: re.Match, text: str, ents: _Entities):
             return None
         return (outlet, None, None, None)
     if kind == "according-to":
+        left, sep, right = (x or "").partition(" of ")
+        if sep and author_of(left) and _outlet_prefix(right, ents) == _clean(right):
+            # "according to Jane Doe of Latin Trade Magazine": the name ran on through "of".
+            return _clean(right), left, None, None
         outlet = _outlet_prefix(x, ents)
         if outlet and outlet == x:
             return outlet, author_of(y), None, None
@@ -540,6 +551,12 @@ def find_credits(text: str, entities: Iterable | None = None,
             if outlet and outlet[:4] == "the ":
                 outlet = outlet[4:]  # "told the BBC": the outlet is "BBC"
             if outlet is None and author is None:
+                continue
+            parts = outlet.split(" and ") if outlet and " and " in outlet else []
+            if len(parts) == 2 and all(is_outlet(p) for p in parts):
+                # "the reports in the Sunday Times and Sunday Telegraph": two outlets.
+                for part in parts:
+                    found.append((m.start(), m.end(), kind, _clean(part), None, None, via))
                 continue
             found.append((m.start(), m.end(), kind, outlet, author, title, via))
     # Nested matches of one credit (according-to inside report-from): keep the widest.
