@@ -171,6 +171,11 @@ def cmd_show(args) -> int:
     meta = " · ".join(x for x in (art.source, art.author, art.date, art.url) if x)
     if meta:
         con.print(Text(meta, style="dim"))
+    if doc.get("sources"):
+        from articles.sourcing import sourced_from_line
+        from articles.text import sanitize_line
+
+        con.print(Text("Sourced from: ", style="cyan") + Text(sanitize_line(sourced_from_line(doc["sources"]))))
     con.print(Text(f"id {art.id}", style="dim"))
     con.print()
     con.print(Text(art.body))
@@ -513,6 +518,10 @@ def cmd_stories(args) -> int:
         for v in versions:
             con.print(Text(v["title"], style="bold")
                       + Text(f"  {v['source'] or ''} {v['date'] or ''}  {v['id'][:8]}", style="dim"))
+            if v.get("role"):
+                from articles.sourcing import chain_line
+
+                con.print(Text(f"  {v['role']} ", style="magenta") + Text(chain_line(v.get("chain", []))))
             if v["adds"]["entities"]:
                 con.print(Text("  adds: ", style="cyan") + Text(", ".join(v["adds"]["entities"])))
             for q in v["adds"]["quotes"]:

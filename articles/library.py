@@ -18,7 +18,7 @@ from .model import Article, Draft, Progress, body_hash
 from .services.indexing import CheckReport, IndexFeeder, Indexing
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
 from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
-from . import dossier as _dossier, stories as _stories  # noqa: F401  (register their tables)
+from . import dossier as _dossier, sourcing as _sourcing, stories as _stories  # noqa: F401  (register their tables)
 
 __all__ = ["Library", "LibraryError", "ImportReport", "CheckReport", "QueryError",
            "default_library_path"]
@@ -371,10 +371,32 @@ class Library:
         return article_entities(self.store.conn, article_id)
 
     def article_extras(self, art: Article) -> dict:
-        """What `newsdesk show --json` adds to an article: its entities with offsets into body."""
+        """What `newsdesk show --json` adds to an article: its entities with offsets into
+        body, and the reports it credits (``sources``, see article_sources)."""
         return {"entities": [{"name": r.name, "type": r.type, "count": r.count,
                               "mentions": [{"start": s, "end": e, "text": t} for s, e, t in r.mentions]}
-                             for r in self.article_entities(art.id)]}
+                             for r in self.article_entities(art.id)],
+                "sources": self.article_sources(art)}
+
+    def article_sources(self, art: Article | str) -> list[dict]:
+        """The reports an article credits: ``[{"outlet", "author", "title", "article_id",
+        "via", "kind", "evidence", "start", "end"}]``, ``article_id`` the credited
+        article when it is in the library (else None)."""
+        from . import sourcing
+
+        if isinstance(art, str):
+            found = self.get(art)
+            if found is None:
+                raise LibraryError(f"no article with id {art!r}")
+            art = found
+        return sourcing.article_sources(self, art)
+
+    def story_provenance(self, ids: Sequence[str]) -> dict[str, dict]:
+        """Per article of a story: ``{"role": "original" | "re-report" | None,
+        "chain", "sources", "credited_by"}`` (see articles.sourcing)."""
+        from . import sourcing
+
+        return sourcing.story_provenance(self, ids)
 
     def entity_articles(self, entity_id: int) -> list[str]:
         """Ids of the articles mentioning the entity under any of its names, newest first."""
@@ -556,9 +578,18 @@ class Library:
 
     def story_versions(self, article_or_story_id: str) -> list[dict]:
         """Each version of the story with what it adds: entities and quotes the others lack."""
-        from . import stories
+        from . import sourcing, stories
 
-        return stories.version_differences(self, article_or_story_id)
+        versions = stories.version_differences(self, article_or_story_id)
+        # Who reported it first: each version's role and credit chain.
+        prov = sourcing.story_provenance(self, [v["id"] for v in versions])
+        for v in versions:
+            p = prov.get(v["id"], {})
+            v["role"] = p.get("role")
+            v["sources"] = [{k: s[k] for k in ("outlet", "author", "title", "article_id", "via")}
+                            for s in p.get("sources", [])]
+            v["chain"] = p.get("chain", [])
+        return versions
 
     def related(self, article_id: str, limit: int = 10):
         """The most related other articles (list[Related]) with shared entities and terms."""

@@ -31,7 +31,7 @@ from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
 from .widgets.article_list import ArticleList, ListSource
 from .widgets.entity_sidebar import EntityOptions, EntitySidebar
-from .messages import (Activity, EntitiesDone, EntitiesLoaded, FeedsRefreshed, ImportDone, IndexReady,
+from .messages import (Activity, SourcesReady, EntitiesDone, EntitiesLoaded, FeedsRefreshed, ImportDone, IndexReady,
                        SearchDone, StoriesReady, activity_reporter)
 from .widgets.feed_list import FeedOptions, FeedPane
 from .widgets.key_bar import KeyBar
@@ -61,6 +61,7 @@ class NewsdeskApp(App):
         Binding("r", "related", "Related", show=False, id="related"),
         Binding("w", "quotes", "Who said what", show=False, id="quotes"),
         Binding("v", "story", "Other versions", show=False, id="story"),
+        Binding("c", "open_source", "Open credited report", show=False, id="open_source"),
         Binding("d", "dossier", "Dossier", show=False, id="dossier"),
         Binding("b", "toggle_sidebar", "Sidebar", show=False, id="toggle_sidebar"),
         Binding("S", "cycle_sort", "Sort", show=False, id="cycle_sort"),
@@ -257,8 +258,33 @@ class NewsdeskApp(App):
                 matches = []
         self.search_terms = frozenset(terms)
         self.reader.show(art, entities, matches, to_first_match=True)
+        self.load_sources(art.id)
         if self.sidebar.scope == "article":
             self.sidebar.set_entities(entities, "article", note=self._no_entities_note())
+
+    @work(thread=True, exclusive=True, group="sources", name="Finding credited reports")
+    def load_sources(self, article_id: str) -> None:
+        # Finding credits may write them to the store: its own connection keeps
+        # those writes off the reader's (as grouping stories does).
+        try:
+            with Library(self.library.path) as lib:
+                sources = lib.article_sources(article_id)
+        except Exception:  # sources are extra: the article is already shown
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(SourcesReady(article_id, sources))
+
+    def on_sources_ready(self, message: SourcesReady) -> None:
+        # Our own writes are not another process's import (see on_stories_ready).
+        self._data_version = self.library.data_version()
+        self.reader.show_sources(message.article_id, message.sources)
+
+    def action_open_source(self) -> None:
+        target = self.reader.credited_article()
+        if target is None:
+            self.notify("This article credits no report that is in the library.", markup=False)
+            return
+        self.open_article(target)
 
     def _article_entities(self, article_id: str):
         fn = getattr(self.library, "article_entities", None)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from textual.message import Message
 
 __all__ = ["Activity", "SearchDone", "EntitiesLoaded", "ImportDone", "EntitiesDone", "StoriesReady",
-           "IndexReady", "FeedsRefreshed", "activity_reporter"]
+           "IndexReady", "FeedsRefreshed", "SourcesReady", "activity_reporter"]
 
 
 class Activity(Message):
@@ -87,3 +87,12 @@ class FeedsRefreshed(Message):
         self.entity_problem = entity_problem
         self.error = error
         self.crashed = crashed
+
+
+class SourcesReady(Message):
+    """The reports an open article credits, found by a worker."""
+
+    def __init__(self, article_id: str, sources) -> None:
+        super().__init__()
+        self.article_id = article_id
+        self.sources = sources

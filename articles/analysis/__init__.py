@@ -1,1 +1,4 @@
-"""Pure analysis: plain records in, plain records out (no SQL, no Library)."""
+"""Pure analysis: functions over plain text and plain records.
+
+Nothing here touches SQL, the store or the Library (layering: analysis sits
+below the store and the services)."""

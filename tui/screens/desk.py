@@ -286,6 +286,13 @@ class StoryScreen(DeskScreen):
                 adds.append("\n  “" + sanitize_line(q["text"])[:120] + "”")
                 adds.append(f" — {sanitize_line(q['speaker']) if q['speaker'] else 'unattributed'}",
                             style="dim")
+            if v.get("role"):
+                # Who reported it first: "re-report of Raw Story → The Daily Beast".
+                from articles.sourcing import chain_line
+
+                role = Text(f"  {v['role']} ", style="magenta")
+                role.append(sanitize_line(chain_line(v.get("chain", []))))
+                adds = role + Text("\n") + adds if adds.plain else role
             options.add_option(_article_option(v["id"], v["date"], v["title"], v["source"], adds))
         if options.option_count:
             options.highlighted = 0

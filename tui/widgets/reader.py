@@ -144,6 +144,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._starts: list[int] = []  # paragraph starts in body
         self._shown_starts: list[int] = []  # the same paragraphs' starts in the shown text
         self._plain = ""  # the shown text: paragraphs on one line each, PARA_GAP apart
+        self.sources: list[dict] = []  # the reports the article credits (found by a worker)
 
     def compose(self):
         yield Static(Text(EMPTY), id="reader-title", classes="-empty")
@@ -187,6 +188,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.matches = sorted(matches) if self._offsets_ok else []
         self.current_match = 0 if to_first_match and self.matches else -1
         self.focus_entity = None
+        self.sources = []
         self._rebuild(entities)
         self.scroll_home(animate=False)
         if self.current_match == 0:
@@ -197,11 +199,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         title = self.query_one("#reader-title", Static)
         title.remove_class("-empty")
         title.update(Text(sanitize_line(art.title) or "(untitled)"))
-        meta = [sanitize_line(x) for x in (art.source, art.author, art.date) if x]
-        meta_text = Text(" · ".join(meta))
-        if art.url:
-            meta_text.append(("\n" if meta else "") + sanitize_line(art.url))
-        self.query_one("#reader-meta", Static).update(meta_text)
+        self._update_meta()
         kinds = [k for k in ENTITY_TYPES if any(m.kind == k for m in self.mentions)]
         legend = Text()
         for k in kinds:
@@ -211,6 +209,36 @@ class ReaderView(VerticalScroll, can_focus=True):
         legend_widget.update(legend)
         legend_widget.display = bool(kinds)
         self._restyle()
+
+    def _update_meta(self) -> None:
+        art = self.article
+        meta = [sanitize_line(x) for x in (art.source, art.author, art.date) if x]
+        meta_text = Text(" · ".join(meta))
+        if art.url:
+            meta_text.append(("\n" if meta else "") + sanitize_line(art.url))
+        if self.sources:
+            from articles.sourcing import sourced_from_line
+
+            # Plain Text from untrusted names: never parsed as markup.
+            if meta_text.plain:
+                meta_text.append("\n")
+            meta_text.append("Sourced from: ", style="bold")
+            meta_text.append(sanitize_line(sourced_from_line(self.sources)))
+            if any(s.get("article_id") for s in self.sources):
+                meta_text.append("  (c opens it)", style="italic")
+        self.query_one("#reader-meta", Static).update(meta_text)
+
+    def show_sources(self, article_id: str, sources) -> None:
+        """The reports the open article credits, under the meta line (ignored
+        when another article was opened meanwhile)."""
+        if self.article is None or self.article.id != article_id:
+            return
+        self.sources = list(sources)
+        self._update_meta()
+
+    def credited_article(self) -> str | None:
+        """The id of the first credited report that is in the library."""
+        return next((s["article_id"] for s in self.sources if s.get("article_id")), None)
 
     def _shown_ranges(self, start: int, end: int):
         """The parts of body[start:end] as (start, end) in the shown text, one per
