@@ -53,11 +53,11 @@ class Related:
                 "shared_terms": self.shared_terms, "same_story": self.same_story}
 
 
-def _key_terms(lib, text: str, n: int = KEY_TERMS) -> list[str]:
+def _key_terms(ix, text: str, n: int = KEY_TERMS) -> list[str]:
     import index as search_index
 
     try:
-        terms = search_index.key_terms(lib.index, text, n * 2)
+        terms = search_index.key_terms(ix, text, n * 2)
     except search_index.SearchIndexError:
         return []
     dull = _DULL | set(search_index.analyse(" ".join(sorted(_DULL))))
@@ -115,7 +115,7 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
     if indexed:
         import index as search_index
 
-        mine_terms = set(_key_terms(lib, art.body))
+        mine_terms = set(_key_terms(lib.index, art.body))
         surface = search_index.surface_terms(art.body)
     story = refresh_stories(lib)
     out = []
@@ -125,7 +125,7 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
             continue
         terms: list[str] = []
         if indexed and mine_terms:
-            theirs = _key_terms(lib, other.body)
+            theirs = _key_terms(lib.index, other.body)
             terms = [surface.get(t, t) for t in theirs if t in mine_terms][:8]
         same = aid in story and story.get(i) == story.get(aid)
         out.append(Related(i, other.title, other.source, other.date, score,

@@ -20,8 +20,7 @@ from articles.model import Draft
 from index.query import cut_snippet, make_parser, term_spans
 from index.schema import make_schema
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-BBC = SHARED / "corpora" / "bbc"
+from conftest import BBC
 needs_bbc = pytest.mark.skipif(not BBC.is_dir(), reason=f"shared BBC corpus not found at {BBC}")
 
 

@@ -15,7 +15,7 @@ from index.bulk import TermPool
 from index.codec import NdCodec
 from index.core import SearchIndex, to_document
 
-BBC = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "bbc"
+from conftest import BBC
 
 
 def _docs(n: int) -> list[dict]:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from articles.cleaning import clean_text, derive_title, is_headline, parse_date, split_paragraphs
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEEDS = SHARED / "seeds"
+from conftest import SEEDS
 
 FURNITURE = [
     "Subscribe to",

@@ -12,11 +12,10 @@ from textual.widgets import OptionList, Static
 
 from articles.library import Library
 from articles.readers import read_path
-from conftest import SEEDS, need
+from conftest import S000, S001, SEEDS, need
 from tui.screens.desk import DossierScreen, QuotesScreen, RelatedScreen
 
 SIZE = (110, 34)
-S000, S001 = "000_c12654dd6b4e9989.txt", "001_0f7ff28299ea1317.txt"
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,7 @@ import pytest
 from articles.entities import names
 from articles.library import Library, LibraryError
 
-ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
+from conftest import ROOT, SEEDS
 SEED_000 = "000_c12654dd6b4e9989"
 
 

@@ -17,7 +17,7 @@ from index.codec import NdCodec
 from index.fastsearch import Unsupported, engine_for
 from index.query import make_parser, parse
 
-BBC = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "bbc"
+from conftest import BBC
 needs_bbc = pytest.mark.skipif(not BBC.is_dir(), reason=f"shared BBC corpus not found at {BBC}")
 
 EXTRA = [

@@ -10,9 +10,7 @@ import pytest
 
 from articles.readers import ReadError, decode_bytes, expand_sources, read_file, read_path
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-BBC = SHARED / "corpora" / "bbc"
-SAMPLES = Path(__file__).resolve().parents[1] / "articles" / "samples"
+from conftest import BBC, SAMPLES, SEEDS
 
 
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
@@ -53,7 +51,7 @@ def test_bbc_latin1_file_decodes_pound_sign():
 
 
 def test_seeds_read_as_drafts():
-    seeds = SHARED / "seeds"
+    seeds = SEEDS
     if not seeds.is_dir():
         pytest.skip(f"seeds not found at {seeds}")
     drafts = [read_path(p)[0] for p in sorted(seeds.glob("*.txt"))]

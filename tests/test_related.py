@@ -1,31 +1,18 @@
 """Related articles, entity dossiers and follows, through the CLI's JSON."""
 
-import json
-import os
-
 import pytest
 
 import main
 from articles.library import Library
-from conftest import SEEDS, need
-
-S000, S001, S002, S003, S004 = (
-    "000_c12654dd6b4e9989.txt", "001_0f7ff28299ea1317.txt", "002_fe3e5e0b9db5b811.txt",
-    "003_c5ac04b2de6090c8.txt", "004_905271c1fcbdff5c.txt")
+from conftest import S000, S001, S002, S003, S004, SEEDS, need, run_json, seed_names
 
 
 @pytest.fixture(scope="module")
 def seeds(tmp_path_factory):
     lib = tmp_path_factory.mktemp("related") / "lib"
     assert main.main(["add", str(need(SEEDS)), "--library", str(lib), "--json"]) == 0
-    with Library(lib) as library:
-        names = {a.id: os.path.basename(a.path) for a in library.store.iter_articles()}
+    names = seed_names(lib)
     return lib, names, {v: k for k, v in names.items()}
-
-
-def run_json(capsys, *argv, code=0):
-    assert main.main([str(a) for a in argv] + ["--json"]) == code
-    return json.loads(capsys.readouterr().out)
 
 
 def test_related_ranks_the_other_version_first_and_says_why(seeds, capsys):

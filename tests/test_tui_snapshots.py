@@ -16,7 +16,7 @@ from articles.library import Library
 from tui.snapshot_app import build_app
 
 SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
-SAMPLES = Path(__file__).resolve().parents[1] / "articles" / "samples"
+from conftest import SAMPLES
 
 
 @pytest.fixture(scope="session")
