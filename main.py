@@ -200,6 +200,7 @@ def cmd_list(args) -> int:
 
 def cmd_stats(args) -> int:
     with _open(args) as lib:
+        lib.ensure_index(notice=_error)  # an unsigned or damaged index is rebuilt, never read
         stats = lib.stats()
     if args.json:
         _emit_json(stats)

@@ -1,4 +1,7 @@
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -8,8 +11,12 @@ SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 BBC = SHARED / "corpora" / "bbc"
 
-# Tests never touch the user's real library or config.
+# Tests never touch the user's real library, config or index signing key.
 os.environ.pop("NEWSDESK_LIBRARY", None)
+# One key for the whole run (libraries built by module-scoped fixtures must
+# verify in every test); a test wanting another machine's key sets its own.
+os.environ["NEWSDESK_KEY_DIR"] = tempfile.mkdtemp(prefix="newsdesk-key-")
+atexit.register(shutil.rmtree, os.environ["NEWSDESK_KEY_DIR"], True)
 
 
 @pytest.fixture(autouse=True)
