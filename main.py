@@ -142,7 +142,7 @@ def cmd_add(args) -> int:
         for src, err in report.failed:
             con.print(Text("  failed: ", style="red") + Text(f"{_clean(src)}: {_clean(err)}"))
         for src, what in report.warnings:
-            con.print(Text("  skipped: ", style="yellow") + Text(f"{_clean(src)}: {_clean(what)}"))
+            con.print(Text("  warning: ", style="yellow") + Text(f"{_clean(src)}: {_clean(what)}"))
     # Scripts need to notice a source that failed even when others imported.
     return EXIT_FAIL if report.failed else EXIT_OK
 
