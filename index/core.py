@@ -24,8 +24,9 @@ from .schema import INDEX_VERSION, make_schema
 MARKER = "newsdesk-index.json"
 _INDEXNAME = "MAIN"  # whoosh's default index name
 _WRITELOCK = f"{_INDEXNAME}_WRITELOCK"
-# Size and CRC-32 of every index file as written, so damage anywhere in a file
-# (not only in the parts Whoosh reads at open) is found before the index is used.
+# Size and HMAC-SHA256 (keyed with index/keys.py's key) of every index file as
+# written: a file is read only if it verifies, so damage anywhere in it and a
+# file planted or copied from elsewhere are found before Whoosh unpickles it.
 SUMS = "newsdesk-sums.json"
 _CHUNK = 1 << 20
 _PARALLEL_HASH_MIN = 1 << 20  # files from this size are hashed in threads
