@@ -18,18 +18,56 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 # -- output helpers -----------------------------------------------------------
 def _console(stderr: bool = False):
     from rich.console import Console
+    from rich.segment import Segment
 
-    return Console(stderr=stderr, highlight=False)
+    from articles.text import sanitize
+
+    class SafeConsole(Console):
+        """Every string printed is untrusted somewhere (titles, file names, feed
+        fields, server errors): no markup or emoji codes are interpreted, and
+        each text segment passes the article-text sanitizer on its way out, so
+        no escape sequence or control character reaches the terminal whatever
+        a call site forgot. (Single-line fields are folded with _clean too, so
+        a newline cannot forge a line.)"""
+
+        def _render_buffer(self, buffer):
+            return super()._render_buffer(
+                seg if seg.control else Segment(sanitize(seg.text), seg.style)
+                for seg in buffer)
+
+    return SafeConsole(stderr=stderr, highlight=False, markup=False, emoji=False)
+
+
+def _clean(value) -> str:
+    """One line of untrusted text (a path, URL, feed field, error) for the terminal."""
+    from articles.text import sanitize_line
+
+    return "" if value is None else sanitize_line(str(value))
+
+
+# Characters JSON leaves raw with ensure_ascii=False that a terminal still acts
+# on or that disguise text: C1 controls (U+009B is an 8-bit CSI), line and
+# paragraph separators, and bidi / zero-width format characters.
+_JSON_RAW_UNSAFE = None
 
 
 def _emit_json(doc) -> None:
-    sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    global _JSON_RAW_UNSAFE
+    import re
+
+    if _JSON_RAW_UNSAFE is None:
+        _JSON_RAW_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    # These only occur inside strings, where \uXXXX means the same character:
+    # the document is unchanged, only spelled so that a terminal shows it inert.
+    text = _JSON_RAW_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
 
 
 def _error(msg: str) -> None:
     from rich.text import Text
 
-    _console(stderr=True).print(Text("newsdesk: ", style="bold red") + Text(msg))
+    _console(stderr=True).print(Text("newsdesk: ", style="bold red") + Text(_clean(msg)))
 
 
 def _open(args):
@@ -100,9 +138,11 @@ def cmd_add(args) -> int:
         con.print(Text(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
                        f"duplicates {report.duplicates}, failed {len(report.failed)}"))
         for src, dup in report.duplicate_of:
-            con.print(Text(f"  duplicate: {src} (same text as {dup})", style="dim"))
+            con.print(Text(f"  duplicate: {_clean(src)} (same text as {_clean(dup)})", style="dim"))
         for src, err in report.failed:
-            con.print(Text("  failed: ", style="red") + Text(f"{src}: {err}"))
+            con.print(Text("  failed: ", style="red") + Text(f"{_clean(src)}: {_clean(err)}"))
+        for src, what in report.warnings:
+            con.print(Text("  warning: ", style="yellow") + Text(f"{_clean(src)}: {_clean(what)}"))
     # Scripts need to notice a source that failed even when others imported.
     return EXIT_FAIL if report.failed else EXIT_OK
 
@@ -168,7 +208,7 @@ def cmd_show(args) -> int:
 
     con = _console()
     con.print(Text(art.title, style="bold"))
-    meta = " · ".join(x for x in (art.source, art.author, art.date, art.url) if x)
+    meta = " · ".join(_clean(x) for x in (art.source, art.author, art.date, art.url) if x)
     if meta:
         con.print(Text(meta, style="dim"))
     if doc.get("sources"):
@@ -205,6 +245,7 @@ def cmd_list(args) -> int:
 
 def cmd_stats(args) -> int:
     with _open(args) as lib:
+        lib.ensure_index(notice=_error)  # an unsigned or damaged index is rebuilt, never read
         stats = lib.stats()
     if args.json:
         _emit_json(stats)
@@ -276,7 +317,7 @@ def cmd_feeds_add(args) -> int:
     else:
         from rich.text import Text
 
-        _console().print(Text(f"subscribed to {feed.url} (feed {feed.id})"))
+        _console().print(Text(f"subscribed to {_clean(feed.url)} (feed {feed.id})"))
     return EXIT_OK
 
 
@@ -288,7 +329,7 @@ def cmd_feeds_remove(args) -> int:
     else:
         from rich.text import Text
 
-        _console().print(Text(f"unsubscribed from {feed.url}; its saved articles stay in the library"))
+        _console().print(Text(f"unsubscribed from {_clean(feed.url)}; its saved articles stay in the library"))
     return EXIT_OK
 
 
@@ -309,8 +350,8 @@ def cmd_feeds_list(args) -> int:
     for f in feeds:
         status = Text(f.last_status or "never", style="red" if f.last_status == "failed" else "")
         if f.last_error:
-            status += Text(f": {f.last_error}", style="dim")
-        table.add_row(str(f.id), Text(f.tag or ""), Text(f.name) + Text(f"\n{f.url}", style="dim"),
+            status += Text(f": {_clean(f.last_error)}", style="dim")
+        table.add_row(str(f.id), Text(_clean(f.tag)), Text(_clean(f.name)) + Text(f"\n{_clean(f.url)}", style="dim"),
                       f"{f.unread}/{f.articles}", status)
     _console().print(table)
     return EXIT_OK
@@ -328,13 +369,17 @@ def cmd_feeds_import(args) -> int:
         con = _console()
         con.print(Text(f"subscribed to {len(res.added)} feeds, skipped {len(res.skipped)}"))
         for url, reason in res.skipped:
-            con.print(Text(f"  skipped: {url}: {reason}", style="dim"))
+            con.print(Text(f"  skipped: {_clean(url)}: {_clean(reason)}", style="dim"))
     return EXIT_OK
 
 
 def cmd_feeds_export(args) -> int:
     with _open(args) as lib:
-        sys.stdout.write(lib.export_opml())
+        from articles.text import sanitize
+
+        # OPML fields come from feeds and imported files: no escape or format
+        # character reaches the terminal (XML cannot carry most of them anyway).
+        sys.stdout.write(sanitize(lib.export_opml()))
     return EXIT_OK
 
 
@@ -352,14 +397,14 @@ def cmd_refresh(args) -> int:
 
         con = _console()
         for r in results:
-            name = Text(r.title or r.url, style="bold")
+            name = Text(_clean(r.title or r.url), style="bold")
             if r.status == "failed":
-                con.print(Text("✗ ", style="red") + name + Text(f"  failed: {r.reason}", style="red"))
+                con.print(Text("✗ ", style="red") + name + Text(f"  failed: {_clean(r.reason)}", style="red"))
             else:
                 con.print(Text("✓ ", style="green") + name + Text(
                     f"  {r.status}: {r.added} new, {r.updated} updated", style="dim"))
             for w in r.warnings:
-                con.print(Text(f"    {w}", style="dim"))
+                con.print(Text(f"    {_clean(w)}", style="dim"))
         con.print(Text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
                        f"{sum(r.updated for r in results)} updated, {len(failed)} failed"))
     # Like `add`: scripts must notice a feed that failed even when others worked.

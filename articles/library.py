@@ -36,18 +36,23 @@ INDEX_LOCK_WAIT = 2.0
 PARALLEL_READ_MIN = 400
 
 
-def _read_one(path: Path) -> tuple[Path, list[tuple[Draft, str]], str | None]:
-    """(path, [(draft, body hash)], error). The hash is computed here, in the
-    reader processes, because the saving process is the import's bottleneck."""
-    from .readers import ReadError, read_path
+def _read_one(path: Path) -> tuple[Path, list[tuple[Draft, str]], str | None, list[str]]:
+    """(path, [(draft, body hash)], error, problems): problems are what was
+    skipped or dropped in a file that was read (a bad JSON Lines line, a
+    non-http URL). The hash is computed here, in the reader processes,
+    because the saving process is the import's bottleneck."""
+    from .readers import ReadError, read_file
 
     try:
         # Library.add's paths come from expand_sources, resolved already.
-        return path, [(d, body_hash(d.body)) for d in read_path(path, resolved=True)], None
+        result = read_file(path, resolved=True)
+        return path, [(d, body_hash(d.body)) for d in result.drafts], None, result.problems
     except ReadError as exc:
-        return path, [], str(exc)
-    except Exception as exc:  # a reader bug must not stop the other files
-        return path, [], f"{type(exc).__name__}: {exc}"
+        return path, [], str(exc), []
+    except RecursionError:  # a reader bug must not stop the other files
+        return path, [], "nested too deeply to read", []
+    except Exception as exc:
+        return path, [], f"{type(exc).__name__}: {exc}", []
 
 
 def _can_fork(n: int) -> bool:
@@ -58,7 +63,7 @@ def _can_fork(n: int) -> bool:
 
 
 def _read_files(paths: Sequence[Path]):
-    """(path, [(draft, body hash)], error) for each path, in order."""
+    """(path, [(draft, body hash)], error, problems) for each path, in order."""
     cores = os.cpu_count() or 1
     if not _can_fork(len(paths)):
         yield from map(_read_one, paths)
@@ -92,6 +97,9 @@ class ImportReport:
     duplicate_of: list[tuple[str, str]] = field(default_factory=list)  # (source, existing id)
     ids: list[str] = field(default_factory=list)  # added or updated
     unindexed: set[str] = field(default_factory=set)  # of those, ids the index cannot hold yet
+    # Read, but with something skipped or dropped: (source, what), e.g. a bad
+    # JSON Lines line ("line 3: invalid JSON: ...") or a non-http URL.
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     def merge(self, other: ImportReport) -> None:
         self.added += other.added
@@ -100,6 +108,7 @@ class ImportReport:
         self.duplicates += other.duplicates
         self.failed += other.failed
         self.duplicate_of += other.duplicate_of
+        self.warnings += other.warnings
         self.ids += other.ids
         self.unindexed |= other.unindexed
 
@@ -109,6 +118,7 @@ class ImportReport:
             "duplicates": self.duplicates,
             "failed": [{"source": s, "error": e} for s, e in self.failed],
             "duplicate_of": [{"source": s, "id": i} for s, i in self.duplicate_of],
+            "warnings": [{"source": s, "warning": w} for s, w in self.warnings],
         }
 
 
@@ -204,11 +214,12 @@ class Library:
                         report.failed.append((url, str(exc) or type(exc).__name__))
                     done += 1
                 for start in range(0, len(paths), step):
-                    for p, drafts, error in _read_files(paths[start:start + step]):
+                    for p, drafts, error, problems in _read_files(paths[start:start + step]):
                         if error is None:
                             pending.extend(drafts)
                         else:
                             report.failed.append((str(p), error))
+                        report.warnings += [(str(p), w) for w in problems]
                         done += 1
                         if len(pending) >= BATCH:
                             flush()

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import json
 import os
 import shutil
 import sys
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Callable, Container, Iterable
 from datetime import datetime
 from pathlib import Path
 
+from .keys import index_key, key_id
 from .schema import INDEX_VERSION, make_schema
 
 # Whoosh is imported where it is used, not here: importing it costs ~70 ms, and
@@ -21,10 +24,12 @@ from .schema import INDEX_VERSION, make_schema
 MARKER = "newsdesk-index.json"
 _INDEXNAME = "MAIN"  # whoosh's default index name
 _WRITELOCK = f"{_INDEXNAME}_WRITELOCK"
-# Size and CRC-32 of every index file as written, so damage anywhere in a file
-# (not only in the parts Whoosh reads at open) is found before the index is used.
+# Size and HMAC-SHA256 (keyed with index/keys.py's key) of every index file as
+# written: a file is read only if it verifies, so damage anywhere in it and a
+# file planted or copied from elsewhere are found before Whoosh unpickles it.
 SUMS = "newsdesk-sums.json"
 _CHUNK = 1 << 20
+_PARALLEL_HASH_MIN = 1 << 20  # files from this size are hashed in threads
 
 
 _forking_pid = os.getpid()
@@ -63,30 +68,189 @@ class SearchIndexError(Exception):
 # The old name (it shadowed the builtin IndexError in spirit and read like a
 # typo), kept only while branches written against it are merged; nothing here
 # uses it.
-IndexError_ = SearchIndexError
+SearchIndexError = SearchIndexError
 
 
 class IndexBusy(SearchIndexError):
     """Another process holds the index write lock; the outbox keeps the work for later."""
 
 
-def _open_storage(path: Path):
+class IndexUntrusted(SearchIndexError):
+    """An index file carries no valid signature made with this machine's key:
+    it is never read (index files hold pickles), only rebuilt from the store."""
+
+
+def _mac(key: bytes, name: str, f) -> str:
+    # The name is signed with the contents, so one signed file cannot stand in for another.
+    h = hmac.new(key, name.encode() + b"\0", hashlib.sha256)
+    while chunk := f.read(_CHUNK):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _stat_key(st) -> tuple:
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+class _Signatures:
+    """The sums file: each index file's size and HMAC, under the key's id.
+    Forging an entry needs the key, which never lives in the library."""
+
+    def __init__(self, folder: Path, key: bytes):
+        self.folder = folder
+        self.key_id = key_id(key)
+        self._seen = None
+        self._files: dict[str, list] = {}
+        self._problem: str | None = None
+
+    def load(self) -> tuple[dict[str, list], str | None]:
+        """(entries, why none can be trusted, or None); re-read when the file changed."""
+        path = self.folder / SUMS
+        try:
+            st = os.stat(path)
+        except OSError:
+            return {}, "index unverified: its signatures file is missing"
+        if _stat_key(st) == self._seen:
+            return self._files, self._problem
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            data = None
+        files = data.get("files") if isinstance(data, dict) else None
+        problem = None
+        if not isinstance(files, dict):
+            files, problem = {}, "index unverified: its signatures file is unreadable"
+        elif data.get("key") != self.key_id:
+            files = {}
+            problem = ("index unverified: it was not signed with this machine's key "
+                       "(a library copied from elsewhere, or indexed by an older Newsdesk)")
+        self._seen, self._files, self._problem = _stat_key(st), files, problem
+        return files, problem
+
+    def write(self, files: dict[str, list]) -> None:
+        tmp = self.folder / f"{SUMS}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            tmp.write_text(json.dumps({"key": self.key_id, "files": files}))
+            os.replace(tmp, self.folder / SUMS)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+
+def _toc_segments(f) -> list:
+    """The segments listed in a TOC file this process has just written (so
+    unpickling it is safe); the layout is whoosh.index.TOC.write's."""
+    for _ in range(3):
+        f.read_varint()
+    f.read_int()
+    f.read_int()  # TOC version
+    for _ in range(3):
+        f.read_varint()
+    f.skip_string()  # the pickled schema
+    f.read_int()  # generation
+    f.read_int()
+    return f.read_pickle()
+
+
+def _open_storage(path: Path, key: bytes):
+    """Whoosh's file storage, with every file it opens verified (see SignedStorage)."""
+    return _signed_storage_class()(str(path), key)
+
+
+@functools.cache
+def _signed_storage_class():
+    # Built on first use: importing Whoosh costs ~70 ms that the first screen need not pay.
     from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.structfile import StructFile
+    from whoosh.index import TOC
 
-    # No mmap: Whoosh maps each whole segment file, and at 100,000 articles the
-    # mapped pages alone took the process to ~700 MB resident (370 MB of it
-    # private) for a ~20% gain in search time.
-    return FileStorage(str(path), supports_mmap=False)
+    toc_pattern = TOC._pattern(_INDEXNAME)
 
+    class SignedStorage(FileStorage):
+        """Opens no index file unless its signature verifies (each file is
+        hashed once per process while it stays unchanged), and signs a
+        commit's files before its TOC is renamed into place, so every
+        generation a reader can see is signed. Whoosh reads every index file
+        through open_file: this is the one door."""
 
-def _file_sum(path: Path) -> list[int]:
-    crc = 0
-    size = 0
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-    return [size, crc]
+        def __init__(self, folder: str, key: bytes):
+            # No mmap: Whoosh maps each whole segment file, and at 100,000 articles the
+            # mapped pages alone took the process to ~700 MB resident (370 MB of it
+            # private) for a ~20% gain in search time.
+            super().__init__(folder, supports_mmap=False)
+            self.key = key
+            self.signatures = _Signatures(Path(folder), key)
+            self._verified: dict[str, tuple] = {}
+            self._own: set[str] = set()  # written by this process: read back freely
+
+        def create_file(self, name, *args, **kwargs):
+            f = super().create_file(name, *args, **kwargs)
+            self._own.add(name)
+            return f
+
+        def open_file(self, name, **kwargs):
+            fileobj = open(self._fpath(name), "rb")
+            try:
+                self._check(name, fileobj)
+            except BaseException:
+                fileobj.close()
+                raise
+            return StructFile(fileobj, name=name, **kwargs)
+
+        def verify(self, name: str) -> None:
+            with open(self._fpath(name), "rb") as fileobj:
+                self._check(name, fileobj)
+
+        def _check(self, name: str, fileobj) -> None:
+            # The open file itself is hashed, so what is checked is what is read.
+            if name in self._own:
+                return
+            st = _stat_key(os.fstat(fileobj.fileno()))
+            if self._verified.get(name) == st:
+                return
+            files, problem = self.signatures.load()
+            want = files.get(name)
+            if want is None:
+                raise IndexUntrusted(problem or f"index unverified: {name} is not signed")
+            if not (isinstance(want, list) and len(want) == 2):
+                raise IndexUntrusted(f"index unverified: the signature of {name} is malformed")
+            if st[0] != want[0]:
+                what = "truncated" if st[0] < want[0] else "changed"
+                raise SearchIndexError(f"index damaged: {name} is {what} since it was written")
+            actual = _mac(self.key, name, fileobj)
+            fileobj.seek(0)
+            if not hmac.compare_digest(actual, str(want[1])):
+                raise IndexUntrusted(f"index damaged: {name} is changed since it was written "
+                                     "(its signature does not match)")
+            self._verified[name] = st
+
+        def rename_file(self, oldname, newname, safe=False):
+            if toc_pattern.match(newname) and oldname in self._own:
+                self._sign_commit(oldname, newname)
+            super().rename_file(oldname, newname, safe=safe)
+
+        def _sign_commit(self, tmpname: str, tocname: str) -> None:
+            """Sign the new TOC and its segments' files before it becomes
+            visible (the writer holds the lock). Files signed already keep
+            their signature (segment files never change); entries of files
+            that are gone are dropped."""
+            with FileStorage.open_file(self, tmpname) as f:
+                segments = _toc_segments(f)
+            files, problem = self.signatures.load()
+            listing = set(self.list())
+            out = {} if problem else {n: v for n, v in files.items() if n in listing}
+            for seg in segments:
+                prefix = seg.segment_id() + "."
+                for n in sorted(listing):
+                    if n.startswith(prefix) and n not in out:
+                        with open(self._fpath(n), "rb") as fileobj:
+                            out[n] = [os.fstat(fileobj.fileno()).st_size, _mac(self.key, n, fileobj)]
+            with open(self._fpath(tmpname), "rb") as fileobj:
+                out[tocname] = [os.fstat(fileobj.fileno()).st_size, _mac(self.key, tocname, fileobj)]
+            self.signatures.write(out)
+            self._own.add(tocname)
+
+    return SignedStorage
 
 
 def _abandon(writer) -> None:
@@ -147,12 +311,6 @@ _MERGE_MAX = 2_000
 BULK_CHUNK = 10_000
 
 
-def _compare(name: str, want, actual: list[int]) -> None:
-    if list(want) != actual:
-        what = "truncated" if actual[0] < want[0] else "changed"
-        raise SearchIndexError(f"index damaged: {name} is {what} since it was written")
-
-
 def _parse_date(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -186,17 +344,27 @@ def to_document(article, entity_fields: dict[str, str] | None = None) -> dict:
 
 class SearchIndex:
     """Owns the index directory. Only opens an index carrying our marker with the
-    library's token: index files hold pickles, so a foreign one is never read."""
+    library's token, and reads no index file that is not signed with this
+    machine's key (index/keys.py): index files hold pickles, so a foreign or
+    planted one is never read, only rebuilt from the store."""
 
     # How long a writer waits for another process's write lock before IndexBusy.
     lock_timeout = 120.0
 
-    def __init__(self, path: Path, token: str):
+    def __init__(self, path: Path, token: str, key: bytes | None = None):
         self.path = Path(path)
         self.token = token
+        self._key = key
+        self._storage_obj = None
         self._ix = None
         self._searcher = None
         self._lock = threading.RLock()
+
+    def _storage(self):
+        """The one signed storage of this index (it caches what it verified)."""
+        if self._storage_obj is None:
+            self._storage_obj = _open_storage(self.path, self._key or index_key())
+        return self._storage_obj
 
     # -- opening ------------------------------------------------------------
     def _marker_ok(self) -> bool:
@@ -207,24 +375,37 @@ class SearchIndex:
         return data.get("token") == self.token and data.get("version") == INDEX_VERSION
 
     def exists(self) -> bool:
-        from whoosh import index as whoosh_index
-
-        return self._marker_ok() and whoosh_index.exists_in(str(self.path))
+        try:
+            self.open()
+        except SearchIndexError:
+            return False
+        return True
 
     def open(self):
-        """Open the index or raise SearchIndexError when it is missing, foreign or unreadable.
+        """Open the index or raise SearchIndexError when it is missing, foreign,
+        unsigned or damaged.
 
-        Every file the current generation uses is checked against the sums
-        recorded when it was written; files written without a record (a crash
-        between commit and record) get a full structural read instead."""
+        Every file of the current generation is checked against the signature
+        recorded when it was written, before Whoosh reads (unpickles) any of
+        it; a file without one is never read."""
         with self._lock:
             if self._ix is not None:
-                return self._ix
+                try:
+                    # Whoosh re-reads the newest TOC at every refresh: one
+                    # planted since we opened makes the index untrusted now.
+                    self._check_toc()
+                    return self._ix
+                except SearchIndexError:
+                    self.close()
+                    raise
+                except Exception as exc:
+                    self.close()
+                    raise SearchIndexError(f"index damaged: {type(exc).__name__}: {exc}") from exc
             if not self._marker_ok():
                 raise SearchIndexError("index missing or not written by this library")
             try:
                 self._check_toc()
-                ix = _open_storage(self.path).open_index()
+                ix = self._storage().open_index()
                 self._verify(ix)
             except SearchIndexError:
                 raise
@@ -234,17 +415,14 @@ class SearchIndex:
             return ix
 
     def _check_toc(self) -> None:
-        """The newest TOC exists and is as written, checked before Whoosh unpickles it."""
-        from whoosh.filedb.filestore import FileStorage
+        """The newest TOC exists and is signed, checked before Whoosh unpickles it."""
         from whoosh.index import TOC
 
-        gen = TOC._latest_generation(FileStorage(str(self.path)), _INDEXNAME)
+        storage = self._storage()
+        gen = TOC._latest_generation(storage, _INDEXNAME)
         if gen < 0:
             raise SearchIndexError("index damaged: its table of contents is missing")
-        name = TOC._filename(_INDEXNAME, gen)
-        want = self._read_sums().get(name)
-        if want is not None:
-            _compare(name, want, _file_sum(self.path / name))
+        storage.verify(TOC._filename(_INDEXNAME, gen))
 
     def _generation_files(self, ix) -> tuple[int, list, list[str]]:
         """(generation, segments, file names) of the newest TOC on disk."""
@@ -257,24 +435,6 @@ class SearchIndex:
             prefix = seg.segment_id() + "."
             names += sorted(n for n in listing if n.startswith(prefix))
         return toc.generation, toc.segments, names
-
-    def _read_sums(self) -> dict[str, list[int]]:
-        try:
-            data = json.loads((self.path / SUMS).read_text())
-        except (OSError, ValueError):
-            return {}
-        files = data.get("files") if isinstance(data, dict) else None
-        return files if isinstance(files, dict) else {}
-
-    def _write_sums(self, files: dict[str, list[int]]) -> None:
-        tmp = self.path / f"{SUMS}.{os.getpid()}.{threading.get_ident()}.tmp"
-        try:
-            tmp.write_text(json.dumps({"files": files}))
-            os.replace(tmp, self.path / SUMS)
-        except OSError:
-            # A read-only or full disk: the index still works, only later opens
-            # fall back to the structural read for these files.
-            tmp.unlink(missing_ok=True)
 
     def _verify(self, ix) -> None:
         from whoosh.index import TOC
@@ -292,60 +452,46 @@ class SearchIndex:
         raise SearchIndexError("index keeps changing under us; try again")
 
     def _check_files(self, ix, segments, names: list[str]) -> None:
-        sums = self._read_sums()
+        storage = ix.storage
+        files, _problem = storage.signatures.load()
         present = set(names)
         for seg in segments:
             sid = seg.segment_id()
-            expected = {n for n in sums if n.startswith(sid + ".")}
+            expected = {n for n in files if n.startswith(sid + ".")}
             if seg.is_compound():
                 expected.add(seg.make_filename(seg.COMPOUND_EXT))
             missing = sorted(expected - present)
             if missing:
                 raise SearchIndexError(f"index damaged: segment file {missing[0]} is missing")
-        unrecorded: dict[str, list[int]] = {}
+        # Hashed here, so damage shows at open, not mid-search. HMAC-SHA256
+        # costs ~1.5x the CRC-32 it replaced; hashlib lets go of the GIL, so
+        # big files are hashed on every core.
+        sizes = {n: (self.path / n).stat().st_size for n in names}
+        big = [n for n in names if sizes[n] >= _PARALLEL_HASH_MIN]
+        workers = min(len(big), os.cpu_count() or 1, 4)
+        if workers > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(storage.verify, big))
         for name in names:
-            actual = _file_sum(self.path / name)
-            want = sums.get(name)
-            if want is None:
-                unrecorded[name] = actual
-            else:
-                _compare(name, want, actual)
-        # Open every segment's term index, postings and per-document data now,
-        # so damage shows at open, not mid-search.
+            storage.verify(name)  # (cached for those hashed above)
+        # Open every segment's term index, postings and per-document data now.
         with ix.reader() as r:
             r.doc_count_all()
             for name in ("title", "body"):
                 if name in r.schema:
                     r.field_length(name)
-            if unrecorded:
-                for _ in r.iter_docs():
-                    pass
-                for name in ("title", "body"):
-                    if name in r.schema:
-                        for _ in r.lexicon(name):
-                            pass
-        if unrecorded or set(sums) - present:
-            self._write_sums({n: (sums.get(n) or unrecorded[n]) for n in names})
 
     def seal(self) -> None:
-        """Record sums for the files of the current generation; call after a commit."""
-        with self._lock:
-            try:
-                ix = self._ix or _open_storage(self.path).open_index()
-                _gen, _segments, names = self._generation_files(ix)
-                sums = self._read_sums()
-                files = {n: (sums.get(n) or _file_sum(self.path / n)) for n in names}
-            except Exception:  # a newer commit cleaned our files; that one seals itself
-                return
-            if files != sums:
-                self._write_sums(files)
+        """Kept for callers: a commit signs its own files (SignedStorage), so
+        there is nothing left to record after it."""
 
     def create(self) -> None:
-        """Start an empty index, wiping whatever was there.
+        """Start an empty index, wiping whatever was there (without reading it).
 
         The write lock is held meanwhile and its file kept, so a writer in
         another process waits for us instead of committing into a wiped folder."""
-        from whoosh import index as whoosh_index
         from whoosh.filedb.filestore import FileStorage
         from whoosh.util.filelock import try_for
 
@@ -367,11 +513,11 @@ class SearchIndex:
                         shutil.rmtree(entry)
                     else:
                         entry.unlink()
-                whoosh_index.create_in(str(self.path), make_schema())
+                self._storage_obj = None  # forget what was verified in the old folder
+                self._storage().create_index(make_schema())
                 tmp = self.path / (MARKER + ".tmp")
                 tmp.write_text(json.dumps({"token": self.token, "version": INDEX_VERSION}))
                 os.replace(tmp, self.path / MARKER)
-                self.seal()
             finally:
                 lock.release()
 
@@ -393,10 +539,11 @@ class SearchIndex:
             return 0
         removed = 0
         try:
-            storage = FileStorage(str(self.path))
+            storage = self._storage()
             gen = TOC._latest_generation(storage, _INDEXNAME)
             if gen < 0:
                 return 0
+            # Read through the signed storage: an unsigned TOC raises here (and the rebuild wipes all).
             live = {seg.segment_id() for seg in TOC.read(storage, _INDEXNAME, gen).segments}
             toc_name = TOC._filename(_INDEXNAME, gen)
             seg_pattern = TOC._segment_pattern(_INDEXNAME)

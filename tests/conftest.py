@@ -1,4 +1,7 @@
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,8 +16,12 @@ S000, S001, S002, S003, S004 = SEED_FILES = (
     "000_c12654dd6b4e9989.txt", "001_0f7ff28299ea1317.txt", "002_fe3e5e0b9db5b811.txt",
     "003_c5ac04b2de6090c8.txt", "004_905271c1fcbdff5c.txt")
 
-# Tests never touch the user's real library or config.
+# Tests never touch the user's real library, config or index signing key.
 os.environ.pop("NEWSDESK_LIBRARY", None)
+# One key for the whole run (libraries built by module-scoped fixtures must
+# verify in every test); a test wanting another machine's key sets its own.
+os.environ["NEWSDESK_KEY_DIR"] = tempfile.mkdtemp(prefix="newsdesk-key-")
+atexit.register(shutil.rmtree, os.environ["NEWSDESK_KEY_DIR"], True)
 
 
 @pytest.fixture(autouse=True)

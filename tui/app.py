@@ -23,7 +23,7 @@ from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from articles.library import Library, LibraryError, QueryError
-from articles.text import sanitize_line
+from articles.text import safe_url, sanitize_line
 
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
@@ -564,6 +564,17 @@ class NewsdeskApp(App):
             self.notify("This article has no URL.", timeout=2)
             return
         self.open_url(art.url)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Hand only http(s) URLs to the browser, whatever a library stored
+        before imports checked them: a ``javascript:``/``file:`` URL, a local
+        path or an ``--option`` is refused (the readers drop them too)."""
+        safe = safe_url(url)
+        if safe is None:
+            self.notify("Not opening this link: only http(s) URLs are opened.",
+                        severity="warning", timeout=3, markup=False)
+            return
+        super().open_url(safe, new_tab=new_tab)
 
     def action_focus_entities(self) -> None:
         if not self.sidebar.display:

@@ -11,7 +11,7 @@ from articles.readers.base import MAX_BYTES, MAX_MB, ReadError, ReadResult, deco
 from articles.readers.html import parse_html
 from articles.readers.jsonfmt import parse_json, parse_jsonl
 from articles.readers.markdown import parse_markdown
-from articles.text import sanitize, sanitize_line
+from articles.text import safe_url, sanitize, sanitize_line
 
 _BY_SUFFIX = {
     ".md": "markdown",
@@ -72,6 +72,18 @@ def _clean_field(value) -> str | None:
     return text or None
 
 
+def _url(fields: dict, problems: list[str], where: str = "") -> str | None:
+    """The article's URL if it is http(s); anything else is dropped and reported."""
+    raw = fields.get("url")
+    url = safe_url(raw) if isinstance(raw, str) else None
+    if raw and url is None:
+        shown = sanitize_line(str(raw))
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        problems.append(f"{where}url dropped (not an http(s) link): {shown!r}")
+    fields["url"] = url
+    return url
+
+
 def _draft(fields: dict, origin: str, path: Path, extra: dict | None = None) -> Draft:
     return Draft(
         title=sanitize_line(fields["title"]) or "Untitled",
@@ -80,7 +92,7 @@ def _draft(fields: dict, origin: str, path: Path, extra: dict | None = None) -> 
         source=_clean_field(fields.get("source")),
         author=_clean_field(fields.get("author")),
         date=fields.get("date"),
-        url=_clean_field(fields.get("url")),
+        url=safe_url(fields.get("url")),
         path=str(path),
         extra=extra or {},
     )
@@ -112,8 +124,10 @@ def read_file(path: Path | str, *, resolved: bool = False) -> ReadResult:
                 more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
                 raise ReadError(f"no readable article in {fmt.upper()} file: {detail}{more}")
             drafts = []
+            label = "line" if fmt == "jsonl" else "record"
             for n, fields in records:
-                rec_origin = f"url:{fields['url']}" if fields.get("url") else f"{origin}#{n}"
+                url = _url(fields, problems, f"{label} {n}: ")
+                rec_origin = f"url:{url}" if url else f"{origin}#{n}"
                 drafts.append(_draft(fields, rec_origin, real, {"format": fmt, "record": n}))
             return ReadResult(drafts, problems)
         if fmt == "html":
@@ -134,7 +148,9 @@ def read_file(path: Path | str, *, resolved: bool = False) -> ReadResult:
         raise ReadError(exc.reason, str(path)) from exc
     if not fields["body"].strip():
         raise ReadError("no article text left after cleaning", str(path))
-    return ReadResult([_draft(fields, origin, real, {"format": fmt})])
+    problems: list[str] = []
+    _url(fields, problems)
+    return ReadResult([_draft(fields, origin, real, {"format": fmt})], problems)
 
 
 def read_path(path: Path | str, *, resolved: bool = False) -> list[Draft]:

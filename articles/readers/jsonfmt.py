@@ -79,7 +79,7 @@ def record_to_fields(record) -> dict:
         "date": parse_date(_first(record, _DATE_KEYS)) or cleaned.date,
         "author": _first(record, ("author", "authors", "byline", "creator")),
         "source": _first(record, _SOURCE_KEYS),
-        "url": url if url and url.lower().startswith(("http://", "https://")) else None,
+        "url": url,  # checked (and a bad one reported) by the dispatcher
     }
 
 
@@ -102,6 +102,8 @@ def parse_json(text: str) -> tuple[list[tuple[int, dict]], list[str]]:
         raise ReadError(f"invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     except RecursionError as exc:  # crafted [[[[... would otherwise crash the reader
         raise ReadError("invalid JSON: nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise ReadError(f"invalid JSON: {exc}") from exc
     records = _records_of(data)
     return _convert(enumerate(records, 1), "record")
 
@@ -119,8 +121,15 @@ def parse_jsonl(text: str) -> tuple[list[tuple[int, dict]], list[str]]:
             problems.append(f"line {lineno}: invalid JSON: {exc.msg}")
         except RecursionError:
             problems.append(f"line {lineno}: invalid JSON: nested too deeply")
+        except ValueError as exc:  # an integer of more than 4,300 digits: one bad line, not a bad file
+            problems.append(f"line {lineno}: invalid JSON: {_short(exc)}")
     good, bad = _convert(items, "line")
     return good, problems + bad
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc)
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 def _convert(numbered, label: str) -> tuple[list[tuple[int, dict]], list[str]]:
@@ -131,4 +140,6 @@ def _convert(numbered, label: str) -> tuple[list[tuple[int, dict]], list[str]]:
             good.append((n, record_to_fields(record)))
         except ValueError as exc:
             problems.append(f"{label} {n}: {exc}")
+        except RecursionError:  # a value nested deep enough to parse but not to walk
+            problems.append(f"{label} {n}: nested too deeply")
     return good, sorted(problems, key=lambda p: int(re.search(r"\d+", p).group()))

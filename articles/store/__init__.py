@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..model import Article, Draft, article_id, body_hash
+from ..text import safe_url
 from .feeds import FEEDS_SCHEMA
 
 SCHEMA_VERSION = 1
@@ -262,7 +263,8 @@ class Store:
         c = self.conn
         existing = c.execute("SELECT id, body_hash, title, source, author, date, url, path, feed_id "
                              "FROM articles WHERE origin=?", (draft.origin,)).fetchone()
-        values = (draft.title, draft.body, draft.source, draft.author, draft.date, draft.url,
+        # Only http(s) URLs are stored, whichever reader or feed the draft came from.
+        values = (draft.title, draft.body, draft.source, draft.author, draft.date, safe_url(draft.url),
                   draft.path, draft.feed_id)
         if existing is None:
             dup = c.execute("SELECT id FROM articles WHERE body_hash=? LIMIT 1", (h,)).fetchone()

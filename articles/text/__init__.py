@@ -48,3 +48,32 @@ def _drop_format(m: re.Match) -> str:
 def sanitize_line(text: str) -> str:
     """Sanitize and fold to one line (titles, names, table cells)."""
     return " ".join(sanitize(text).split())
+
+
+_MAX_URL = 4096
+
+
+def safe_url(value) -> str | None:
+    """``value`` if it is an absolute http(s) URL, safe to store and to hand to a
+    browser; else None. Articles claim URLs (front matter, canonical links,
+    JSON fields, feeds): a ``javascript:``, ``file:`` or ``data:`` URL, a local
+    path, or a string starting with ``-`` (taken by a browser as an option)
+    must never reach ``webbrowser.open``."""
+    if not isinstance(value, str):
+        return None
+    url = value.strip()
+    if not url or len(url) > _MAX_URL:
+        return None
+    # No spaces, controls, format (bidi) or unassigned characters anywhere.
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
+        return None
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
