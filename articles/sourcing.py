@@ -69,15 +69,32 @@ def ensure_schema(conn) -> None:
         conn.executescript(SCHEMA)
 
 
+# Keeping credits is a cache write made while reading: it never waits long for
+# another writer (an import in another process holds the store for seconds).
+WRITE_WAIT_MS = 100
+
+
+class _Busy(Exception):
+    pass
+
+
 @contextmanager
 def _writing(lib):
     lock = getattr(lib, "_write_lock", None)
-    if lock is None:
-        with lib.store.transaction():
-            yield
-        return
-    with lock, lib.store.transaction():
-        yield
+    if lock is not None and not lock.acquire(timeout=WRITE_WAIT_MS / 1000):
+        raise _Busy()
+    conn = lib.store.conn
+    try:
+        wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
+        try:
+            with lib.store.transaction():
+                yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(wait)}")
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def _own(art) -> str:
