@@ -150,3 +150,14 @@ def test_showing_sources_does_not_wait_for_another_writer(tmp_path):
         assert lib.store.conn.execute("SELECT count(*) FROM article_credit_done").fetchone()[0] == 0
         lib.article_sources(aid)  # the writer is gone: kept now
         assert lib.store.conn.execute("SELECT count(*) FROM article_credit_done").fetchone()[0] == 1
+
+
+def test_credits_found_by_older_rules_are_found_again(tmp_path, monkeypatch):
+    with _open(tmp_path) as lib:
+        lib.add_drafts([CREDITING])
+        art = lib.get(article_id(CREDITING.origin))
+        assert len(sourcing.credits_of(lib, art)) == 1
+        lib.store.conn.execute("DELETE FROM article_credit")  # as if older rules found nothing
+        assert sourcing.credits_of(lib, art) == []  # same rules: the stored answer
+        monkeypatch.setattr(sourcing, "RULES_VERSION", sourcing.RULES_VERSION + 1)
+        assert len(sourcing.credits_of(lib, art)) == 1

@@ -27,7 +27,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-__all__ = ["Credit", "find_credits", "is_outlet", "is_own_outlet", "outlet_key", "outlets_match"]
+# Bump when the rules change what they find: stored credits found by older rules are redone.
+RULES_VERSION = 2
+
+__all__ = ["RULES_VERSION", "Credit", "find_credits", "is_outlet", "is_own_outlet", "outlet_key", "outlets_match"]
 
 # -- what an outlet looks like -----------------------------------------------------------
 # A generic list of wire agencies and major outlets, as users would recognise them
