@@ -26,12 +26,12 @@ from contextlib import contextmanager
 from datetime import date as _date, timedelta
 from urllib.parse import urlsplit
 
-from .analysis.provenance import Credit, find_credits, outlet_key, outlets_match
+from .analysis.provenance import RULES_VERSION, Credit, find_credits, outlet_key, outlets_match
 from .store import EXTRA_SCHEMAS
 
 SCHEMA = """
 -- The reports an article credits (articles.analysis.provenance), per article:
--- article_credit_done says which body (and own outlet) they were found in.
+-- article_credit_done says which body, own outlet and rules they were found with.
 CREATE TABLE IF NOT EXISTS article_credit_done (
     article_id TEXT PRIMARY KEY, body_hash TEXT NOT NULL, own TEXT NOT NULL
 );
@@ -69,15 +69,32 @@ def ensure_schema(conn) -> None:
         conn.executescript(SCHEMA)
 
 
+# Keeping credits is a cache write made while reading: it never waits long for
+# another writer (an import in another process holds the store for seconds).
+WRITE_WAIT_MS = 100
+
+
+class _Busy(Exception):
+    pass
+
+
 @contextmanager
 def _writing(lib):
     lock = getattr(lib, "_write_lock", None)
-    if lock is None:
-        with lib.store.transaction():
-            yield
-        return
-    with lock, lib.store.transaction():
-        yield
+    if lock is not None and not lock.acquire(timeout=WRITE_WAIT_MS / 1000):
+        raise _Busy()
+    conn = lib.store.conn
+    try:
+        wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        conn.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
+        try:
+            with lib.store.transaction():
+                yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout={int(wait)}")
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def _own(art) -> str:
@@ -97,12 +114,13 @@ def credits_of(lib, art) -> list[Credit]:
     already, else found now (and stored when the library can be written)."""
     conn = lib.store.conn
     own = _own(art)
+    key = f"{RULES_VERSION}:{own}"  # new rules or another own outlet: find them again
     try:
         done = conn.execute("SELECT body_hash, own FROM article_credit_done WHERE article_id=?",
                             (art.id,)).fetchone()
     except sqlite3.OperationalError:
         done = None  # a read-only library opened before this table existed
-    if done is not None and tuple(done) == (art.body_hash, own):
+    if done is not None and tuple(done) == (art.body_hash, key):
         return [Credit(o, a, t, s, e, k, v, ((s, e),)) for o, a, t, v, k, s, e in conn.execute(
             "SELECT outlet, author, title, via, kind, start, stop FROM article_credit "
             "WHERE article_id=? ORDER BY seq", (art.id,))]
@@ -118,7 +136,7 @@ def credits_of(lib, art) -> list[Credit]:
                 [(art.id, i, c.outlet, c.author, c.title, c.via, c.kind, c.start, c.end)
                  for i, c in enumerate(found)])
             conn.execute("INSERT OR REPLACE INTO article_credit_done(article_id, body_hash, own) "
-                         "VALUES (?,?,?)", (art.id, art.body_hash, own))
+                         "VALUES (?,?,?)", (art.id, art.body_hash, key))
     except Exception:
         pass  # busy or full: the credits are still right, just not kept for next time
     return found

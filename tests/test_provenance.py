@@ -63,6 +63,7 @@ def test_a_report_credited_through_another_outlet():
     ("Speaking to the BBC, the minister denied the claim.", "BBC"),
     ("Per Northern News, the ferry will not run on Sunday.", "Northern News"),
     ("A Valley Herald report said the mill had been sold.", "Valley Herald"),
+    ("A source told the Sunday Courier Mr Brandt would resign.", "Sunday Courier"),
     ("Writing in the Valley Herald, Mr Brown said the mill must stay.", "Valley Herald"),
     ("LISBON, May 3 (AP) — Ferries stopped running on Friday.", "AP"),
     ("The plan was first revealed in The Sunday Courier last month.", "The Sunday Courier"),

@@ -127,3 +127,37 @@ def test_seed_library_sources_and_versions(tmp_path, capsys):
     assert roles.get(by_file["000"]) == "re-report" and roles.get(by_file["001"]) == "re-report"
     assert main.main(["stories", "--versions", by_file["001"], "--library", str(libdir)]) == 0
     assert "re-report of Raw Story → The Daily Beast" in capsys.readouterr().out.replace("\n", " ")
+
+
+def test_showing_sources_does_not_wait_for_another_writer(tmp_path):
+    import sqlite3
+    import time
+
+    with _open(tmp_path) as lib:
+        lib.add_drafts([CREDITING])
+        aid = article_id(CREDITING.origin)
+        other = sqlite3.connect(str(tmp_path / "lib" / "library.db"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process is importing
+        try:
+            t = time.perf_counter()
+            got = lib.article_sources(aid)
+            took = time.perf_counter() - t
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert [s["outlet"] for s in got] == ["Harbour Times"]  # found, just not kept
+        assert took < 5  # the store's own busy wait is 60 s
+        assert lib.store.conn.execute("SELECT count(*) FROM article_credit_done").fetchone()[0] == 0
+        lib.article_sources(aid)  # the writer is gone: kept now
+        assert lib.store.conn.execute("SELECT count(*) FROM article_credit_done").fetchone()[0] == 1
+
+
+def test_credits_found_by_older_rules_are_found_again(tmp_path, monkeypatch):
+    with _open(tmp_path) as lib:
+        lib.add_drafts([CREDITING])
+        art = lib.get(article_id(CREDITING.origin))
+        assert len(sourcing.credits_of(lib, art)) == 1
+        lib.store.conn.execute("DELETE FROM article_credit")  # as if older rules found nothing
+        assert sourcing.credits_of(lib, art) == []  # same rules: the stored answer
+        monkeypatch.setattr(sourcing, "RULES_VERSION", sourcing.RULES_VERSION + 1)
+        assert len(sourcing.credits_of(lib, art)) == 1
