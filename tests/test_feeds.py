@@ -122,7 +122,7 @@ def server():
 
 
 @pytest.fixture
-def conn(tmp_path):
+def store(tmp_path):
     # The library's own store: its feed tables are created at open.
     s = Store(tmp_path / "library.db")
     yield s
@@ -175,24 +175,24 @@ def by_url(results, url):
 # Subscriptions
 
 
-def test_add_list_remove(conn):
-    a = F.add_feed(conn, "https://gazette.example/rss.xml", tag="local")
-    b = F.add_feed(conn, "observatory.example/atom.xml")
+def test_add_list_remove(store):
+    a = F.add_feed(store, "https://gazette.example/rss.xml", tag="local")
+    b = F.add_feed(store, "observatory.example/atom.xml")
     assert b.url == "https://observatory.example/atom.xml"
-    assert [f.url for f in F.list_feeds(conn, tag="local")] == [a.url]
+    assert [f.url for f in F.list_feeds(store, tag="local")] == [a.url]
     with pytest.raises(F.FeedExists, match="already subscribed"):
-        F.add_feed(conn, "https://gazette.example/rss.xml ")
+        F.add_feed(store, "https://gazette.example/rss.xml ")
     with pytest.raises(F.FeedError, match="not an http"):
-        F.add_feed(conn, "file:///etc/passwd")
-    assert F.remove_feed(conn, str(a.id)).url == a.url
-    assert F.remove_feed(conn, "https://observatory.example/atom.xml").id == b.id
-    assert F.list_feeds(conn) == []
+        F.add_feed(store, "file:///etc/passwd")
+    assert F.remove_feed(store, str(a.id)).url == a.url
+    assert F.remove_feed(store, "https://observatory.example/atom.xml").id == b.id
+    assert F.list_feeds(store) == []
     with pytest.raises(F.UnknownFeed):
-        F.remove_feed(conn, 99)
+        F.remove_feed(store, 99)
 
 
-def test_opml_import_export_round_trip(conn, tmp_path):
-    res = F.import_opml(conn, FIXTURES / "subscriptions.opml")
+def test_opml_import_export_round_trip(store, tmp_path):
+    res = F.import_opml(store, FIXTURES / "subscriptions.opml")
     got = {(f.url, f.tag, f.title) for f in res.added}
     assert got == {
         ("https://gazette.example/rss.xml", "Local", "Harbourtown Gazette"),
@@ -204,7 +204,7 @@ def test_opml_import_export_round_trip(conn, tmp_path):
     assert "already subscribed" in skipped["https://gazette.example/rss.xml"]
     assert "not an http" in skipped["ftp://files.example/feed.xml"]
 
-    exported = F.export_opml(conn)
+    exported = F.export_opml(store)
     assert exported.startswith('<?xml version="1.0" encoding="UTF-8"?>') and 'version="2.0"' in exported
     path = tmp_path / "out.opml"
     path.write_text(exported, encoding="utf-8")
@@ -214,34 +214,34 @@ def test_opml_import_export_round_trip(conn, tmp_path):
     assert {(f.url, f.tag, f.title) for f in F.list_feeds(other)} == got
 
 
-def test_opml_errors_name_the_file(conn, tmp_path):
+def test_opml_errors_name_the_file(store, tmp_path):
     bad = tmp_path / "broken.opml"
     bad.write_text("<opml><body><outline xmlUrl='x'", encoding="utf-8")
     with pytest.raises(F.FeedError, match="broken.opml: not a valid OPML"):
-        F.import_opml(conn, bad)
+        F.import_opml(store, bad)
     with pytest.raises(F.FeedError, match="missing.opml: cannot read"):
-        F.import_opml(conn, tmp_path / "missing.opml")
+        F.import_opml(store, tmp_path / "missing.opml")
     bomb = tmp_path / "bomb.opml"
     bomb.write_text((FIXTURES / "bomb.xml").read_text().replace("<rss", "<opml"), encoding="utf-8")
     with pytest.raises(F.FeedError, match="bomb.opml"):
-        F.import_opml(conn, bomb)
-    assert F.list_feeds(conn) == []
+        F.import_opml(store, bomb)
+    assert F.list_feeds(store) == []
 
 
 # --------------------------------------------------------------------------
 # Refresh: the happy paths
 
 
-def test_refresh_rss_and_atom_with_summary_page_fetched(server, conn, lib):
+def test_refresh_rss_and_atom_with_summary_page_fetched(server, store, lib):
     server.serve("/rss.xml", "rss.xml", etag='"v1"')
     server.serve("/atom.xml", "atom.xml", ctype="application/atom+xml", gzipped=True,
                  last_modified="Mon, 21 Oct 2024 21:00:00 GMT")
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html; charset=utf-8")
-    rss = F.add_feed(conn, server.url("/rss.xml"), tag="local")
-    atom = F.add_feed(conn, server.url("/atom.xml"))
+    rss = F.add_feed(store, server.url("/rss.xml"), tag="local")
+    atom = F.add_feed(store, server.url("/atom.xml"))
     seen_progress = []
 
-    results = F.refresh(conn, lib.save, timeout=5, progress=lambda d, t, m: seen_progress.append((d, t)))
+    results = F.refresh(store, lib.save, timeout=5, progress=lambda d, t, m: seen_progress.append((d, t)))
 
     results = [by_url(results, rss.url), by_url(results, atom.url)]
     assert [r.status for r in results] == ["new", "new"]
@@ -279,22 +279,22 @@ def test_refresh_rss_and_atom_with_summary_page_fetched(server, conn, lib):
     assert any("kept the summaries" in w for w in results[1].warnings)
     assert server.requests_for("/observatory/rota") and not server.requests_for("/observatory/mirror")
 
-    stored = {f.url: f for f in F.list_feeds(conn)}
+    stored = {f.url: f for f in F.list_feeds(store)}
     assert stored[rss.url].title == "Harbourtown Gazette" and stored[rss.url].etag == '"v1"'
     assert stored[atom.url].last_modified == "Mon, 21 Oct 2024 21:00:00 GMT"
     assert stored[rss.url].last_status == "new" and stored[rss.url].last_error is None
 
 
-def test_second_refresh_answered_304_costs_nothing(server, conn, lib):
+def test_second_refresh_answered_304_costs_nothing(server, store, lib):
     server.serve("/rss.xml", "rss.xml", etag='"v1"')
     server.serve("/atom.xml", "atom.xml", last_modified="Mon, 21 Oct 2024 21:00:00 GMT")
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
-    F.add_feed(conn, server.url("/rss.xml"))
-    F.add_feed(conn, server.url("/atom.xml"))
-    F.refresh(conn, lib.save, timeout=5)
+    F.add_feed(store, server.url("/rss.xml"))
+    F.add_feed(store, server.url("/atom.xml"))
+    F.refresh(store, lib.save, timeout=5)
     before, calls, page_hits = lib.snapshot(), lib.calls, len(server.requests_for("/pages/lighthouse.html"))
 
-    results = F.refresh(conn, lib.save, timeout=5)
+    results = F.refresh(store, lib.save, timeout=5)
 
     assert [r.status for r in results] == ["unchanged", "unchanged"]
     assert server.requests_for("/rss.xml")[-1]["If-None-Match"] == '"v1"'
@@ -303,31 +303,31 @@ def test_second_refresh_answered_304_costs_nothing(server, conn, lib):
     assert len(server.requests_for("/pages/lighthouse.html")) == page_hits
 
 
-def test_server_ignoring_conditional_get_does_not_resave(server, conn, lib):
+def test_server_ignoring_conditional_get_does_not_resave(server, store, lib):
     server.serve("/rss.xml", "rss.xml")  # no ETag, no Last-Modified
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
-    F.add_feed(conn, server.url("/rss.xml"))
-    F.refresh(conn, lib.save, timeout=5)
+    F.add_feed(store, server.url("/rss.xml"))
+    F.refresh(store, lib.save, timeout=5)
     calls = lib.calls
-    [r] = F.refresh(conn, lib.save, timeout=5)
+    [r] = F.refresh(store, lib.save, timeout=5)
     assert (r.status, r.unchanged, r.added) == ("unchanged", 2, 0)
     assert lib.calls == calls  # nothing handed to the library
     assert len(server.requests_for("/pages/lighthouse.html")) == 1
 
 
-def test_summary_kept_when_page_fails_and_page_retried_only_if_worth_it(server, conn, lib):
+def test_summary_kept_when_page_fails_and_page_retried_only_if_worth_it(server, store, lib):
     server.serve("/rss.xml", "rss.xml")  # no validators: every refresh gets the whole feed
     server.serve("/atom.xml", "atom.xml")
     server.routes["/pages/lighthouse.html"] = (503, {"Content-Type": "text/plain"}, b"busy")
-    rss = F.add_feed(conn, server.url("/rss.xml"))
-    F.add_feed(conn, server.url("/atom.xml"))
-    F.refresh(conn, lib.save, timeout=5)
+    rss = F.add_feed(store, server.url("/rss.xml"))
+    F.add_feed(store, server.url("/atom.xml"))
+    F.refresh(store, lib.save, timeout=5)
     key = f"feed:{rss.id}:{server.url('/pages/lighthouse.html')}"
     # The summary is kept, without the "Read more" link text.
     assert lib.articles[key].body == "The cottage at Gull Point will open to visitors next spring."
 
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
-    results = F.refresh(conn, lib.save, timeout=5)
+    results = F.refresh(store, lib.save, timeout=5)
 
     # A 503 may pass: the page is tried again, and the article gains its full text.
     r = by_url(results, rss.url)
@@ -338,22 +338,22 @@ def test_summary_kept_when_page_fails_and_page_retried_only_if_worth_it(server, 
     assert by_url(results, server.url("/atom.xml")).status == "unchanged"
 
 
-def test_changed_entry_updates_not_duplicates(server, conn, lib):
+def test_changed_entry_updates_not_duplicates(server, store, lib):
     server.serve("/rss.xml", "rss.xml", etag='"v1"')
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
-    feed = F.add_feed(conn, server.url("/rss.xml"))
-    F.refresh(conn, lib.save, timeout=5)
+    feed = F.add_feed(store, server.url("/rss.xml"))
+    F.refresh(store, lib.save, timeout=5)
     assert len(lib.articles) == 2
 
     server.serve("/rss.xml", "rss_changed.xml", etag='"v2"')
-    [r] = F.refresh(conn, lib.save, timeout=5)
+    [r] = F.refresh(store, lib.save, timeout=5)
 
     assert (r.status, r.added, r.updated, r.unchanged) == ("updated", 0, 1, 1)
     assert len(lib.articles) == 2
     ferry = lib.articles[f"feed:{feed.id}:gazette-ferry-2024"]
     assert ferry.title == "Ferry timetable changes confirmed for winter"
     assert "a later boat will run on Fridays" in ferry.body
-    assert F.get_feed(conn, feed.id).etag == '"v2"'
+    assert F.get_feed(store, feed.id).etag == '"v2"'
 
 
 def test_fetch_page_follows_redirect_and_reads_metadata(server):
@@ -426,13 +426,13 @@ def _breakers(server: FeedServer) -> dict:
     "http-500", "http-404", "stall", "malformed", "html-page", "bomb", "too-large",
     "too-large-streamed", "redirect-loop",
 ])
-def test_broken_feed_reports_reason_and_keeps_library(server, conn, lib, mode):
+def test_broken_feed_reports_reason_and_keeps_library(server, store, lib, mode):
     server.serve("/feed", "rss.xml", etag='"good"')
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
     server.serve("/other", "atom.xml")
-    feed = F.add_feed(conn, server.url("/feed"))
-    other = F.add_feed(conn, server.url("/other"))
-    F.refresh(conn, lib.save, timeout=1, max_bytes=200_000)
+    feed = F.add_feed(store, server.url("/feed"))
+    other = F.add_feed(store, server.url("/other"))
+    F.refresh(store, lib.save, timeout=1, max_bytes=200_000)
     before = lib.snapshot()
     assert len(before) == 5
 
@@ -441,7 +441,7 @@ def test_broken_feed_reports_reason_and_keeps_library(server, conn, lib, mode):
     server.routes["/loop-b"] = (302, {"Location": server.url("/feed")}, b"")
     server.serve("/other", "rss_changed.xml")  # the other feed moves on meanwhile
 
-    results = F.refresh(conn, lib.save, timeout=1, max_bytes=200_000)
+    results = F.refresh(store, lib.save, timeout=1, max_bytes=200_000)
 
     broken, fine = by_url(results, feed.url), by_url(results, other.url)
     assert broken.status == "failed"
@@ -450,15 +450,15 @@ def test_broken_feed_reports_reason_and_keeps_library(server, conn, lib, mode):
     after = lib.snapshot()
     assert {k: v for k, v in after.items() if k.startswith(f"feed:{feed.id}:")} == \
         {k: v for k, v in before.items() if k.startswith(f"feed:{feed.id}:")}
-    stored = F.get_feed(conn, feed.id)
+    stored = F.get_feed(store, feed.id)
     assert stored.etag == '"good"' and stored.title == "Harbourtown Gazette"
     assert (stored.last_status, stored.last_error) == ("failed", broken.reason)
 
     # Once the feed is back, the stored validators still work: a 304, nothing lost.
     server.serve("/feed", "rss.xml", etag='"good"')
-    [again] = F.refresh(conn, lib.save, feeds=[feed.id], timeout=1)
+    [again] = F.refresh(store, lib.save, feeds=[feed.id], timeout=1)
     assert again.status == "unchanged"
-    assert F.get_feed(conn, feed.id).last_error is None
+    assert F.get_feed(store, feed.id).last_error is None
 
 
 def _drip(req: _Handler):
@@ -476,27 +476,27 @@ def _drip(req: _Handler):
     req.close_connection = True
 
 
-def test_server_dripping_bytes_hits_the_overall_deadline(server, conn, lib):
+def test_server_dripping_bytes_hits_the_overall_deadline(server, store, lib):
     server.routes["/drip"] = _drip
-    F.add_feed(conn, server.url("/drip"))
-    [r] = F.refresh(conn, lib.save, timeout=0.3)
+    F.add_feed(store, server.url("/drip"))
+    [r] = F.refresh(store, lib.save, timeout=0.3)
     assert (r.status, r.reason) == ("failed", "download took too long")
 
 
-def test_cancel_keeps_what_was_saved_and_leaves_the_rest_untouched(server, conn, lib):
+def test_cancel_keeps_what_was_saved_and_leaves_the_rest_untouched(server, store, lib):
     server.serve("/rss.xml", "rss.xml", etag='"v1"')
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
     server.routes["/stall"] = _stall
-    good = F.add_feed(conn, server.url("/rss.xml"))
-    slow = F.add_feed(conn, server.url("/stall"))
+    good = F.add_feed(store, server.url("/rss.xml"))
+    slow = F.add_feed(store, server.url("/stall"))
     cancel = threading.Event()
 
-    results = F.refresh(conn, lib.save, timeout=20, cancel=cancel,
+    results = F.refresh(store, lib.save, timeout=20, cancel=cancel,
                         progress=lambda done, total, msg: done and cancel.set())
 
     assert [(r.url, r.status) for r in results] == [(good.url, "new")]
     assert len(lib.articles) == 2
-    untouched = F.get_feed(conn, slow.id)
+    untouched = F.get_feed(store, slow.id)
     assert (untouched.last_status, untouched.last_fetched, untouched.etag) == (None, None, None)
 
 
@@ -523,25 +523,25 @@ def test_feed_furniture_is_stripped_but_prose_is_not():
                  "Subscribe to our newsletter") == "The board met on Monday and agreed the new timetable."
 
 
-def test_dns_failure_is_named(conn, lib):
-    F.add_feed(conn, "http://newsdesk-feed-test.invalid/rss.xml")
-    [r] = F.refresh(conn, lib.save, timeout=2)
+def test_dns_failure_is_named(store, lib):
+    F.add_feed(store, "http://newsdesk-feed-test.invalid/rss.xml")
+    [r] = F.refresh(store, lib.save, timeout=2)
     assert r.status == "failed" and r.reason.startswith("DNS lookup failed for newsdesk-feed-test.invalid")
 
 
-def test_failed_save_is_retried_next_time(server, conn, lib):
+def test_failed_save_is_retried_next_time(server, store, lib):
     server.serve("/rss.xml", "rss.xml", etag='"v1"')
     server.serve("/pages/lighthouse.html", "lighthouse.html", ctype="text/html")
-    feed = F.add_feed(conn, server.url("/rss.xml"))
+    feed = F.add_feed(store, server.url("/rss.xml"))
 
     def broken_save(drafts):
         raise OSError("disk full")
 
-    [r] = F.refresh(conn, broken_save, timeout=5)
+    [r] = F.refresh(store, broken_save, timeout=5)
     assert r.status == "failed" and r.reason == "could not save entries: disk full"
-    assert F.get_feed(conn, feed.id).etag is None  # validators only move after a save
+    assert F.get_feed(store, feed.id).etag is None  # validators only move after a save
 
-    [r] = F.refresh(conn, lib.save, timeout=5)
+    [r] = F.refresh(store, lib.save, timeout=5)
     assert (r.status, r.added) == ("new", 2)
     assert "If-None-Match" not in server.requests_for("/rss.xml")[-1]
 

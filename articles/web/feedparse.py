@@ -32,8 +32,6 @@ _TRUNCATED = re.compile(r"(\.\.\.|…|\[…\]|\[\.\.\.\]|read more|continue read
                         re.IGNORECASE)
 
 
-
-
 @dataclass
 class ParsedEntry:
     key: str  # the entry's id, else its link, else a hash of its title
