@@ -122,10 +122,15 @@ def update(lib) -> int:
     Returns how many articles were (re)sketched."""
     conn = lib.store.conn
     ensure_schema(conn)
-    current = dict(conn.execute("SELECT id, body_hash FROM articles"))
-    known = dict(conn.execute("SELECT article_id, body_hash FROM story_sketch"))
-    gone = [a for a in known if a not in current]
-    todo = [a for a, h in current.items() if known.get(a) != h]
+    # Anti-joins in SQL: at 100k articles, reading every id into Python costs
+    # more than placing the one new article.
+    current = dict(conn.execute(
+        "SELECT a.id, a.body_hash FROM articles a LEFT JOIN story_sketch s ON s.article_id = a.id "
+        "WHERE s.article_id IS NULL OR s.body_hash != a.body_hash"))
+    gone = [r[0] for r in conn.execute(
+        "SELECT s.article_id FROM story_sketch s LEFT JOIN articles a ON a.id = s.article_id "
+        "WHERE a.id IS NULL")]
+    todo = list(current)
     if not gone and not todo:
         return 0
     with writing(lib):
@@ -139,7 +144,7 @@ def update(lib) -> int:
                                  ((h, aid) for h in sh))
                 conn.execute("INSERT OR REPLACE INTO story_sketch(article_id, body_hash, shingles) "
                              "VALUES (?, ?, ?)", (aid, current[aid], len(sh)))
-        sizes = dict(conn.execute("SELECT article_id, shingles FROM story_sketch"))
+        sizes: dict[str, int] = {}
         new = set(todo)
         for aid in todo:
             hashes = [h for h, df in conn.execute(
@@ -150,6 +155,10 @@ def update(lib) -> int:
                 "SELECT article_id, count(*) FROM story_shingle WHERE h IN "
                 "(SELECT value FROM json_each(?)) AND article_id != ? GROUP BY article_id",
                 (json.dumps(hashes), aid)).fetchall()
+            missing = [o for o, _ in rows if o not in sizes] + ([aid] if aid not in sizes else [])
+            if missing:
+                sizes.update(conn.execute("SELECT article_id, shingles FROM story_sketch WHERE article_id IN "
+                                          "(SELECT value FROM json_each(?))", (json.dumps(missing),)))
             for other, shared in rows:
                 if other in new and other < aid:
                     continue  # the pair is found from the other side
@@ -300,10 +309,15 @@ def judge(a: str, b: str, shared: int, containment: float, dates: dict, ents: di
     return ev(True, "shared passages")
 
 
-def evidence(lib) -> list[PairEvidence]:
-    """Every candidate pair with the decision taken on it (for explaining groupings)."""
+def evidence(lib, ids: Sequence[str] | None = None) -> list[PairEvidence]:
+    """Every candidate pair (of these articles, or all) with the decision taken on it."""
     conn = lib.store.conn
-    pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair").fetchall()
+    if ids is None:
+        pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair").fetchall()
+    else:
+        pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair WHERE a IN "
+                             "(SELECT value FROM json_each(?1)) OR b IN (SELECT value FROM json_each(?1))",
+                             (json.dumps(list(ids)),)).fetchall()
     ids = sorted({x for p in pairs for x in p[:2]})
     dates = {i: _parse_date(d) for i, d in _dates(conn, ids).items()}
     ents = {i: entity_ids(lib, i) for i in ids}
@@ -326,23 +340,35 @@ def _params() -> ev.Params:
     return ev.Params(threshold=STORY_THRESHOLD)
 
 
-def copy_links(lib) -> dict[str, set[str]]:
-    """Article -> the articles it is a copy of (or that copy it): accepted shingle pairs."""
+def copy_links(lib, ids: Sequence[str] | None = None) -> dict[str, set[str]]:
+    """Article -> the articles it is a copy of (or that copy it): accepted shingle pairs
+    (of these articles, or all)."""
     links: dict[str, set[str]] = {}
-    for e in evidence(lib):
+    for e in evidence(lib, ids):
         if e.same_story:
             links.setdefault(e.a, set()).add(e.b)
             links.setdefault(e.b, set()).add(e.a)
     return links
 
 
-def _entities_ready(conn) -> set[str]:
-    """Articles whose entity mentions are current (the entity stage has run on
-    their body); empty when the stage never ran."""
+def _entity_rows(conn) -> int:
     try:
-        return {r[0] for r in conn.execute(
-            "SELECT s.article_id FROM entity_state s JOIN articles a ON a.id = s.article_id "
-            "AND a.body_hash = s.body_hash")}
+        return conn.execute("SELECT count(*) FROM entity_state").fetchone()[0]
+    except Exception:
+        return 0
+
+
+def _entities_ready(conn, ids: Sequence[str] | None = None) -> set[str]:
+    """Articles (of these) whose entity mentions are current (the entity stage
+    has run on their body); empty when the stage never ran. (Reads the entity
+    stage's state table: there is no api function for it yet.)"""
+    sql = ("SELECT s.article_id FROM entity_state s JOIN articles a ON a.id = s.article_id "
+           "AND a.body_hash = s.body_hash")
+    try:
+        if ids is None:
+            return {r[0] for r in conn.execute(sql)}
+        return {r[0] for r in conn.execute(sql + " WHERE s.article_id IN (SELECT value FROM json_each(?))",
+                                           (json.dumps(list(ids)),))}
     except Exception:
         return set()
 
@@ -423,19 +449,26 @@ def place(lib, params: ev.Params | None = None) -> int:
     conn = lib.store.conn
     ensure_schema(conn)
     p = params or _params()
-    state = db.doc_state(conn)
-    arrival = _arrival(conn)
+    arrival = db.unplaced(conn)  # new or changed, in arrival order
+    gone = db.gone(conn)
+    # Articles whose entities arrived after they were placed: only looked for when the
+    # entity stage has run since (its state table changed size).
+    sig = str(_entity_rows(conn))
+    if sig != (lib.store.meta_get("stories.entity_rows") or "0"):
+        arrival += [x for x in db.without_entities_ready(conn) if x[0] not in dict(arrival)]
     current = dict(arrival)
-    ready = _entities_ready(conn)
-    gone = [a for a in state if a not in current]
-    todo = [a for a, h in arrival if a not in state or state[a][0] != h
-            or (not state[a][1] and a in ready)]
+    todo = [a for a, _ in arrival]
+    ready = _entities_ready(conn, todo) if todo else set()
     if not gone and not todo:
+        if sig != (lib.store.meta_get("stories.entity_rows") or "0"):
+            with writing(lib):
+                lib.store.meta_set("stories.entity_rows", sig)
         return 0
-    if not state and len(todo) > BULK_PLACE:
-        regroup(lib, from_scratch=True)  # a first grouping: all at once is faster
+    if len(todo) > BULK_PLACE and len(todo) > db.doc_count(conn):
+        regroup(lib, from_scratch=True)  # mostly new: all at once is faster
         return len(todo)
-    links = copy_links(lib)
+    state = db.doc_state_of(conn, todo)
+    links = copy_links(lib, todo)
     cannot, must = _corrections(conn)
     with writing(lib):
         for aid in gone + [a for a in todo if a in state]:
@@ -451,6 +484,7 @@ def place(lib, params: ev.Params | None = None) -> int:
                               aid in ready, p, links.get(aid, ()), cannot.get(aid, ()))
                     seq += 1
         _apply_must(conn, must)
+        lib.store.meta_set("stories.entity_rows", sig)
     return len(todo)
 
 
@@ -522,7 +556,9 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
     for f in feats.values():
         for t in f:
             df[t] = df.get(t, 0) + 1
-    kept = {a: ev.keep_strongest(f, df, n) for a, f in feats.items()}
+    kept = {}
+    for a in list(feats):  # popped as truncated: at 100k the full features are most of the memory
+        kept[a] = ev.keep_strongest(feats.pop(a), df, n)
     df = {}
     for f in kept.values():
         for t in f:
@@ -540,6 +576,7 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
                     df, ((t, a) for a in ids if a in kept for t in ev.strongest(g.vecs[a], p.posting_terms)))
         db.replace_members(conn, g.story_of)
         _apply_must(conn, must)
+        lib.store.meta_set("stories.entity_rows", str(_entity_rows(conn)))
     return _grouped(conn)
 
 

@@ -54,6 +54,34 @@ def doc_state(conn) -> dict[str, tuple[str, int]]:
     return {a: (h, e) for a, h, e in conn.execute("SELECT article_id, body_hash, entities FROM story_doc")}
 
 
+def doc_state_of(conn, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    return {a: (h, e) for a, h, e in conn.execute(
+        "SELECT article_id, body_hash, entities FROM story_doc WHERE article_id IN "
+        "(SELECT value FROM json_each(?))", (_j(ids),))}
+
+
+def unplaced(conn) -> list[tuple[str, str]]:
+    """(id, body hash) of articles new or changed since placed, in arrival order."""
+    return conn.execute(
+        "SELECT a.id, a.body_hash FROM articles a LEFT JOIN story_doc d ON d.article_id = a.id "
+        "WHERE d.article_id IS NULL OR d.body_hash != a.body_hash ORDER BY a.added_at, a.rowid").fetchall()
+
+
+def gone(conn) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT d.article_id FROM story_doc d LEFT JOIN articles a ON a.id = d.article_id WHERE a.id IS NULL")]
+
+
+def without_entities_ready(conn) -> list[tuple[str, str]]:
+    """Placed without entities although the entity stage has since run on them."""
+    try:
+        return conn.execute(
+            "SELECT d.article_id, d.body_hash FROM story_doc d JOIN entity_state s ON s.article_id = d.article_id "
+            "AND s.body_hash = d.body_hash WHERE d.entities = 0 ORDER BY d.seq").fetchall()
+    except sqlite3.Error:
+        return []
+
+
 def doc_count(conn) -> int:
     return conn.execute("SELECT count(*) FROM story_doc").fetchone()[0]
 

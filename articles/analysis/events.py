@@ -60,17 +60,31 @@ def _stem(w: str) -> str:
     return w
 
 
+_TERM: dict[str, str] = {}  # word as written -> its term ("" for a stop word); a cache
+
+
+def _term(w: str) -> str:
+    t = w.casefold()
+    if t[0].isdigit():
+        t = "#" + t.replace(",", "")  # numbers: their own namespace ("#7.6", "#2011")
+    else:
+        t = _stem(t)
+        if len(t) < 2 or t in STOP:
+            t = ""
+    if len(_TERM) < 500_000:
+        _TERM[w] = t
+    return t
+
+
 def tokens(text: str) -> list[str]:
+    get = _TERM.get
     out = []
-    for m in _TOKEN.finditer(text):
-        t = m.group().casefold()
-        if t[0].isdigit():
-            t = "#" + t.replace(",", "")  # numbers: their own namespace ("#7.6", "#2011")
-        else:
-            t = _stem(t)
-            if len(t) < 2 or t in STOP:
-                continue
-        out.append(t)
+    for w in _TOKEN.findall(text):
+        t = get(w)
+        if t is None:
+            t = _term(w)
+        if t:
+            out.append(t)
     return out
 
 
@@ -87,12 +101,15 @@ KEEP_TERMS = 120  # the strongest features kept per article (the rest move a cos
 _NAME = re.compile(r"(?<![.!?\n\"“‘:] )(?<!^)\b([A-Z][^\W\d_]+)")
 
 
+_LOWER = re.compile(r"\b[a-z][^\W\d_]+")
+
+
 def names_in(body: str) -> set[str]:
     """Words the body writes capitalised inside a sentence and never in lower
     case: names of people, places, organisations (the evidence that tells one
     event from another of its kind), found without any model."""
-    caps = {_stem(m.group(1).casefold()) for m in _NAME.finditer(body)}
-    lower = {_stem(w.casefold()) for w in re.findall(r"\b[a-z][^\W\d_]+", body)}
+    caps = {_stem(w.casefold()) for w in set(_NAME.findall(body))}
+    lower = {_stem(w) for w in set(_LOWER.findall(body))}
     return caps - lower - STOP
 
 
@@ -184,7 +201,8 @@ def strongest(vec: Mapping[str, float], k: int) -> list[str]:
 def cosine(u: Mapping[str, float], v: Mapping[str, float]) -> float:
     if len(u) > len(v):
         u, v = v, u
-    return sum(x * v.get(t, 0.0) for t, x in u.items())
+    get = v.get
+    return sum([x * get(t, 0.0) for t, x in u.items()])
 
 
 @dataclass
@@ -199,6 +217,7 @@ class Params:
     query_terms: int = 30  # of the new article's strongest terms, looked up in the index
     posting_terms: int = 25  # of each article's strongest terms, put in the index
     max_members: int = 40  # story members an article is compared with (its nearest by the index)
+    cohesion: float = 0.0  # a story of 2+ also needs score >= cohesion * its members' own average link
 
 
 def date_factor(a: int | None, b: int | None, p: Params) -> float:
@@ -220,12 +239,35 @@ class Member:
 
 
 def story_score(vec: Mapping[str, float], day: int | None, members: list[Member], p: Params) -> float:
-    """Average link to the members mixed with the best link, each link weighted
-    by the date evidence between the two articles."""
+    """Average link to the members (one dot product with their sum, the date
+    evidence taken from the story's nearest dated member) mixed with the best
+    single link (its own date evidence)."""
     if not members:
         return 0.0
-    sims = [cosine(vec, m.vec) * date_factor(day, m.day, p) for m in members]
-    return p.avg_weight * (sum(sims) / len(sims)) + (1 - p.avg_weight) * max(sims)
+    total: dict[str, float] = {}
+    for m in members:
+        for t, x in m.vec.items():
+            total[t] = total.get(t, 0.0) + x
+    days = [m.day for m in members if m.day is not None]
+    avg = cosine(vec, total) / len(members) * story_date_factor(day, days, p)
+    best = max(cosine(vec, m.vec) * date_factor(day, m.day, p) for m in members)
+    return p.avg_weight * avg + (1 - p.avg_weight) * best
+
+
+def story_date_factor(day: int | None, days: list[int], p: Params) -> float:
+    """Date evidence against a story: its nearest dated member."""
+    if day is None or not days:
+        return 1.0
+    return date_factor(day, min(days, key=lambda d: abs(d - day)), p)
+
+
+def cohesion(members: list[Member], p: Params) -> float | None:
+    """The average link among a story's own members (None for a story of one)."""
+    if len(members) < 2:
+        return None
+    sims = [cosine(a.vec, b.vec) * date_factor(a.day, b.day, p)
+            for i, a in enumerate(members) for b in members[i + 1:]]
+    return sum(sims) / len(sims)
 
 
 def choose(vec: Mapping[str, float], day: int | None, stories: Mapping[str, list[Member]],
@@ -236,6 +278,10 @@ def choose(vec: Mapping[str, float], day: int | None, stories: Mapping[str, list
         if sid in refused:
             continue
         s = story_score(vec, day, members, p)
+        if p.cohesion and s > best_s and s >= p.threshold:
+            c = cohesion(members, p)
+            if c is not None and s < p.cohesion * c:
+                continue
         if s > best_s:
             best, best_s = sid, s
     if best_s >= p.threshold:
@@ -258,6 +304,16 @@ class Grouper:
     vecs: dict[str, dict[str, float]] = field(default_factory=dict)
     days: dict[str, int | None] = field(default_factory=dict)
     postings: dict[str, list[str]] = field(default_factory=dict)
+    sums: dict[str, dict[str, float]] = field(default_factory=dict)  # story -> sum of member vectors
+    story_days: dict[str, list[int]] = field(default_factory=dict)
+
+    def _score(self, vec, day, sid: str, best_link: float) -> float:
+        """The story score of ``story_score``, with the average link as one dot product
+        with the members' vector sum (the same number when dates are unknown; with
+        dates, the date evidence comes from the story's nearest dated member)."""
+        n = len(self.members[sid])
+        avg = cosine(vec, self.sums[sid]) / n * story_date_factor(day, self.story_days[sid], self.p)
+        return self.p.avg_weight * avg + (1 - self.p.avg_weight) * best_link
 
     def candidates(self, vec: Mapping[str, float]) -> list[str]:
         score: Counter = Counter()
@@ -281,21 +337,34 @@ class Grouper:
                 sid = s
                 break
         if sid is None:
-            near: dict[str, list[Member]] = {}
+            best_link: dict[str, float] = {}
             for c in cands:
+                sim = cosine(vec, self.vecs[c]) * date_factor(doc.day, self.days[c], self.p)
                 s = self.story_of[c]
-                lst = near.setdefault(s, [])
-                if len(lst) < self.p.max_members:
-                    lst.append(Member(self.vecs[c], self.days[c]))
-            # Average link over the story's members, not only those the index returned.
-            full = {s: [Member(self.vecs[m], self.days[m]) for m in self.members[s][-self.p.max_members:]]
-                    for s in near}
-            sid, _ = choose(vec, doc.day, full, self.p, refused)
+                if sim > best_link.get(s, -1.0):
+                    best_link[s] = sim
+            best_s = 0.0
+            # The average link is at most the best one: a story whose best link,
+            # with the best date evidence, falls short cannot reach the threshold.
+            floor = self.p.threshold / max(self.p.near_bonus, 1.0)
+            for s, link in best_link.items():
+                if s in refused or link < floor:
+                    continue
+                score = self._score(vec, doc.day, s, link)
+                if score > best_s:
+                    sid, best_s = s, score
+            if best_s < self.p.threshold:
+                sid = None
         if sid is None:
             sid = doc.id
-            self.members[sid] = []
+            self.members[sid], self.sums[sid], self.story_days[sid] = [], {}, []
         self.story_of[doc.id] = sid
         self.members[sid].append(doc.id)
+        acc = self.sums[sid]
+        for t, x in vec.items():
+            acc[t] = acc.get(t, 0.0) + x
+        if doc.day is not None:
+            self.story_days[sid].append(doc.day)
         for t in strongest(vec, self.p.posting_terms):
             self.postings.setdefault(t, []).append(doc.id)
         return sid
