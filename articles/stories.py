@@ -524,7 +524,34 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
     key = key or aid
     db.put_doc(conn, aid, body_hash, seq, day, has_e, feats, ev.strongest(vec, p.posting_terms))
     db.set_member(conn, aid, key)
+    if key != aid:
+        key = _recheck(conn, aid, key, n, p, copies)
     return key
+
+
+def _recheck(conn, aid: str, key: str, n: int, p: ev.Params, copies) -> str:
+    """After an article joins a story: is the story now two look-alike events?"""
+    size = conn.execute("SELECT count(*) FROM story_member WHERE story_id=?", (key,)).fetchone()[0]
+    if not p.split_min <= size <= p.split_max_new:
+        return key
+    mem = db.story_members(conn, [key], size).get(key, [])[::-1]  # arrival order
+    docs = db.docs(conn, mem)
+    mem = [m for m in mem if m in docs]
+    df = db.df_of(conn, {t for f, _, _ in docs.values() for t in f})
+    vecs = [ev.weigh(docs[m][0], df, n) for m in mem]
+    _, must = _corrections(conn)
+    must_of: dict[str, set[str]] = {}
+    for a, b in must:
+        must_of.setdefault(a, set()).add(b)
+        must_of.setdefault(b, set()).add(a)
+    links = {aid: set(copies)} if copies else {}
+    story_of = {m: key for m in mem}
+    moved = _check_split(story_of, mem, vecs, p, links, must_of)
+    if moved and key in moved:
+        return key  # never: the first member stays in the first half
+    for m in moved:
+        db.set_member(conn, m, moved[0])
+    return story_of[aid]
 
 
 def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) -> dict[str, str]:
@@ -569,6 +596,13 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
         if aid in kept:
             g.add(ev.EventDoc(aid, kept[aid], days[aid]), link_to=[x for x in links.get(aid, ()) if x in seen])
             seen.add(aid)
+    must_of: dict[str, set[str]] = {}
+    for a, b in must:
+        must_of.setdefault(a, set()).add(b)
+        must_of.setdefault(b, set()).add(a)
+    for sid, mem in list(g.members.items()):
+        if p.split_min <= len(mem) <= p.split_max:
+            _check_split(g.story_of, mem, [g.vecs[m] for m in mem], p, links, must_of)
     hashes = dict(order)
     with writing(lib):
         db.clear_docs(conn)
@@ -578,6 +612,22 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
         _apply_must(conn, must)
         lib.store.meta_set("stories.entity_rows", str(_entity_rows(conn)))
     return _grouped(conn)
+
+
+def _check_split(story_of: dict[str, str], mem: list[str], vecs: list[dict], p: ev.Params,
+                 links: dict[str, set[str]], must_of: dict[str, set[str]]) -> list[str]:
+    """Split a story found to be two look-alike events (copies and the user's merges
+    kept together); the second half's key is its first member. Returns the moved ids."""
+    pos = {m: i for i, m in enumerate(mem)}
+    together = [(pos[a], pos[b]) for a in mem for b in (links.get(a, set()) | must_of.get(a, set()))
+                if b in pos]
+    half = ev.two_events(vecs, p, together)
+    if half is None:
+        return []
+    moved = [mem[k] for k in sorted(half)]
+    for m in moved:
+        story_of[m] = moved[0]
+    return moved
 
 
 def _grouped(conn) -> dict[str, str]:

@@ -218,6 +218,11 @@ class Params:
     posting_terms: int = 25  # of each article's strongest terms, put in the index
     max_members: int = 40  # story members an article is compared with (its nearest by the index)
     cohesion: float = 0.0  # a story of 2+ also needs score >= cohesion * its members' own average link
+    split_min: int = 4  # stories this big are checked for being two look-alike events
+    split_ratio: float = 0.3  # split when the halves' mutual link < this * their own links
+    split_global: float = 1.5  # ... and their average link on the whole vectors < this * threshold
+    split_max: int = 200  # bigger stories are not checked (the check is quadratic in members)
+    split_max_new: int = 60  # the same, when one new article joins (its time budget)
 
 
 def date_factor(a: int | None, b: int | None, p: Params) -> float:
@@ -397,3 +402,66 @@ def best_title(titles: list[str]) -> int:
         if best_key is None or key > best_key:
             best, best_key = i, key
     return best
+
+
+def _local(vecs: list[Mapping[str, float]]) -> list[dict[str, float]]:
+    """The members' vectors reweighted by an idf *within the story*: what all of
+    them share (the kind of event: "earthquake", the team, the company) weighs
+    nothing, what only some share (this quake's town and magnitude, that one's)
+    weighs most. Features only one member has are dropped: they tell nothing
+    about how the members divide."""
+    n = len(vecs)
+    ld: Counter = Counter(t for v in vecs for t in v)
+    out = []
+    for v in vecs:
+        w = {t: x * math.log((n + 1) / (ld[t] + 0.5)) for t, x in v.items() if ld[t] > 1}
+        norm = math.sqrt(sum(x * x for x in w.values())) or 1.0
+        out.append({t: x / norm for t, x in w.items()})
+    return out
+
+
+def two_events(vecs: list[Mapping[str, float]], p: Params,
+               keep_together: Iterable[tuple[int, int]] = ()) -> list[int] | None:
+    """Whether a story's members are two look-alike events: bisect them
+    (2-means on the story-local vectors, seeded by the least similar pair) and
+    split when the two halves are much less like each other than each is like
+    itself. Returns the indices of the second half, or None.
+    ``keep_together``: index pairs that must not end up apart (copies, merges)."""
+    n = len(vecs)
+    if n < p.split_min:
+        return None
+    lv = _local(vecs)
+    sim = [[cosine(a, b) for b in lv] for a in lv]
+    i, j = min(((i, j) for i in range(n) for j in range(i + 1, n)), key=lambda ij: sim[ij[0]][ij[1]])
+    a_side, b_side = [i], [j]
+    for _ in range(5):
+        a2, b2 = [], []
+        for k in range(n):
+            sa = [sim[k][x] for x in a_side if x != k]
+            sb = [sim[k][x] for x in b_side if x != k]
+            ma = sum(sa) / len(sa) if sa else 0.0
+            mb = sum(sb) / len(sb) if sb else 0.0
+            (a2 if ma >= mb else b2).append(k)
+        if not a2 or not b2 or (a2, b2) == (a_side, b_side):
+            break
+        a_side, b_side = a2, b2
+    if len(a_side) < 2 or len(b_side) < 2:
+        return None
+    bs = set(b_side)
+    if any((x in bs) != (y in bs) for x, y in keep_together):
+        return None
+
+    def link(xs, ys):
+        ps = [sim[x][y] for x in xs for y in ys if x != y]
+        return sum(ps) / len(ps) if ps else 0.0
+
+    own = (link(a_side, a_side) + link(b_side, b_side)) / 2
+    if not (own > 0 and link(a_side, b_side) < p.split_ratio * own):
+        return None
+    # And the halves must be apart in the library's own terms too: their average
+    # link on the whole vectors no more than a weak join (a small story of one
+    # event can look divided once what all its members share is discounted).
+    cross = [cosine(vecs[x], vecs[y]) for x in a_side for y in b_side]
+    if sum(cross) / len(cross) > p.split_global * p.threshold:
+        return None
+    return b_side
