@@ -124,14 +124,24 @@ def update(lib) -> int:
     ensure_schema(conn)
     # Anti-joins in SQL: at 100k articles, reading every id into Python costs
     # more than placing the one new article.
+    trusted = db.outbox_trusted(conn, "copy")
+    scope = "JOIN story_outbox o ON o.article_id = a.id AND o.level = 'copy' " if trusted else ""
     current = dict(conn.execute(
-        "SELECT a.id, a.body_hash FROM articles a LEFT JOIN story_sketch s ON s.article_id = a.id "
+        f"SELECT a.id, a.body_hash FROM articles a {scope}LEFT JOIN story_sketch s ON s.article_id = a.id "
         "WHERE s.article_id IS NULL OR s.body_hash != a.body_hash"))
-    gone = [r[0] for r in conn.execute(
-        "SELECT s.article_id FROM story_sketch s LEFT JOIN articles a ON a.id = s.article_id "
-        "WHERE a.id IS NULL")]
+    if trusted:
+        gone = [r[0] for r in conn.execute(
+            "SELECT o.article_id FROM story_outbox o JOIN story_sketch s ON s.article_id = o.article_id "
+            "LEFT JOIN articles a ON a.id = o.article_id WHERE o.level = 'copy' AND a.id IS NULL")]
+    else:
+        gone = [r[0] for r in conn.execute(
+            "SELECT s.article_id FROM story_sketch s LEFT JOIN articles a ON a.id = s.article_id "
+            "WHERE a.id IS NULL")]
     todo = list(current)
     if not gone and not todo:
+        if not trusted or conn.execute("SELECT 1 FROM story_outbox WHERE level='copy' LIMIT 1").fetchone():
+            with writing(lib):
+                db.outbox_done(conn, "copy")
         return 0
     with writing(lib):
         for aid in gone + todo:
@@ -170,6 +180,7 @@ def update(lib) -> int:
                     a, b = sorted((aid, other))
                     conn.execute("INSERT OR REPLACE INTO story_pair(a, b, shared, containment) "
                                  "VALUES (?, ?, ?, ?)", (a, b, shared, c))
+        db.outbox_done(conn, "copy")
     return len(todo)
 
 
@@ -460,9 +471,11 @@ def place(lib, params: ev.Params | None = None) -> int:
     todo = [a for a, _ in arrival]
     ready = _entities_ready(conn, todo) if todo else set()
     if not gone and not todo:
-        if sig != (lib.store.meta_get("stories.entity_rows") or "0"):
+        if (sig != (lib.store.meta_get("stories.entity_rows") or "0") or not db.outbox_trusted(conn, "event")
+                or conn.execute("SELECT 1 FROM story_outbox WHERE level='event' LIMIT 1").fetchone()):
             with writing(lib):
                 lib.store.meta_set("stories.entity_rows", sig)
+                db.outbox_done(conn, "event")
         return 0
     if len(todo) > BULK_PLACE and len(todo) > db.doc_count(conn):
         regroup(lib, from_scratch=True)  # mostly new: all at once is faster
@@ -485,6 +498,7 @@ def place(lib, params: ev.Params | None = None) -> int:
                     seq += 1
         _apply_must(conn, must)
         lib.store.meta_set("stories.entity_rows", sig)
+        db.outbox_done(conn, "event")
     return len(todo)
 
 
@@ -611,6 +625,7 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
         db.replace_members(conn, g.story_of)
         _apply_must(conn, must)
         lib.store.meta_set("stories.entity_rows", str(_entity_rows(conn)))
+        db.outbox_done(conn, "event")
     return _grouped(conn)
 
 
