@@ -523,7 +523,7 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
                 key = k
                 break
     if key is None:
-        query = {t: vec[t] for t in ev.strongest(vec, p.query_terms)}
+        query = {t: vec[t] for t in ev.query_terms(vec, df, n, p)}
         cands = db.candidates(conn, query, p.candidates)
         if cands:
             keys = set(db.story_keys(conn, cands).values()) - refused

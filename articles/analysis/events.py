@@ -194,6 +194,13 @@ def weigh(features: Mapping[str, float], df: Mapping[str, int], n: int) -> dict[
     return {t: x / norm for t, x in v.items()}
 
 
+def query_terms(vec: Mapping[str, float], df: Mapping[str, int], n: int, p: "Params") -> list[str]:
+    """The terms to look an article's neighbours up by: its strongest, leaving out
+    those too common to be evidence (their posting lists are what would grow)."""
+    cap = max(100, p.query_df * n)
+    return [t for t in strongest(vec, p.query_terms * 2) if df.get(t, 0) <= cap][:p.query_terms]
+
+
 def strongest(vec: Mapping[str, float], k: int) -> list[str]:
     return [t for t, _ in sorted(vec.items(), key=lambda kv: -kv[1])[:k]]
 
@@ -218,6 +225,8 @@ class Params:
     posting_terms: int = 25  # of each article's strongest terms, put in the index
     max_members: int = 40  # story members an article is compared with (its nearest by the index)
     cohesion: float = 0.0  # a story of 2+ also needs score >= cohesion * its members' own average link
+    query_df: float = 0.005  # index look-ups use terms in at most this share of articles (at least 100):
+    # rare terms are the evidence, and a common term's posting list grows with the library
     split_min: int = 4  # stories this big are checked for being two look-alike events
     split_ratio: float = 0.3  # split when the halves' mutual link < this * their own links
     split_global: float = 1.5  # ... and their average link on the whole vectors < this * threshold
@@ -322,7 +331,7 @@ class Grouper:
 
     def candidates(self, vec: Mapping[str, float]) -> list[str]:
         score: Counter = Counter()
-        for t in strongest(vec, self.p.query_terms):
+        for t in query_terms(vec, self.df, self.n, self.p):
             w = vec[t]
             for other in self.postings.get(t, ()):
                 score[other] += w * self.vecs[other].get(t, 0.0)
