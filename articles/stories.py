@@ -4,7 +4,8 @@ A *story* is one event covered by any number of outlets in their own words; it
 is decided by the event model in ``articles.analysis.events`` (weighted terms,
 names and numbers, central entities, date evidence), placing each new article
 into the story its nearest articles (found through a term table, never all
-pairs) belong to, or starting one. Inside a story, *copies* are reprints, wire
+pairs) belong to, or starting one; a story found to be two look-alike events
+(bisected on story-local idf) is split. Inside a story, *copies* are reprints, wire
 copies and re-reports: articles sharing passages of text, found as below.
 A copy always joins its original's story.
 
