@@ -518,6 +518,7 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
     day = _day(date)
     refused = set(db.story_keys(conn, list(refuse)).values()) if refuse else set()
     key = None
+    score = None  # the event score it joined by (None: a copy, or a story of its own)
     if copies:
         for k in db.story_keys(conn, list(copies)).values():
             if k not in refused:
@@ -535,11 +536,13 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
                 dfm[t] = df[t]
             near = {k: [ev.Member(ev.weigh(docs[m][0], dfm, n), docs[m][1]) for m in ms if m in docs]
                     for k, ms in mem.items()}
-            key, _ = ev.choose(vec, day, near, p, refused)
+            key, score = ev.choose(vec, day, near, p, refused)
     key = key or aid
     db.put_doc(conn, aid, body_hash, seq, day, has_e, feats, ev.strongest(vec, p.posting_terms))
     db.set_member(conn, aid, key)
-    if key != aid:
+    # Only a weak join can make a story two events: a copy, or an article much like
+    # the story, changes nothing the check would see (and the check costs most).
+    if key != aid and score is not None and score < p.recheck_below * p.threshold:
         key = _recheck(conn, aid, key, n, p, copies)
     return key
 

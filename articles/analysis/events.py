@@ -232,6 +232,7 @@ class Params:
     split_global: float = 1.5  # ... and their average link on the whole vectors < this * threshold
     split_max: int = 200  # bigger stories are not checked (the check is quadratic in members)
     split_max_new: int = 60  # the same, when one new article joins (its time budget)
+    recheck_below: float = 2.0  # ... and only when it joined with a score below this * threshold
 
 
 def date_factor(a: int | None, b: int | None, p: Params) -> float:
