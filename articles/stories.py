@@ -4,7 +4,8 @@ A *story* is one event covered by any number of outlets in their own words; it
 is decided by the event model in ``articles.analysis.events`` (weighted terms,
 names and numbers, central entities, date evidence), placing each new article
 into the story its nearest articles (found through a term table, never all
-pairs) belong to, or starting one. Inside a story, *copies* are reprints, wire
+pairs) belong to, or starting one; a story found to be two look-alike events
+(bisected on story-local idf) is split. Inside a story, *copies* are reprints, wire
 copies and re-reports: articles sharing passages of text, found as below.
 A copy always joins its original's story.
 
@@ -122,11 +123,26 @@ def update(lib) -> int:
     Returns how many articles were (re)sketched."""
     conn = lib.store.conn
     ensure_schema(conn)
-    current = dict(conn.execute("SELECT id, body_hash FROM articles"))
-    known = dict(conn.execute("SELECT article_id, body_hash FROM story_sketch"))
-    gone = [a for a in known if a not in current]
-    todo = [a for a, h in current.items() if known.get(a) != h]
+    # Anti-joins in SQL: at 100k articles, reading every id into Python costs
+    # more than placing the one new article.
+    trusted = db.outbox_trusted(conn, "copy")
+    scope = "JOIN story_outbox o ON o.article_id = a.id AND o.level = 'copy' " if trusted else ""
+    current = dict(conn.execute(
+        f"SELECT a.id, a.body_hash FROM articles a {scope}LEFT JOIN story_sketch s ON s.article_id = a.id "
+        "WHERE s.article_id IS NULL OR s.body_hash != a.body_hash"))
+    if trusted:
+        gone = [r[0] for r in conn.execute(
+            "SELECT o.article_id FROM story_outbox o JOIN story_sketch s ON s.article_id = o.article_id "
+            "LEFT JOIN articles a ON a.id = o.article_id WHERE o.level = 'copy' AND a.id IS NULL")]
+    else:
+        gone = [r[0] for r in conn.execute(
+            "SELECT s.article_id FROM story_sketch s LEFT JOIN articles a ON a.id = s.article_id "
+            "WHERE a.id IS NULL")]
+    todo = list(current)
     if not gone and not todo:
+        if not trusted or conn.execute("SELECT 1 FROM story_outbox WHERE level='copy' LIMIT 1").fetchone():
+            with writing(lib):
+                db.outbox_done(conn, "copy")
         return 0
     with writing(lib):
         for aid in gone + todo:
@@ -139,7 +155,7 @@ def update(lib) -> int:
                                  ((h, aid) for h in sh))
                 conn.execute("INSERT OR REPLACE INTO story_sketch(article_id, body_hash, shingles) "
                              "VALUES (?, ?, ?)", (aid, current[aid], len(sh)))
-        sizes = dict(conn.execute("SELECT article_id, shingles FROM story_sketch"))
+        sizes: dict[str, int] = {}
         new = set(todo)
         for aid in todo:
             hashes = [h for h, df in conn.execute(
@@ -150,6 +166,10 @@ def update(lib) -> int:
                 "SELECT article_id, count(*) FROM story_shingle WHERE h IN "
                 "(SELECT value FROM json_each(?)) AND article_id != ? GROUP BY article_id",
                 (json.dumps(hashes), aid)).fetchall()
+            missing = [o for o, _ in rows if o not in sizes] + ([aid] if aid not in sizes else [])
+            if missing:
+                sizes.update(conn.execute("SELECT article_id, shingles FROM story_sketch WHERE article_id IN "
+                                          "(SELECT value FROM json_each(?))", (json.dumps(missing),)))
             for other, shared in rows:
                 if other in new and other < aid:
                     continue  # the pair is found from the other side
@@ -161,6 +181,7 @@ def update(lib) -> int:
                     a, b = sorted((aid, other))
                     conn.execute("INSERT OR REPLACE INTO story_pair(a, b, shared, containment) "
                                  "VALUES (?, ?, ?, ?)", (a, b, shared, c))
+        db.outbox_done(conn, "copy")
     return len(todo)
 
 
@@ -300,10 +321,15 @@ def judge(a: str, b: str, shared: int, containment: float, dates: dict, ents: di
     return ev(True, "shared passages")
 
 
-def evidence(lib) -> list[PairEvidence]:
-    """Every candidate pair with the decision taken on it (for explaining groupings)."""
+def evidence(lib, ids: Sequence[str] | None = None) -> list[PairEvidence]:
+    """Every candidate pair (of these articles, or all) with the decision taken on it."""
     conn = lib.store.conn
-    pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair").fetchall()
+    if ids is None:
+        pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair").fetchall()
+    else:
+        pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair WHERE a IN "
+                             "(SELECT value FROM json_each(?1)) OR b IN (SELECT value FROM json_each(?1))",
+                             (json.dumps(list(ids)),)).fetchall()
     ids = sorted({x for p in pairs for x in p[:2]})
     dates = {i: _parse_date(d) for i, d in _dates(conn, ids).items()}
     ents = {i: entity_ids(lib, i) for i in ids}
@@ -326,23 +352,35 @@ def _params() -> ev.Params:
     return ev.Params(threshold=STORY_THRESHOLD)
 
 
-def copy_links(lib) -> dict[str, set[str]]:
-    """Article -> the articles it is a copy of (or that copy it): accepted shingle pairs."""
+def copy_links(lib, ids: Sequence[str] | None = None) -> dict[str, set[str]]:
+    """Article -> the articles it is a copy of (or that copy it): accepted shingle pairs
+    (of these articles, or all)."""
     links: dict[str, set[str]] = {}
-    for e in evidence(lib):
+    for e in evidence(lib, ids):
         if e.same_story:
             links.setdefault(e.a, set()).add(e.b)
             links.setdefault(e.b, set()).add(e.a)
     return links
 
 
-def _entities_ready(conn) -> set[str]:
-    """Articles whose entity mentions are current (the entity stage has run on
-    their body); empty when the stage never ran."""
+def _entity_rows(conn) -> int:
     try:
-        return {r[0] for r in conn.execute(
-            "SELECT s.article_id FROM entity_state s JOIN articles a ON a.id = s.article_id "
-            "AND a.body_hash = s.body_hash")}
+        return conn.execute("SELECT count(*) FROM entity_state").fetchone()[0]
+    except Exception:
+        return 0
+
+
+def _entities_ready(conn, ids: Sequence[str] | None = None) -> set[str]:
+    """Articles (of these) whose entity mentions are current (the entity stage
+    has run on their body); empty when the stage never ran. (Reads the entity
+    stage's state table: there is no api function for it yet.)"""
+    sql = ("SELECT s.article_id FROM entity_state s JOIN articles a ON a.id = s.article_id "
+           "AND a.body_hash = s.body_hash")
+    try:
+        if ids is None:
+            return {r[0] for r in conn.execute(sql)}
+        return {r[0] for r in conn.execute(sql + " WHERE s.article_id IN (SELECT value FROM json_each(?))",
+                                           (json.dumps(list(ids)),))}
     except Exception:
         return set()
 
@@ -423,19 +461,28 @@ def place(lib, params: ev.Params | None = None) -> int:
     conn = lib.store.conn
     ensure_schema(conn)
     p = params or _params()
-    state = db.doc_state(conn)
-    arrival = _arrival(conn)
+    arrival = db.unplaced(conn)  # new or changed, in arrival order
+    gone = db.gone(conn)
+    # Articles whose entities arrived after they were placed: only looked for when the
+    # entity stage has run since (its state table changed size).
+    sig = str(_entity_rows(conn))
+    if sig != (lib.store.meta_get("stories.entity_rows") or "0"):
+        arrival += [x for x in db.without_entities_ready(conn) if x[0] not in dict(arrival)]
     current = dict(arrival)
-    ready = _entities_ready(conn)
-    gone = [a for a in state if a not in current]
-    todo = [a for a, h in arrival if a not in state or state[a][0] != h
-            or (not state[a][1] and a in ready)]
+    todo = [a for a, _ in arrival]
+    ready = _entities_ready(conn, todo) if todo else set()
     if not gone and not todo:
+        if (sig != (lib.store.meta_get("stories.entity_rows") or "0") or not db.outbox_trusted(conn, "event")
+                or conn.execute("SELECT 1 FROM story_outbox WHERE level='event' LIMIT 1").fetchone()):
+            with writing(lib):
+                lib.store.meta_set("stories.entity_rows", sig)
+                db.outbox_done(conn, "event")
         return 0
-    if not state and len(todo) > BULK_PLACE:
-        regroup(lib, from_scratch=True)  # a first grouping: all at once is faster
+    if len(todo) > BULK_PLACE and len(todo) > db.doc_count(conn):
+        regroup(lib, from_scratch=True)  # mostly new: all at once is faster
         return len(todo)
-    links = copy_links(lib)
+    state = db.doc_state_of(conn, todo)
+    links = copy_links(lib, todo)
     cannot, must = _corrections(conn)
     with writing(lib):
         for aid in gone + [a for a in todo if a in state]:
@@ -451,6 +498,8 @@ def place(lib, params: ev.Params | None = None) -> int:
                               aid in ready, p, links.get(aid, ()), cannot.get(aid, ()))
                     seq += 1
         _apply_must(conn, must)
+        lib.store.meta_set("stories.entity_rows", sig)
+        db.outbox_done(conn, "event")
     return len(todo)
 
 
@@ -469,13 +518,14 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
     day = _day(date)
     refused = set(db.story_keys(conn, list(refuse)).values()) if refuse else set()
     key = None
+    score = None  # the event score it joined by (None: a copy, or a story of its own)
     if copies:
         for k in db.story_keys(conn, list(copies)).values():
             if k not in refused:
                 key = k
                 break
     if key is None:
-        query = {t: vec[t] for t in ev.strongest(vec, p.query_terms)}
+        query = {t: vec[t] for t in ev.query_terms(vec, df, n, p)}
         cands = db.candidates(conn, query, p.candidates)
         if cands:
             keys = set(db.story_keys(conn, cands).values()) - refused
@@ -486,11 +536,40 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
                 dfm[t] = df[t]
             near = {k: [ev.Member(ev.weigh(docs[m][0], dfm, n), docs[m][1]) for m in ms if m in docs]
                     for k, ms in mem.items()}
-            key, _ = ev.choose(vec, day, near, p, refused)
+            key, score = ev.choose(vec, day, near, p, refused)
     key = key or aid
     db.put_doc(conn, aid, body_hash, seq, day, has_e, feats, ev.strongest(vec, p.posting_terms))
     db.set_member(conn, aid, key)
+    # Only a weak join can make a story two events: a copy, or an article much like
+    # the story, changes nothing the check would see (and the check costs most).
+    if key != aid and score is not None and score < p.recheck_below * p.threshold:
+        key = _recheck(conn, aid, key, n, p, copies)
     return key
+
+
+def _recheck(conn, aid: str, key: str, n: int, p: ev.Params, copies) -> str:
+    """After an article joins a story: is the story now two look-alike events?"""
+    size = conn.execute("SELECT count(*) FROM story_member WHERE story_id=?", (key,)).fetchone()[0]
+    if not p.split_min <= size <= p.split_max_new:
+        return key
+    mem = db.story_members(conn, [key], size).get(key, [])[::-1]  # arrival order
+    docs = db.docs(conn, mem)
+    mem = [m for m in mem if m in docs]
+    df = db.df_of(conn, {t for f, _, _ in docs.values() for t in f})
+    vecs = [ev.weigh(docs[m][0], df, n) for m in mem]
+    _, must = _corrections(conn)
+    must_of: dict[str, set[str]] = {}
+    for a, b in must:
+        must_of.setdefault(a, set()).add(b)
+        must_of.setdefault(b, set()).add(a)
+    links = {aid: set(copies)} if copies else {}
+    story_of = {m: key for m in mem}
+    moved = _check_split(story_of, mem, vecs, p, links, must_of)
+    if moved and key in moved:
+        return key  # never: the first member stays in the first half
+    for m in moved:
+        db.set_member(conn, m, moved[0])
+    return story_of[aid]
 
 
 def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) -> dict[str, str]:
@@ -522,7 +601,9 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
     for f in feats.values():
         for t in f:
             df[t] = df.get(t, 0) + 1
-    kept = {a: ev.keep_strongest(f, df, n) for a, f in feats.items()}
+    kept = {}
+    for a in list(feats):  # popped as truncated: at 100k the full features are most of the memory
+        kept[a] = ev.keep_strongest(feats.pop(a), df, n)
     df = {}
     for f in kept.values():
         for t in f:
@@ -533,6 +614,13 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
         if aid in kept:
             g.add(ev.EventDoc(aid, kept[aid], days[aid]), link_to=[x for x in links.get(aid, ()) if x in seen])
             seen.add(aid)
+    must_of: dict[str, set[str]] = {}
+    for a, b in must:
+        must_of.setdefault(a, set()).add(b)
+        must_of.setdefault(b, set()).add(a)
+    for sid, mem in list(g.members.items()):
+        if p.split_min <= len(mem) <= p.split_max:
+            _check_split(g.story_of, mem, [g.vecs[m] for m in mem], p, links, must_of)
     hashes = dict(order)
     with writing(lib):
         db.clear_docs(conn)
@@ -540,7 +628,25 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
                     df, ((t, a) for a in ids if a in kept for t in ev.strongest(g.vecs[a], p.posting_terms)))
         db.replace_members(conn, g.story_of)
         _apply_must(conn, must)
+        lib.store.meta_set("stories.entity_rows", str(_entity_rows(conn)))
+        db.outbox_done(conn, "event")
     return _grouped(conn)
+
+
+def _check_split(story_of: dict[str, str], mem: list[str], vecs: list[dict], p: ev.Params,
+                 links: dict[str, set[str]], must_of: dict[str, set[str]]) -> list[str]:
+    """Split a story found to be two look-alike events (copies and the user's merges
+    kept together); the second half's key is its first member. Returns the moved ids."""
+    pos = {m: i for i, m in enumerate(mem)}
+    together = [(pos[a], pos[b]) for a in mem for b in (links.get(a, set()) | must_of.get(a, set()))
+                if b in pos]
+    half = ev.two_events(vecs, p, together)
+    if half is None:
+        return []
+    moved = [mem[k] for k in sorted(half)]
+    for m in moved:
+        story_of[m] = moved[0]
+    return moved
 
 
 def _grouped(conn) -> dict[str, str]:

@@ -23,6 +23,21 @@ CREATE TABLE IF NOT EXISTS story_doc (
     features TEXT NOT NULL
 );
 -- Document frequency of each feature over story_doc (for idf).
+CREATE INDEX IF NOT EXISTS story_doc_seq ON story_doc(seq);
+-- Outbox: articles added, re-bodied or deleted since each level ('copy', 'event')
+-- last caught up, so catching up never reads every article of a big library.
+CREATE TABLE IF NOT EXISTS story_outbox (article_id TEXT NOT NULL, level TEXT NOT NULL,
+                                         PRIMARY KEY (level, article_id)) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS story_outbox_ins AFTER INSERT ON articles BEGIN
+    INSERT OR IGNORE INTO story_outbox VALUES (new.id, 'copy'), (new.id, 'event');
+END;
+CREATE TRIGGER IF NOT EXISTS story_outbox_upd AFTER UPDATE OF body_hash ON articles
+WHEN new.body_hash != old.body_hash BEGIN
+    INSERT OR IGNORE INTO story_outbox VALUES (new.id, 'copy'), (new.id, 'event');
+END;
+CREATE TRIGGER IF NOT EXISTS story_outbox_del AFTER DELETE ON articles BEGIN
+    INSERT OR IGNORE INTO story_outbox VALUES (old.id, 'copy'), (old.id, 'event');
+END;
 CREATE TABLE IF NOT EXISTS story_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 -- The candidate index: each article under its strongest terms.
 CREATE TABLE IF NOT EXISTS story_post (term TEXT NOT NULL, article_id TEXT NOT NULL,
@@ -41,7 +56,7 @@ EXTRA_SCHEMAS.append(SCHEMA)
 
 
 def ensure_schema(conn: sqlite3.Connection) -> None:
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_correction'").fetchone() is None:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_outbox_del'").fetchone() is None:
         conn.executescript(SCHEMA)
 
 
@@ -52,6 +67,51 @@ def _j(ids: Iterable) -> str:
 # -- docs -----------------------------------------------------------------------------
 def doc_state(conn) -> dict[str, tuple[str, int]]:
     return {a: (h, e) for a, h, e in conn.execute("SELECT article_id, body_hash, entities FROM story_doc")}
+
+
+def doc_state_of(conn, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    return {a: (h, e) for a, h, e in conn.execute(
+        "SELECT article_id, body_hash, entities FROM story_doc WHERE article_id IN "
+        "(SELECT value FROM json_each(?))", (_j(ids),))}
+
+
+def outbox_trusted(conn, level: str) -> bool:
+    """Whether the outbox has recorded every change since this level was last
+    complete (false in a library made before the outbox, until one full pass)."""
+    return conn.execute("SELECT 1 FROM meta WHERE key=?", (f"stories.outbox.{level}",)).fetchone() is not None
+
+
+def outbox_done(conn, level: str) -> None:
+    conn.execute("DELETE FROM story_outbox WHERE level=?", (level,))
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (f"stories.outbox.{level}",))
+
+
+def unplaced(conn) -> list[tuple[str, str]]:
+    """(id, body hash) of articles new or changed since placed, in arrival order."""
+    scope = ("JOIN story_outbox o ON o.article_id = a.id AND o.level = 'event' "
+             if outbox_trusted(conn, "event") else "")
+    return conn.execute(
+        f"SELECT a.id, a.body_hash FROM articles a {scope}LEFT JOIN story_doc d ON d.article_id = a.id "
+        "WHERE d.article_id IS NULL OR d.body_hash != a.body_hash ORDER BY a.added_at, a.rowid").fetchall()
+
+
+def gone(conn) -> list[str]:
+    if outbox_trusted(conn, "event"):
+        return [r[0] for r in conn.execute(
+            "SELECT o.article_id FROM story_outbox o JOIN story_doc d ON d.article_id = o.article_id "
+            "LEFT JOIN articles a ON a.id = o.article_id WHERE o.level = 'event' AND a.id IS NULL")]
+    return [r[0] for r in conn.execute(
+        "SELECT d.article_id FROM story_doc d LEFT JOIN articles a ON a.id = d.article_id WHERE a.id IS NULL")]
+
+
+def without_entities_ready(conn) -> list[tuple[str, str]]:
+    """Placed without entities although the entity stage has since run on them."""
+    try:
+        return conn.execute(
+            "SELECT d.article_id, d.body_hash FROM story_doc d JOIN entity_state s ON s.article_id = d.article_id "
+            "AND s.body_hash = d.body_hash WHERE d.entities = 0 ORDER BY d.seq").fetchall()
+    except sqlite3.Error:
+        return []
 
 
 def doc_count(conn) -> int:

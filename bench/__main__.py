@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="articles of the searched library put through the entity stage before the "
                          "timed import, so entity queries find something (0: none; never more than "
                          "--entities allows: with --entities 0 there are none)")
+    ap.add_argument("--stories", type=int, default=0,
+                    help="story grouping at this library size: regroup from scratch, assign one new "
+                         "article (bench/story_timing.py; 0: skip, 100000 for the issue's targets)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs of each query")
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached library")
     ap.add_argument("--no-tui", action="store_true", help="skip the TUI start-up and memory probe")
@@ -59,6 +62,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.entities:
         log(f"entity stage: {args.entities:,} articles ...")
         results["entities"] = run.entity_stage(args.entities, log)
+    if args.stories:
+        from . import story_timing
+
+        log(f"stories: {args.stories:,} articles ...")
+        results["stories"] = story_timing.measure(args.stories, log=log)
     results["load"] = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     text = report.render(results)
     print(text)

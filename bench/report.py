@@ -126,6 +126,14 @@ def render(r: dict) -> str:
         lines.append(f"| entity stage ({ent['articles']:,} articles, {ent['tokens']:,} tokens) | "
                      f"{ent['tokens_per_s']:,.0f} tokens/s | | | ≥ 15,000 tokens/s | "
                      f"{_met(ent['tokens_per_s'], TARGETS['tokens_per_s'], True)} |")
+    st = r.get("stories") or {}
+    if st:
+        lines.append(f"| stories: regroup {st['articles']:,} from scratch (copies {st['regroup_copies_s']:.0f} s "
+                     f"+ stories {st['regroup_stories_s']:.0f} s) | {st['regroup_s']:.0f} s | | | ≤ 600 s at 100k | "
+                     f"{_met(st['regroup_s'], 600.0)} |")
+        lines.append(f"| stories: assign one new article (median of {st['assign_n']}, p95 "
+                     f"{st['assign_p95_ms']:.0f} ms) | {st['assign_ms']:.1f} ms | | | ≤ 50 ms | "
+                     f"{_met(st['assign_ms'], 50.0)} |")
     lines += ["", "Per query (median ms; first: the query's first run in this process, before "
               "anything it reads is cached; totals are matching articles):", "",
               "| kind | query | Newsdesk ms | first run ms | Newsdesk CPU ms | FTS5 ms | FTS5 CPU ms | Newsdesk total | FTS5 total | suggestion |",

@@ -269,3 +269,30 @@ def test_incremental_path_uses_the_index_not_all_pairs(tmp_path):
         assert 0 < rows <= 305 * stories.ev.Params().posting_terms
     finally:
         lib.close()
+
+
+def test_a_story_of_two_look_alike_events_is_found_two():
+    """The split check on plain records: two quakes forced into one story divide along
+    the events; one event's five reports do not divide."""
+    from collections import Counter
+
+    from articles.analysis import events as ev
+
+    more_a = [("Valdoria quake toll rises to 14 in Essenmark",
+               "The toll from Tuesday's 6.4 earthquake in Essenmark rose to 14, fire chief Anna Brekke said, "
+               "as the Valdorian Seismic Service warned of aftershocks near Rulle.", None)]
+    more_b = [("Tarsic highlands: Obrenno clears rocks after 5.1 quake",
+               "Workers cleared rocks from the Kessin road after the 5.1 quake, mayor Lukas Ferent said; the "
+               "Tarsic Geological Institute counted 3 injured in Obrenno.", None)]
+    quakes = [(t, b) for t, b, _ in QUAKE_A + more_a + QUAKE_B + more_b]
+    texts = [(d.title, d.body) for d in _bbc_background()] + quakes + BRIDGE
+    feats = [ev.term_counts(t, b) for t, b in texts]
+    df = Counter(t for f in feats for t in f)
+    vecs = [ev.weigh(f, df, len(feats)) for f in feats]
+    p = ev.Params()
+    q = vecs[-len(BRIDGE) - len(quakes):-len(BRIDGE)]
+    half = ev.two_events(q, p)
+    assert half is not None and set(half) in ({0, 1, 2}, {3, 4, 5})
+    assert ev.two_events(vecs[-len(BRIDGE):], p) is None
+    # Copies kept together veto the split.
+    assert ev.two_events(q, p, keep_together=[(0, 3)]) is None

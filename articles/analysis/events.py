@@ -60,17 +60,31 @@ def _stem(w: str) -> str:
     return w
 
 
+_TERM: dict[str, str] = {}  # word as written -> its term ("" for a stop word); a cache
+
+
+def _term(w: str) -> str:
+    t = w.casefold()
+    if t[0].isdigit():
+        t = "#" + t.replace(",", "")  # numbers: their own namespace ("#7.6", "#2011")
+    else:
+        t = _stem(t)
+        if len(t) < 2 or t in STOP:
+            t = ""
+    if len(_TERM) < 500_000:
+        _TERM[w] = t
+    return t
+
+
 def tokens(text: str) -> list[str]:
+    get = _TERM.get
     out = []
-    for m in _TOKEN.finditer(text):
-        t = m.group().casefold()
-        if t[0].isdigit():
-            t = "#" + t.replace(",", "")  # numbers: their own namespace ("#7.6", "#2011")
-        else:
-            t = _stem(t)
-            if len(t) < 2 or t in STOP:
-                continue
-        out.append(t)
+    for w in _TOKEN.findall(text):
+        t = get(w)
+        if t is None:
+            t = _term(w)
+        if t:
+            out.append(t)
     return out
 
 
@@ -87,12 +101,15 @@ KEEP_TERMS = 120  # the strongest features kept per article (the rest move a cos
 _NAME = re.compile(r"(?<![.!?\n\"“‘:] )(?<!^)\b([A-Z][^\W\d_]+)")
 
 
+_LOWER = re.compile(r"\b[a-z][^\W\d_]+")
+
+
 def names_in(body: str) -> set[str]:
     """Words the body writes capitalised inside a sentence and never in lower
     case: names of people, places, organisations (the evidence that tells one
     event from another of its kind), found without any model."""
-    caps = {_stem(m.group(1).casefold()) for m in _NAME.finditer(body)}
-    lower = {_stem(w.casefold()) for w in re.findall(r"\b[a-z][^\W\d_]+", body)}
+    caps = {_stem(w.casefold()) for w in set(_NAME.findall(body))}
+    lower = {_stem(w) for w in set(_LOWER.findall(body))}
     return caps - lower - STOP
 
 
@@ -177,6 +194,13 @@ def weigh(features: Mapping[str, float], df: Mapping[str, int], n: int) -> dict[
     return {t: x / norm for t, x in v.items()}
 
 
+def query_terms(vec: Mapping[str, float], df: Mapping[str, int], n: int, p: "Params") -> list[str]:
+    """The terms to look an article's neighbours up by: its strongest, leaving out
+    those too common to be evidence (their posting lists are what would grow)."""
+    cap = max(100, p.query_df * n)
+    return [t for t in strongest(vec, p.query_terms * 2) if df.get(t, 0) <= cap][:p.query_terms]
+
+
 def strongest(vec: Mapping[str, float], k: int) -> list[str]:
     return [t for t, _ in sorted(vec.items(), key=lambda kv: -kv[1])[:k]]
 
@@ -184,7 +208,8 @@ def strongest(vec: Mapping[str, float], k: int) -> list[str]:
 def cosine(u: Mapping[str, float], v: Mapping[str, float]) -> float:
     if len(u) > len(v):
         u, v = v, u
-    return sum(x * v.get(t, 0.0) for t, x in u.items())
+    get = v.get
+    return sum([x * get(t, 0.0) for t, x in u.items()])
 
 
 @dataclass
@@ -199,6 +224,15 @@ class Params:
     query_terms: int = 30  # of the new article's strongest terms, looked up in the index
     posting_terms: int = 25  # of each article's strongest terms, put in the index
     max_members: int = 40  # story members an article is compared with (its nearest by the index)
+    cohesion: float = 0.0  # a story of 2+ also needs score >= cohesion * its members' own average link
+    query_df: float = 0.005  # index look-ups use terms in at most this share of articles (at least 100):
+    # rare terms are the evidence, and a common term's posting list grows with the library
+    split_min: int = 4  # stories this big are checked for being two look-alike events
+    split_ratio: float = 0.3  # split when the halves' mutual link < this * their own links
+    split_global: float = 1.5  # ... and their average link on the whole vectors < this * threshold
+    split_max: int = 200  # bigger stories are not checked (the check is quadratic in members)
+    split_max_new: int = 60  # the same, when one new article joins (its time budget)
+    recheck_below: float = 2.0  # ... and only when it joined with a score below this * threshold
 
 
 def date_factor(a: int | None, b: int | None, p: Params) -> float:
@@ -220,12 +254,35 @@ class Member:
 
 
 def story_score(vec: Mapping[str, float], day: int | None, members: list[Member], p: Params) -> float:
-    """Average link to the members mixed with the best link, each link weighted
-    by the date evidence between the two articles."""
+    """Average link to the members (one dot product with their sum, the date
+    evidence taken from the story's nearest dated member) mixed with the best
+    single link (its own date evidence)."""
     if not members:
         return 0.0
-    sims = [cosine(vec, m.vec) * date_factor(day, m.day, p) for m in members]
-    return p.avg_weight * (sum(sims) / len(sims)) + (1 - p.avg_weight) * max(sims)
+    total: dict[str, float] = {}
+    for m in members:
+        for t, x in m.vec.items():
+            total[t] = total.get(t, 0.0) + x
+    days = [m.day for m in members if m.day is not None]
+    avg = cosine(vec, total) / len(members) * story_date_factor(day, days, p)
+    best = max(cosine(vec, m.vec) * date_factor(day, m.day, p) for m in members)
+    return p.avg_weight * avg + (1 - p.avg_weight) * best
+
+
+def story_date_factor(day: int | None, days: list[int], p: Params) -> float:
+    """Date evidence against a story: its nearest dated member."""
+    if day is None or not days:
+        return 1.0
+    return date_factor(day, min(days, key=lambda d: abs(d - day)), p)
+
+
+def cohesion(members: list[Member], p: Params) -> float | None:
+    """The average link among a story's own members (None for a story of one)."""
+    if len(members) < 2:
+        return None
+    sims = [cosine(a.vec, b.vec) * date_factor(a.day, b.day, p)
+            for i, a in enumerate(members) for b in members[i + 1:]]
+    return sum(sims) / len(sims)
 
 
 def choose(vec: Mapping[str, float], day: int | None, stories: Mapping[str, list[Member]],
@@ -236,6 +293,10 @@ def choose(vec: Mapping[str, float], day: int | None, stories: Mapping[str, list
         if sid in refused:
             continue
         s = story_score(vec, day, members, p)
+        if p.cohesion and s > best_s and s >= p.threshold:
+            c = cohesion(members, p)
+            if c is not None and s < p.cohesion * c:
+                continue
         if s > best_s:
             best, best_s = sid, s
     if best_s >= p.threshold:
@@ -258,10 +319,20 @@ class Grouper:
     vecs: dict[str, dict[str, float]] = field(default_factory=dict)
     days: dict[str, int | None] = field(default_factory=dict)
     postings: dict[str, list[str]] = field(default_factory=dict)
+    sums: dict[str, dict[str, float]] = field(default_factory=dict)  # story -> sum of member vectors
+    story_days: dict[str, list[int]] = field(default_factory=dict)
+
+    def _score(self, vec, day, sid: str, best_link: float) -> float:
+        """The story score of ``story_score``, with the average link as one dot product
+        with the members' vector sum (the same number when dates are unknown; with
+        dates, the date evidence comes from the story's nearest dated member)."""
+        n = len(self.members[sid])
+        avg = cosine(vec, self.sums[sid]) / n * story_date_factor(day, self.story_days[sid], self.p)
+        return self.p.avg_weight * avg + (1 - self.p.avg_weight) * best_link
 
     def candidates(self, vec: Mapping[str, float]) -> list[str]:
         score: Counter = Counter()
-        for t in strongest(vec, self.p.query_terms):
+        for t in query_terms(vec, self.df, self.n, self.p):
             w = vec[t]
             for other in self.postings.get(t, ()):
                 score[other] += w * self.vecs[other].get(t, 0.0)
@@ -281,21 +352,34 @@ class Grouper:
                 sid = s
                 break
         if sid is None:
-            near: dict[str, list[Member]] = {}
+            best_link: dict[str, float] = {}
             for c in cands:
+                sim = cosine(vec, self.vecs[c]) * date_factor(doc.day, self.days[c], self.p)
                 s = self.story_of[c]
-                lst = near.setdefault(s, [])
-                if len(lst) < self.p.max_members:
-                    lst.append(Member(self.vecs[c], self.days[c]))
-            # Average link over the story's members, not only those the index returned.
-            full = {s: [Member(self.vecs[m], self.days[m]) for m in self.members[s][-self.p.max_members:]]
-                    for s in near}
-            sid, _ = choose(vec, doc.day, full, self.p, refused)
+                if sim > best_link.get(s, -1.0):
+                    best_link[s] = sim
+            best_s = 0.0
+            # The average link is at most the best one: a story whose best link,
+            # with the best date evidence, falls short cannot reach the threshold.
+            floor = self.p.threshold / max(self.p.near_bonus, 1.0)
+            for s, link in best_link.items():
+                if s in refused or link < floor:
+                    continue
+                score = self._score(vec, doc.day, s, link)
+                if score > best_s:
+                    sid, best_s = s, score
+            if best_s < self.p.threshold:
+                sid = None
         if sid is None:
             sid = doc.id
-            self.members[sid] = []
+            self.members[sid], self.sums[sid], self.story_days[sid] = [], {}, []
         self.story_of[doc.id] = sid
         self.members[sid].append(doc.id)
+        acc = self.sums[sid]
+        for t, x in vec.items():
+            acc[t] = acc.get(t, 0.0) + x
+        if doc.day is not None:
+            self.story_days[sid].append(doc.day)
         for t in strongest(vec, self.p.posting_terms):
             self.postings.setdefault(t, []).append(doc.id)
         return sid
@@ -328,3 +412,66 @@ def best_title(titles: list[str]) -> int:
         if best_key is None or key > best_key:
             best, best_key = i, key
     return best
+
+
+def _local(vecs: list[Mapping[str, float]]) -> list[dict[str, float]]:
+    """The members' vectors reweighted by an idf *within the story*: what all of
+    them share (the kind of event: "earthquake", the team, the company) weighs
+    nothing, what only some share (this quake's town and magnitude, that one's)
+    weighs most. Features only one member has are dropped: they tell nothing
+    about how the members divide."""
+    n = len(vecs)
+    ld: Counter = Counter(t for v in vecs for t in v)
+    out = []
+    for v in vecs:
+        w = {t: x * math.log((n + 1) / (ld[t] + 0.5)) for t, x in v.items() if ld[t] > 1}
+        norm = math.sqrt(sum(x * x for x in w.values())) or 1.0
+        out.append({t: x / norm for t, x in w.items()})
+    return out
+
+
+def two_events(vecs: list[Mapping[str, float]], p: Params,
+               keep_together: Iterable[tuple[int, int]] = ()) -> list[int] | None:
+    """Whether a story's members are two look-alike events: bisect them
+    (2-means on the story-local vectors, seeded by the least similar pair) and
+    split when the two halves are much less like each other than each is like
+    itself. Returns the indices of the second half, or None.
+    ``keep_together``: index pairs that must not end up apart (copies, merges)."""
+    n = len(vecs)
+    if n < p.split_min:
+        return None
+    lv = _local(vecs)
+    sim = [[cosine(a, b) for b in lv] for a in lv]
+    i, j = min(((i, j) for i in range(n) for j in range(i + 1, n)), key=lambda ij: sim[ij[0]][ij[1]])
+    a_side, b_side = [i], [j]
+    for _ in range(5):
+        a2, b2 = [], []
+        for k in range(n):
+            sa = [sim[k][x] for x in a_side if x != k]
+            sb = [sim[k][x] for x in b_side if x != k]
+            ma = sum(sa) / len(sa) if sa else 0.0
+            mb = sum(sb) / len(sb) if sb else 0.0
+            (a2 if ma >= mb else b2).append(k)
+        if not a2 or not b2 or (a2, b2) == (a_side, b_side):
+            break
+        a_side, b_side = a2, b2
+    if len(a_side) < 2 or len(b_side) < 2:
+        return None
+    bs = set(b_side)
+    if any((x in bs) != (y in bs) for x, y in keep_together):
+        return None
+
+    def link(xs, ys):
+        ps = [sim[x][y] for x in xs for y in ys if x != y]
+        return sum(ps) / len(ps) if ps else 0.0
+
+    own = (link(a_side, a_side) + link(b_side, b_side)) / 2
+    if not (own > 0 and link(a_side, b_side) < p.split_ratio * own):
+        return None
+    # And the halves must be apart in the library's own terms too: their average
+    # link on the whole vectors no more than a weak join (a small story of one
+    # event can look divided once what all its members share is discounted).
+    cross = [cosine(vecs[x], vecs[y]) for x in a_side for y in b_side]
+    if sum(cross) / len(cross) > p.split_global * p.threshold:
+        return None
+    return b_side
