@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +15,9 @@ from . import names
 # cannot run from the end of one name into the start of the next.
 FIELD_SEP = " _ "
 _TYPE_ORDER = {t: i for i, t in enumerate(names.TYPES)}
+# Confidence at or above which an entity is shown as sure (resolve.article_types).
+SURE = 0.6
+_LABEL_TYPE_ORDER = ("PERSON", "ORG", "GPE", "NORP", "EVENT", "PRODUCT")
 # Mentions count only while they were derived from the article's current body.
 _CURRENT = ("JOIN entity_state s ON s.article_id = m.article_id "
             "JOIN articles a ON a.id = m.article_id AND a.body_hash = s.body_hash")
@@ -33,10 +36,19 @@ class EntityRef:
     type: str
     count: int
     mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, text) into body
+    # How sure Newsdesk is of this entity in this article, 0..1; below SURE it
+    # was found once, or by a weak signal (a rule, a capitals line, a split vote).
+    confidence: float = 1.0
+    titles: list[str] = field(default_factory=list)  # titles written before the name here ("Constable")
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= SURE
 
     def to_json(self) -> dict:
         return {"id": self.entity_id, "name": self.name, "type": self.type, "count": self.count,
-                "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions]}
+                "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions],
+                "confidence": self.confidence, "sure": self.sure, "titles": self.titles}
 
 
 @dataclass
@@ -104,18 +116,54 @@ def index_fields(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict
     return out
 
 
+def _retyped(conn: sqlite3.Connection) -> set[str]:
+    """Keys of the entities whose type a correction set (it wins in every article)."""
+    row = conn.execute("SELECT result FROM entity_replay WHERE id = 1").fetchone()
+    if not row:
+        return set()
+    return {k for k, c in json.loads(row[0]).items() if c.get("retyped")}
+
+
 def article_entities(conn: sqlite3.Connection, article_id: str) -> list[EntityRef]:
-    """The article's visible entities, by type, then most mentioned first."""
+    """The article's visible entities, by type, then most mentioned first.
+
+    The type is the one this article gives the name (its own mentions vote,
+    the library's evidence as a prior), unless a correction retyped the entity;
+    the confidence is the article's, raised when other articles found it too."""
     refs: dict[int, EntityRef] = {}
-    for eid, name, type_, start, end, text in conn.execute(
-            f"SELECT e.id, e.name, e.type, m.start, m.end, m.text FROM entity_mentions m {_CURRENT} "
-            "JOIN entities e ON e.id = m.entity_id WHERE m.article_id = ? AND e.hidden = 0 "
-            "ORDER BY m.start", (article_id,)):
+    labels: dict[int, Counter] = defaultdict(Counter)
+    keys: dict[int, str] = {}
+    for eid, ekey, name, type_, start, end, text, label, conf, title in conn.execute(
+            f"SELECT e.id, e.key, e.name, e.type, m.start, m.end, m.text, sp.label, sp.conf, sp.title "
+            f"FROM entity_mentions m {_CURRENT} "
+            "JOIN entities e ON e.id = m.entity_id "
+            "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
+            "WHERE m.article_id = ? AND e.hidden = 0 ORDER BY m.start", (article_id,)):
         ref = refs.get(eid)
         if ref is None:
-            ref = refs[eid] = EntityRef(eid, name, type_, 0)
+            ref = refs[eid] = EntityRef(eid, name, type_, 0, confidence=0.0)
+            keys[eid] = ekey
         ref.mentions.append((start, end, text))
         ref.count += 1
+        if label:
+            labels[eid][label] += 1
+        ref.confidence = max(ref.confidence, conf if conf is not None else 0.5)
+        if title and title not in ref.titles:
+            ref.titles.append(title)
+    if refs:
+        retyped = _retyped(conn)
+        spread = dict(conn.execute(
+            f"SELECT m.entity_id, count(DISTINCT m.article_id) FROM entity_mentions m {_CURRENT} "
+            "WHERE m.entity_id IN (SELECT value FROM json_each(?)) GROUP BY m.entity_id",
+            (json.dumps(list(refs)),)))
+        for eid, ref in refs.items():
+            if labels[eid] and keys[eid] not in retyped:
+                top = max(labels[eid], key=lambda lab: (labels[eid][lab], -_LABEL_TYPE_ORDER.index(lab)
+                                                        if lab in _LABEL_TYPE_ORDER else -99))
+                ref.type = names.LABEL_TYPES.get(top, ref.type)
+            if spread.get(eid, 1) > 1:
+                ref.confidence = min(1.0, ref.confidence + 0.1)
+            ref.confidence = round(ref.confidence, 2)
     return sorted(refs.values(), key=lambda r: (_TYPE_ORDER.get(r.type, 99), -r.count, r.name.casefold()))
 
 

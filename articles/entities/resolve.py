@@ -18,6 +18,7 @@ again and gives the same tables.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -44,6 +45,9 @@ class Mention:
     form: str = ""  # key of the full name this mention stands for
     short: bool = False
     the_prefix: bool = False  # "The Daily Beast": the body wrote a capital "The" before it
+    title: str = ""  # the title or role written before the name ("Constable")
+    alias_of: str = ""  # key of the name this bracketed short form was given for ("ILO")
+    weak: bool = False  # found by a rule, or in a capitals line, not by the model in prose
 
     @property
     def tokens(self) -> list[str]:
@@ -51,16 +55,104 @@ class Mention:
 
 
 # -- step 1: cleaning ----------------------------------------------------------
+def _line_at(body: str, pos: int) -> str:
+    a = body.rfind("\n", 0, pos) + 1
+    b = body.find("\n", pos)
+    return body[a:b if b >= 0 else len(body)]
+
+
+def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, str, str, str]]:
+    """One raw span -> [(start, end, label, title, alias_of-marker)]: trimmed,
+    titles and roles off, a bracketed short form split off, furniture words off.
+    Offsets only move inward (or split), so every piece is exact body text."""
+    end = names.extend_hyphen_suffix(body, start, end, label)
+    keep_s = body[start:end].rstrip().endswith(names._POSSESSIVE_TAIL) and \
+        names.possessive_is_name(body, start, start + len(body[start:end].rstrip()))
+    s, e = names.trim(body, start, end, keep_possessive=keep_s)
+    out = []
+    title = ""
+    for _ in range(3):  # each rule may expose another
+        if s >= e:
+            return out
+        text = body[s:e]
+        before = (s, e, label)
+        cut = names.hyphen_prefix(text)
+        if cut:
+            s, e = names.trim(body, s + cut, e, keep_possessive=keep_s)
+            continue
+        cut = names.title_prefix(text)
+        if cut:
+            rest = text[cut:].split()
+            if label == "PERSON" or (2 <= len(rest) <= 3 and label in ("ORG", "GPE", "NORP", "FAC")
+                                     and not any(w.casefold() in names.ORG_WORDS for w in rest)):
+                title = names.display(text[:cut])
+                s, label = s + cut, "PERSON"
+                continue
+        if label in ("ORG", "GPE", "FAC", "WORK_OF_ART", "PRODUCT") and names.person_cue(body, s, e):
+            label = "PERSON"  # "Bruce Bennet, an analyst with ...", "analyst Bruce Bennet"
+            continue
+        if label != "PERSON":
+            cut = names.role_suffix(text)
+            if cut == -1:
+                return out  # a post, not an organisation: "National Intelligence Officer"
+            if cut is not None:
+                e = s + cut
+                s, e = names.trim(body, s, e)
+                continue
+        cut = names.caption_suffix(body, e, text)
+        if cut is not None:
+            s, e = names.trim(body, s, s + cut)
+            continue
+        words = text.split()
+        if len(words) > 1 and names._NUMBER.match(words[-1]):
+            s, e = names.trim(body, s, s + text.rstrip().rfind(" "))  # "Sweden 1"
+            continue
+        br = names.bracket_split(text)
+        if br is not None:
+            ns, ne = names.trim(body, s, s + br[0])
+            if ns < ne:
+                out.append((ns, ne, label, title, ""))
+                out.append((s + br[1], s + br[2], label, "", "alias"))
+            return out
+        if (s, e, label) == before:
+            break
+    if s < e:
+        out.append((s, e, label, title, ""))
+    return out
+
+
 def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     """Trimmed, junk-free mentions; None when the cached spans do not fit this body."""
     raw: list[Mention] = []
+    spans = list(spans)
     for start, end, label, text in spans:
         if body[start:end] != text:
             return None
-        end = names.extend_hyphen_suffix(body, start, end, label)
-        s, e = names.trim(body, start, end)
-        if s < e:
-            raw.append(Mention(s, e, body[s:e], label, names.key(body[s:e])))
+    # Datelines the model missed ("JERUSALEM —"), as weak place mentions.
+    taken = [(s, e) for s, e, _, _ in spans]
+    extra = [[s, e, label, body[s:e]] for s, e, label in names.datelines(body)
+             if not any(a < e and s < b for a, b in taken)]
+    lines: dict[int, tuple[bool, bool]] = {}
+    for start, end, label, text in spans + extra:
+        ls = body.rfind("\n", 0, start) + 1
+        if ls not in lines:
+            line = _line_at(body, start)
+            lines[ls] = (names.tabular_line(line), names.caps_line(line))
+        tabular, caps = lines[ls]
+        if tabular:
+            continue  # a table row or a score sheet: its words are column heads and labels
+        piece = body[start:end]
+        if caps and re.search(r"\s[-–—]\s", piece):
+            continue  # "RUGBY UNION - LITTLE": a section label run into a headline
+        pieces = _shape(body, start, end, label)
+        prev = None
+        for s, e, lab, title, marker in pieces:
+            m = Mention(s, e, body[s:e], lab, names.key(body[s:e]), title=title,
+                        weak=caps or [start, end, label, text] in extra)
+            if marker == "alias" and prev is not None:
+                m.alias_of = prev.key
+            prev = m
+            raw.append(m)
     known = {m.key for m in raw}
     for m in raw:
         toks = m.tokens
@@ -79,13 +171,14 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
             for s, e, label in parts:
                 s, e = names.trim(body, s, e)
                 if s < e:
-                    out.append(Mention(s, e, body[s:e], label, names.key(body[s:e])))
+                    out.append(Mention(s, e, body[s:e], label, names.key(body[s:e]), weak=m.weak))
         else:
             out.append(m)
     kept = []
     last_end = -1
     for m in sorted(out, key=lambda m: m.start):
-        if m.start < last_end or names.is_junk(m.text, m.label) or not m.key:
+        if m.start < last_end or names.is_junk(m.text, m.label) or not m.key \
+                or names.junk_shape(names.display(m.text)):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
         kept.append(m)
@@ -138,6 +231,8 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
             return True
         if len(m.text) > 1 and m.text.isupper():
             return False  # "UN" is not short for "UN Security Council"
+        if m.label == "PERSON" and n > 1 and ftoks[:n] == toks:
+            return False  # "Andy Warhol" is not short for "Andy Warhol Foundation"
         top = full_labels[full].most_common(1)[0][0]
         return m.label not in _PLACE_LABELS and top not in _PLACE_LABELS + ("NORP",)
 
@@ -157,6 +252,10 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
         best = max(cands, key=rank)
         resolved[k] = resolved.get(best, best)
 
+    for m in mentions:
+        # "International Labour Organisation (ILO)": the bracket gives the short form.
+        if m.alias_of and m.key not in resolved and m.alias_of in full_labels:
+            resolved[m.key] = resolved.get(m.alias_of, m.alias_of)
     person_inner = set()
     for f in multi:
         if is_person(f):
@@ -173,6 +272,51 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
     return out
 
 
+# -- step 2b: the type and how sure we are, per article ---------------------------
+_TYPE_LABEL = {"person": "PERSON", "organization": "ORG", "place": "GPE", "group": "NORP",
+               "event": "EVENT", "other": "PRODUCT"}
+
+
+def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]]:
+    """For each name (form) of one article: the label it has *in this article*
+    and a confidence in 0..1.
+
+    The article's own mentions vote (short forms too: "Kamen said" makes "Dean
+    Kamen" a person); the library's evidence (``prior(form)`` -> a type or None,
+    from other articles) decides only when the article's vote is one mention or
+    a tie. So a name can be a place in one article and a club in another.
+    Confidence grows with the mentions, their agreement, a full (several-word)
+    name and the model's own finding, not a rule's or a capitals line's."""
+    by_form: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_form[m.form or m.key].append(m)
+    out = {}
+    for form, ms in by_form.items():
+        # The full name's own mentions vote; short forms ("Maxwell", which the
+        # model often calls a company) only break a tie or stand alone.
+        full = [m for m in ms if not m.short] or ms
+        labels = Counter(m.label for m in full)
+        top2 = labels.most_common(2)
+        if len(top2) > 1 and top2[0][1] == top2[1][1]:
+            labels.update(m.label for m in ms if m.short)
+        name = max((m.text for m in ms if not m.short), key=len, default=ms[0].text)
+        t = names.vote_type(dict(labels), name)
+        types = Counter(names.LABEL_TYPES.get(m.label, "other") for m in ms)
+        agree = types[t] / len(ms) if t in types else 0.0
+        top2 = types.most_common(2)
+        weak_vote = len(full) == 1 or (len(top2) > 1 and top2[0][1] == top2[1][1])
+        p = prior(form) if weak_vote else None
+        if p and p != t and p in types:
+            t = p
+        elif p and p != t and len(ms) == 1:
+            t = p
+        conf = 0.25 + 0.15 * min(len(ms), 4) + 0.15 * (agree >= 0.99) + 0.1 * (len(form.split()) > 1)
+        if all(m.weak for m in ms):
+            conf -= 0.2
+        out[form] = (_TYPE_LABEL.get(t, "PRODUCT"), round(max(0.05, min(conf, 1.0)), 2))
+    return out
+
+
 # -- step 3: across the library, kept up to date incrementally ------------------
 # Names join a *group* by matching key (abbreviations like "US" by KNOWN_ALIASES);
 # a lone surname group may *link* to the one person it clearly means; the user's
@@ -182,7 +326,7 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
 #   -> the corrections (replayed whole: there are few) -> the entities involved
 #   -> the articles whose index fields differ.
 # A full rebuild is the same code with every article marked dirty.
-LAYOUT = "2"
+LAYOUT = "3"  # 3: per-article type in entity_spans.label; conf and title columns
 _BIG = 500  # ids per json_each() argument
 
 
@@ -209,17 +353,28 @@ class _PlaceKeys:
         self.cache = cache  # shared by the articles of one pass: the counts are settled by then
         self.probed: set[str] = set()
 
-    def __contains__(self, k: str) -> bool:
+    def _counts(self, k: str) -> tuple[int, int] | None:
         self.probed.add(k)
-        v = self.cache.get(k)
-        if v is None:
+        if k not in self.cache:
             row = self.conn.execute("SELECT place, person FROM entity_keys WHERE key = ?", (k,)).fetchone()
-            v = self.cache[k] = bool(row) and row[0] >= 2 and row[0] > row[1]
-        return v
+            self.cache[k] = tuple(row) if row else None
+        return self.cache[k]
+
+    def __contains__(self, k: str) -> bool:
+        return _is_place(self._counts(k))
+
+    def prior(self, k: str) -> str | None:
+        """What the library mostly calls this name (a prior, not a verdict)."""
+        c = self._counts(k)
+        return "place" if _is_place(c) else "person" if _is_person(c) else None
 
 
 def _is_place(counts: tuple[int, int] | None) -> bool:
     return bool(counts) and counts[0] >= 2 and counts[0] > counts[1]
+
+
+def _is_person(counts: tuple[int, int] | None) -> bool:
+    return bool(counts) and counts[1] >= 2 and counts[1] > counts[0]
 
 
 @dataclass
@@ -284,7 +439,7 @@ def _process(conn: sqlite3.Connection, ids: list[str], run: _Run) -> set[str]:
         for k in chunk:
             p, q = old.get(k, (0, 0))
             np_, nq = p + delta[(k, "place")], q + delta[(k, "person")]
-            if _is_place((p, q)) != _is_place((np_, nq)):
+            if _is_place((p, q)) != _is_place((np_, nq)) or _is_person((p, q)) != _is_person((np_, nq)):
                 flipped.add(k)
             rows.append((k, np_, nq))
         conn.executemany("INSERT OR REPLACE INTO entity_keys(key, place, person) VALUES (?,?,?)", rows)
@@ -292,14 +447,18 @@ def _process(conn: sqlite3.Connection, ids: list[str], run: _Run) -> set[str]:
                      "AND key IN (SELECT value FROM json_each(?))", (_j(chunk),))
 
     span_rows, done_rows, state_rows, probe_rows = [], [], [], []
-    place_cache: dict[str, bool] = {}
+    place_cache: dict[str, tuple | None] = {}
     for aid, (bhash, ms) in cleaned.items():
         places = _PlaceKeys(conn, place_cache)
         groups = set()
-        for m in resolve_article(ms, places):
+        resolved = resolve_article(ms, places)
+        typed = article_types(resolved, places.prior)
+        for m in resolved:
             g = group_of(m.form)
             groups.add(g)
-            span_rows.append((aid, m.start, m.end, m.text, m.label, m.key, g, int(m.short), int(m.the_prefix)))
+            label, conf = typed[m.form or m.key]
+            span_rows.append((aid, m.start, m.end, m.text, label, m.key, g, int(m.short), int(m.the_prefix),
+                              conf, m.title or None))
         run.groups |= groups
         contrib = {"place": sorted(place_of[aid]), "person": sorted(person_of[aid]),
                    "groups": sorted(groups), "probes": sorted(places.probed)}
@@ -307,7 +466,7 @@ def _process(conn: sqlite3.Connection, ids: list[str], run: _Run) -> set[str]:
         state_rows.append((aid, bhash))
         probe_rows += [(k, aid) for k in places.probed]
     conn.executemany("INSERT OR IGNORE INTO entity_spans(article_id, start, end, text, label, key, grp, short, "
-                     "the_prefix) VALUES (?,?,?,?,?,?,?,?,?)", span_rows)
+                     "the_prefix, conf, title) VALUES (?,?,?,?,?,?,?,?,?,?,?)", span_rows)
     conn.executemany("INSERT INTO entity_done(article_id, body_hash, contrib) VALUES (?,?,?)", done_rows)
     conn.executemany("INSERT INTO entity_state(article_id, body_hash) VALUES (?,?)", state_rows)
     conn.executemany("INSERT OR IGNORE INTO entity_probes(key, article_id) VALUES (?,?)", probe_rows)
@@ -454,6 +613,7 @@ def _replay(conn: sqlite3.Connection) -> dict[str, dict]:
                 renamed.setdefault(names.key(value), c["key"])
         elif action == "retype" and value in names.TYPES:
             c["type"] = value
+            c["retyped"] = True
         elif action == "hide":
             c["hidden"] = True
         elif action == "unhide":
@@ -501,9 +661,18 @@ def _reset(conn: sqlite3.Connection) -> None:
     for table in ("entity_spans", "entity_groups", "entity_keys", "entity_probes", "entity_done",
                   "entity_state", "entity_mentions", "entity_aliases", "entity_replay"):
         conn.execute(f"DELETE FROM {table}")
+    migrate(conn)
     conn.execute("INSERT OR IGNORE INTO entity_dirty(article_id) SELECT id FROM articles")
     conn.execute("INSERT INTO meta(key, value) VALUES('entity_layout', ?) "
                  "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (LAYOUT,))
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Columns later layouts added to the derived tables of an older library."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(entity_spans)")}
+    for col, decl in (("conf", "REAL NOT NULL DEFAULT 0.5"), ("title", "TEXT")):
+        if col not in cols:
+            conn.execute(f"ALTER TABLE entity_spans ADD COLUMN {col} {decl}")
 
 
 def needs_rebuild(conn: sqlite3.Connection) -> bool:
