@@ -62,10 +62,16 @@ class EntityInfo:
     mentions: int
     aliases: list[str] = field(default_factory=list)
     hidden: bool = False
+    confidence: float = 1.0  # the surest article's, raised when several articles found it
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= SURE
 
     def to_json(self) -> dict:
         return {"id": self.entity_id, "name": self.name, "type": self.type, "articles": self.articles,
-                "mentions": self.mentions, "aliases": self.aliases, "hidden": self.hidden}
+                "mentions": self.mentions, "aliases": self.aliases, "hidden": self.hidden,
+                "confidence": self.confidence, "sure": self.sure}
 
 
 def _ids_json(ids: Sequence[str]) -> str:
@@ -184,8 +190,9 @@ def library_entities(conn: sqlite3.Connection, type: str | None = None, limit: i
         args.append(names.normalise_type(type))
     if not include_hidden:
         where.append("e.hidden = 0")
-    sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*) "
+    sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*), max(sp.conf) "
            f"FROM entity_mentions m {_CURRENT} JOIN entities e ON e.id = m.entity_id "
+           "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
            + ("WHERE " + " AND ".join(where) if where else "")
            + " GROUP BY e.id ORDER BY 5 DESC, 6 DESC, e.name COLLATE NOCASE")
     if limit is not None:
@@ -193,18 +200,26 @@ def library_entities(conn: sqlite3.Connection, type: str | None = None, limit: i
         args.append(int(limit))
     rows = conn.execute(sql, args).fetchall()
     aliases = _aliases(conn, [r[0] for r in rows])
-    return [EntityInfo(eid, name, t, arts, ms, [a for a in aliases.get(eid, []) if a != name], bool(h))
-            for eid, name, t, h, arts, ms in rows]
+    return [EntityInfo(eid, name, t, arts, ms, [a for a in aliases.get(eid, []) if a != name], bool(h),
+                       _library_confidence(conf, arts))
+            for eid, name, t, h, arts, ms, conf in rows]
+
+
+def _library_confidence(conf: float | None, articles: int) -> float:
+    conf = 0.5 if conf is None else conf
+    return round(min(1.0, conf + (0.1 if articles > 1 else 0.0)), 2)
 
 
 def _info(conn: sqlite3.Connection, eid: int) -> EntityInfo | None:
     row = conn.execute("SELECT id, name, type, hidden FROM entities WHERE id = ?", (eid,)).fetchone()
     if row is None:
         return None
-    arts, ms = conn.execute(f"SELECT count(DISTINCT m.article_id), count(*) FROM entity_mentions m "
-                            f"{_CURRENT} WHERE m.entity_id = ?", (eid,)).fetchone()
+    arts, ms, conf = conn.execute(
+        f"SELECT count(DISTINCT m.article_id), count(*), max(sp.conf) FROM entity_mentions m {_CURRENT} "
+        "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
+        "WHERE m.entity_id = ?", (eid,)).fetchone()
     aliases = [a for a in _aliases(conn, [eid]).get(eid, []) if a != row[1]]
-    return EntityInfo(row[0], row[1], row[2], arts, ms, aliases, bool(row[3]))
+    return EntityInfo(row[0], row[1], row[2], arts, ms, aliases, bool(row[3]), _library_confidence(conf, arts))
 
 
 def find_entity(conn: sqlite3.Connection, ref: str | int) -> EntityInfo | None:
