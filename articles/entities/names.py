@@ -325,8 +325,8 @@ def caps_line(line: str) -> bool:
 def junk_shape(name: str) -> bool:
     """Names of a shape no real name has: "W L PCT GB", "Group C", a lowercase word."""
     words = name.split()
-    if len(words) >= 3 and all(len(w) <= 3 and w.isupper() for w in words):
-        return True  # column heads
+    if sum(1 for w in words if len(w) <= 3 and w.isupper()) >= 3:
+        return True  # column heads: "W L PCT GB", "Team P W D L"
     if len(words) == 2 and len(words[1]) == 1 and words[1].isupper() and len(words[0]) > 2:
         return True  # "Group C", "Pool B"
     first = words[0] if words else ""
@@ -391,6 +391,34 @@ def truecase(text: str) -> str:
         pos += len(line)
     out = "".join(parts)
     return out if len(out) == len(text) else text
+
+
+# Legal forms of companies, written after the name; not part of what it is called.
+LEGAL_SUFFIXES = frozenset("ltd limited inc incorporated plc llc llp lp corp co gmbh ag sa nv bv pty "
+                           "srl spa oy ab as asa kk".split())
+
+
+def without_legal_suffix(k: str) -> str:
+    """A matching key without a trailing legal form: "tallgrass distribution ltd"
+    -> "tallgrass distribution"; a name that is nothing else stays."""
+    toks = k.split()
+    while len(toks) > 1 and toks[-1] in LEGAL_SUFFIXES:
+        toks.pop()
+    if toks and toks[-1] == "and" and len(toks) > 1:  # "Smith and Co"
+        toks.pop()
+    out = " ".join(toks)
+    return out if len(out) > 2 else k
+
+
+def same_given_name(a: str, b: str) -> bool:
+    """Given names (matching-key tokens) that can be one person's: equal, an
+    initial of the other ("j" / "john"), or a short form that begins it ("ben" / "benjamin")."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    if len(short) == 1:
+        return long_.startswith(short)
+    return len(short) >= 3 and long_.startswith(short)
 
 
 def normalise_type(value: str) -> str:

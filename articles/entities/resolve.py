@@ -66,6 +66,9 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
     titles and roles off, a bracketed short form split off, furniture words off.
     Offsets only move inward (or split), so every piece is exact body text."""
     end = names.extend_hyphen_suffix(body, start, end, label)
+    if label != "PERSON" and body[end:end + 2] in names._POSSESSIVE_TAIL and \
+            names.possessive_is_name(body, start, end + 2):
+        end += 2  # the model stopped before the "'s" of "McKinley's said"
     keep_s = body[start:end].rstrip().endswith(names._POSSESSIVE_TAIL) and \
         names.possessive_is_name(body, start, start + len(body[start:end].rstrip()))
     s, e = names.trim(body, start, end, keep_possessive=keep_s)
@@ -121,6 +124,19 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
     return out
 
 
+_SECTION = re.compile(r"[ \t]*((?:\S+[ \t]+){0,2}\S+)[ \t]+[-–—|:][ \t]")
+
+
+def _section_label_end(body: str, line_start: int) -> int:
+    """End of a section label opening a capitals line ("RUGBY UNION - ", "TENNIS - "), else -1."""
+    m = _SECTION.match(body, line_start)
+    return m.end(1) if m and "\n" not in m.group(0) else -1
+
+
+_BRACKET_GAP = re.compile(r"\s*[(\[]\s*$")
+_ACRONYM_AFTER = re.compile(r"[ \t]*\([ \t]*([A-Z][A-Z0-9&.]{1,9})[ \t]*\)")
+
+
 def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     """Trimmed, junk-free mentions; None when the cached spans do not fit this body."""
     raw: list[Mention] = []
@@ -128,9 +144,27 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     for start, end, label, text in spans:
         if body[start:end] != text:
             return None
-    # Datelines the model missed ("JERUSALEM —"), as weak place mentions.
+    # A name never runs across a line break ("LISBON FINAL\n\nATHENS"): the pieces go on alone.
+    pieces_ = []
+    for start, end, label, text in spans:
+        if "\n" not in text:
+            pieces_.append([start, end, label, text])
+            continue
+        pos = start
+        for part in text.split("\n"):
+            if part.strip():
+                pieces_.append([pos, pos + len(part), label, part])
+            pos += len(part) + 1
+    spans = pieces_
+    # Datelines ("JERUSALEM —", "LONDON (Reuters) -"): what the model found there
+    # takes the dateline's type; what it missed is added, as weak mentions.
+    dated = {(s, e): label for s, e, label in names.datelines(body)}
+    for sp in spans:
+        lab = dated.get((sp[0], sp[1]))
+        if lab:
+            sp[2] = lab
     taken = [(s, e) for s, e, _, _ in spans]
-    extra = [[s, e, label, body[s:e]] for s, e, label in names.datelines(body)
+    extra = [[s, e, label, body[s:e]] for (s, e), label in dated.items()
              if not any(a < e and s < b for a, b in taken)]
     lines: dict[int, tuple[bool, bool]] = {}
     for start, end, label, text in spans + extra:
@@ -144,6 +178,9 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         piece = body[start:end]
         if caps and re.search(r"\s[-–—]\s", piece):
             continue  # "RUGBY UNION - LITTLE": a section label run into a headline
+        if caps and end <= _section_label_end(body, ls):
+            continue  # "TENNIS - ...": the label before the headline
+        # "World Trade Federation (WTF)": the bracketed capitals right after a name are its short form.
         pieces = _shape(body, start, end, label)
         prev = None
         for s, e, lab, title, marker in pieces:
@@ -174,9 +211,23 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
                     out.append(Mention(s, e, body[s:e], label, names.key(body[s:e]), weak=m.weak))
         else:
             out.append(m)
+    out.sort(key=lambda m: m.start)
+    starts = {m.start for m in out}
+    for m in list(out):
+        # "the World Trade Federation (WTF)": the model often leaves the bracket out.
+        b = _ACRONYM_AFTER.match(body, m.end)
+        if b and m.label != "PERSON" and len(m.tokens) > 1 and b.start(1) not in starts:
+            out.append(Mention(b.start(1), b.end(1), b.group(1), m.label, names.key(b.group(1)),
+                               alias_of=m.key, weak=m.weak))
+    out.sort(key=lambda m: m.start)
+    for prev, m in zip(out, out[1:]):
+        if (not m.alias_of and len(m.text) >= 2 and m.text.replace(".", "").replace("&", "").isupper()
+                and len(prev.tokens) > 1 and _BRACKET_GAP.match(body[prev.end:m.start])
+                and body[m.end:m.end + 1] in ")]"):
+            m.alias_of = prev.key
     kept = []
     last_end = -1
-    for m in sorted(out, key=lambda m: m.start):
+    for m in out:
         if m.start < last_end or names.is_junk(m.text, m.label) or not m.key \
                 or names.junk_shape(names.display(m.text)):
             continue
@@ -252,6 +303,20 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
         best = max(cands, key=rank)
         resolved[k] = resolved.get(best, best)
 
+    # Variants of one person's name in one article: middle names and initials
+    # ("Eric Kirkpatrick" / "Eric Allen Kirkpatrick", "J. Smith" / "John Smith"),
+    # a short given name ("Ben Banky" / "Benjamin David Banky"). The fuller one names them.
+    people = [k for k in multi if is_person(k) and k not in resolved]
+    for k in sorted(people, key=lambda k: len(k.split())):
+        toks = k.split()
+        for f in sorted(people, key=lambda f: -len(f.split())):
+            ftoks = f.split()
+            if f == k or len(ftoks) < len(toks) or ftoks[-1] != toks[-1] or f in resolved:
+                continue
+            if names.same_given_name(toks[0], ftoks[0]) and (len(ftoks) > len(toks) or ftoks[0] != toks[0]) \
+                    and all(t in ftoks[1:-1] or len(t) == 1 for t in toks[1:-1]):
+                resolved[k] = f
+                break
     for m in mentions:
         # "International Labour Organisation (ILO)": the bracket gives the short form.
         if m.alias_of and m.key not in resolved and m.alias_of in full_labels:
@@ -331,7 +396,9 @@ _BIG = 500  # ids per json_each() argument
 
 
 def group_of(form: str) -> str:
-    return KNOWN_ALIASES.get(form, form)
+    """The library-wide group of a name: known abbreviations, and a company's
+    legal form dropped ("TallGrass Distribution Ltd." joins "TallGrass Distribution")."""
+    return KNOWN_ALIASES.get(form) or names.without_legal_suffix(form)
 
 
 def _j(items) -> str:
@@ -553,12 +620,33 @@ def _relink(conn: sqlite3.Connection, tokens: set[str]) -> set[str]:
             if cands:
                 top = cands[0][1]
                 second = cands[1][1] if len(cands) > 1 else 0
-                if len(cands) == 1 or (top >= 2 and top >= 3 * second):
+                if (len(cands) == 1 or (top >= 2 and top >= 3 * second)) and _context_agrees(conn, t, cands[0][0]):
                     link = cands[0][0]
         if link != row[1]:
             conn.execute("UPDATE entity_groups SET link = ? WHERE key = ?", (link, t))
             changed.add(t)
     return changed
+
+
+# Names an article must share with the full name's articles before its lone
+# surname is taken to mean that person ("Bush" in a story on wildlife law is not
+# the footballer the library knows).
+CONTEXT_SHARED = 2
+
+
+def _context_agrees(conn: sqlite3.Connection, surname: str, full: str) -> bool:
+    """Whether every article that says only ``surname`` shares at least
+    CONTEXT_SHARED other names with the articles of ``full``."""
+    arts = [r[0] for r in conn.execute("SELECT DISTINCT article_id FROM entity_spans WHERE grp = ?", (surname,))]
+    for aid in arts:
+        shared = conn.execute(
+            "SELECT count(DISTINCT s.grp) FROM entity_spans s WHERE s.article_id = ? AND s.grp NOT IN (?, ?) "
+            "AND s.grp IN (SELECT o.grp FROM entity_spans o WHERE o.article_id IN "
+            "(SELECT f.article_id FROM entity_spans f WHERE f.grp = ?))",
+            (aid, surname, full, full)).fetchone()[0]
+        if shared < CONTEXT_SHARED:
+            return False
+    return True
 
 
 def load_rules(conn: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
