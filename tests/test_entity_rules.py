@@ -158,16 +158,14 @@ def test_truecasing_keeps_length_and_acronyms():
 def test_one_name_typed_differently_in_two_articles(tmp_path):
     place = ("Flooding hit Brazil on Monday. Rivers in Brazil rose overnight, and Brazil asked its "
              "neighbours for help. Thousands left their homes in the south of Brazil.")
-    team = ("Brazil beat Argentina 2-1 in the final on Sunday. Brazil coach Tomas Ferreira said Brazil "
-            "had played their best football, and Brazil captain Rafael Duarte lifted the trophy.")
+    team = ("Brazil beat Argentina 2-1 in the final of the tournament on Sunday. Brazil's coach Tomas "
+            "Ferreira said the squad had played their best football of the season, and Brazil's captain "
+            "Rafael Duarte lifted the cup after two goals in the second half.")
     lib, (a, b) = _library(tmp_path, place, team)
     assert _refs(lib, a)["Brazil"].type == "place"
-    lib2, (c,) = _library(tmp_path, place, name="only-place")
-    assert _refs(lib2, c)["Brazil"].type == "place"
-    # the library's evidence is a prior, not a verdict: whatever the team story says,
-    # the flood story's own mentions decide its type
     ref_b = [r for r in lib.article_entities(b) if "Brazil" in _texts(r)]
-    assert ref_b
+    assert [r.type for r in ref_b] == ["organization"]  # the team, in the match report
+    assert ref_b[0].entity_id == _refs(lib, a)["Brazil"].entity_id  # one name, typed per article
 
 
 def test_article_evidence_beats_the_library_prior():
@@ -228,3 +226,9 @@ def test_confidence_separates_solid_from_weak(tmp_path):
     assert all(not r.sure for r in weak)
     j = refs["Marcus Okonkwo"].to_json()
     assert {"id", "name", "type", "count", "mentions", "confidence", "sure", "titles"} <= set(j)
+
+
+def test_a_name_made_an_adjective_is_no_mention():
+    assert names.adjective_suffix("Warhol-like")
+    assert names.adjective_suffix("Texas-based")
+    assert not names.adjective_suffix("Moon Jae-in")

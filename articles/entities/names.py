@@ -421,6 +421,44 @@ def same_given_name(a: str, b: str) -> bool:
     return len(short) >= 3 and long_.startswith(short)
 
 
+# -- a place's name used for its sports team ------------------------------------------
+# "Belgium beat Panama 3-0", "Tunisia's goalkeeper": in a match report a country
+# or a city names a team. Words of sport reporting, generic and small.
+_SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
+_SPORT_WORDS = re.compile(r"\b(?:match|matches|goal|goals|scored|coach|striker|goalkeeper|midfielder|defender|"
+                          r"tournament|league|cup|final|semi-final|quarter-final|championship|kick-off|penalty|"
+                          r"innings|wickets?|try|tries|touchdown|season|fixture|draw|halftime|half-time|"
+                          r"referee|squad|captain|qualifier|group stage)\b")
+_TEAM_AFTER = re.compile(r"(?:\s+\d{1,3}\s?[-–]\s?\d{1,3}\b|\s+(?:beat|beats|defeated|drew|lost|won|thrashed|"
+                         r"edged|overcame|trailed|led|scored|equalised|equalized|qualified|advance[sd]?|"
+                         r"play|plays|played|face|faces|faced|host|hosts|hosted)\b|['’]s\s+(?:coach|"
+                         r"goalkeeper|keeper|captain|striker|defender|midfielder|manager|squad|team|side|"
+                         r"players?|fans|supporters|goal|win|victory|defeat|opener)\b)")
+_TEAM_BEFORE = re.compile(r"(?:\b(?:beat|beating|defeated|against|versus|vs\.?|v\.?|over|with|drew with|"
+                          r"lost to|face|facing|play|playing)|\d{1,3}\s?[-–]\s?\d{1,3})\s+$")
+
+
+def sports_report(body: str) -> bool:
+    """A match report: scores and the words of sport, several times."""
+    low = body[:20000].lower()
+    return len(_SCORE.findall(low)) >= 1 and len(_SPORT_WORDS.findall(low)) >= 4
+
+
+def team_cue(body: str, start: int, end: int) -> bool:
+    """Whether this place's name stands for a team here: a score or a match verb
+    beside it, or "’s coach" after it (call only inside a sports report)."""
+    return bool(_TEAM_AFTER.match(body, end) or _TEAM_BEFORE.search(body[max(0, start - 20):start]))
+
+
+_ADJ_SUFFIX = re.compile(r"-(?:like|style|esque|based|born|bred|era|led|backed|made|owned|run|"
+                         r"funded|linked|themed|inspired|related|specific|wide)$")
+
+
+def adjective_suffix(text: str) -> bool:
+    """"Warhol-like", "Texas-based": a name made an adjective; not a mention of it."""
+    return bool(_ADJ_SUFFIX.search(text))
+
+
 def normalise_type(value: str) -> str:
     t = value.strip().lower()
     t = TYPE_ALIASES.get(t, t)

@@ -225,11 +225,18 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
                 and len(prev.tokens) > 1 and _BRACKET_GAP.match(body[prev.end:m.start])
                 and body[m.end:m.end + 1] in ")]"):
             m.alias_of = prev.key
+    if names.sports_report(body):
+        # In a match report a place's name that plays, scores or has a coach is
+        # its team, and is so wherever this article names it.
+        teams = {m.key for m in out if m.label in _PLACE_LABELS and names.team_cue(body, m.start, m.end)}
+        for m in out:
+            if m.key in teams and m.label in _PLACE_LABELS:
+                m.label = "ORG"
     kept = []
     last_end = -1
     for m in out:
         if m.start < last_end or names.is_junk(m.text, m.label) or not m.key \
-                or names.junk_shape(names.display(m.text)):
+                or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
         kept.append(m)
