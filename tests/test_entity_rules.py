@@ -232,3 +232,13 @@ def test_a_name_made_an_adjective_is_no_mention():
     assert names.adjective_suffix("Warhol-like")
     assert names.adjective_suffix("Texas-based")
     assert not names.adjective_suffix("Moon Jae-in")
+
+
+def test_capitalised_common_nouns_and_model_codes_are_not_people(tmp_path):
+    body = ("Salt with added iodine is sold in most shops. Iodine, doctors said, protects children. "
+            "The browser IE7 was replaced by a newer one, said Clara Vukovic of the Osterly Institute.")
+    lib, (aid,) = _library(tmp_path, body)
+    refs = lib.article_entities(aid)
+    assert not any("Iodine" in _texts(r) for r in refs)
+    assert not any(r.type in ("person", "organization", "place") and "IE7" in _texts(r) for r in refs)
+    assert names.product_code("STS-134") and not names.product_code("Paris")

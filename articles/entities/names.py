@@ -459,6 +459,14 @@ def adjective_suffix(text: str) -> bool:
     return bool(_ADJ_SUFFIX.search(text))
 
 
+_PRODUCT_CODE = re.compile(r"^[A-Za-z]{2,}-?\d+[A-Za-z]?$")
+
+
+def product_code(text: str) -> bool:
+    """Letters then digits, as models and missions are named ("IE6", "STS-134")."""
+    return bool(_PRODUCT_CODE.match(text)) and not text[:1].islower()
+
+
 def normalise_type(value: str) -> str:
     t = value.strip().lower()
     t = TYPE_ALIASES.get(t, t)

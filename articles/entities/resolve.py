@@ -133,6 +133,7 @@ def _section_label_end(body: str, line_start: int) -> int:
     return m.end(1) if m and "\n" not in m.group(0) else -1
 
 
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
 _BRACKET_GAP = re.compile(r"\s*[(\[]\s*$")
 _ACRONYM_AFTER = re.compile(r"[ \t]*\([ \t]*([A-Z][A-Z0-9&.]{1,9})[ \t]*\)")
 
@@ -232,9 +233,24 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         for m in out:
             if m.key in teams and m.label in _PLACE_LABELS:
                 m.label = "ORG"
+    # A capitalised common noun the model took for a name ("Iodine", "Homeopathy"):
+    # one word, no longer name of the article contains it, and the article
+    # writes it in lower case elsewhere.
+    in_longer = {t for m in out if len(m.tokens) > 1 for t in m.tokens}
+    singles = {m.text for m in out if len(m.tokens) == 1 and not m.alias_of and m.key not in in_longer
+               and m.text[:1].isupper() and m.text[1:].islower()}
+    common = set()
+    if singles:
+        lower = set(_LOWER_WORD.findall(body))
+        common = {t for t in singles if t.lower() in lower}
+    for m in out:
+        if len(m.tokens) == 1 and names.product_code(m.text):
+            m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
     kept = []
     last_end = -1
     for m in out:
+        if m.text in common:
+            continue
         if m.start < last_end or names.is_junk(m.text, m.label) or not m.key \
                 or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
             continue
