@@ -122,6 +122,13 @@ def index_fields(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict
     return out
 
 
+def _span_extra(conn: sqlite3.Connection, alias: str = "sp") -> str:
+    """The confidence and title columns, or NULLs in a library whose entity
+    tables predate them (read before its next entity stage migrates it)."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(entity_spans)")}
+    return (f"{alias}.conf" if "conf" in cols else "NULL") + ", " + (f"{alias}.title" if "title" in cols else "NULL")
+
+
 def _retyped(conn: sqlite3.Connection) -> set[str]:
     """Keys of the entities whose type a correction set (it wins in every article)."""
     row = conn.execute("SELECT result FROM entity_replay WHERE id = 1").fetchone()
@@ -140,7 +147,7 @@ def article_entities(conn: sqlite3.Connection, article_id: str) -> list[EntityRe
     labels: dict[int, Counter] = defaultdict(Counter)
     keys: dict[int, str] = {}
     for eid, ekey, name, type_, start, end, text, label, conf, title in conn.execute(
-            f"SELECT e.id, e.key, e.name, e.type, m.start, m.end, m.text, sp.label, sp.conf, sp.title "
+            f"SELECT e.id, e.key, e.name, e.type, m.start, m.end, m.text, sp.label, {_span_extra(conn)} "
             f"FROM entity_mentions m {_CURRENT} "
             "JOIN entities e ON e.id = m.entity_id "
             "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
@@ -190,7 +197,8 @@ def library_entities(conn: sqlite3.Connection, type: str | None = None, limit: i
         args.append(names.normalise_type(type))
     if not include_hidden:
         where.append("e.hidden = 0")
-    sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*), max(sp.conf) "
+    conf = _span_extra(conn).split(",")[0]
+    sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*), max({conf}) "
            f"FROM entity_mentions m {_CURRENT} JOIN entities e ON e.id = m.entity_id "
            "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
            + ("WHERE " + " AND ".join(where) if where else "")
@@ -215,7 +223,8 @@ def _info(conn: sqlite3.Connection, eid: int) -> EntityInfo | None:
     if row is None:
         return None
     arts, ms, conf = conn.execute(
-        f"SELECT count(DISTINCT m.article_id), count(*), max(sp.conf) FROM entity_mentions m {_CURRENT} "
+        f"SELECT count(DISTINCT m.article_id), count(*), max({_span_extra(conn).split(',')[0]}) "
+        f"FROM entity_mentions m {_CURRENT} "
         "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
         "WHERE m.entity_id = ?", (eid,)).fetchone()
     aliases = [a for a in _aliases(conn, [eid]).get(eid, []) if a != row[1]]
