@@ -175,8 +175,8 @@ def vote_type(label_counts: dict[str, int], name: str) -> str:
         fac = label_counts.get("FAC", 0)
         if fac >= label_counts.get("GPE", 0) + label_counts.get("LOC", 0):
             return "organization"
-    if best == "person" and len(words) > 1 and words[-1] in ORG_WORDS:
-        return "organization"
+    if best == "person" and len(words) > 1 and any(w in ORG_WORDS for w in words):
+        return "organization"  # "BBC Sport", "Raw Story": no person's name has such a word
     if len(words) > 1 and words[-1] in FACILITY_WORDS and best in ("organization", "person", "other"):
         return "place"  # "Fisht Stadium", "Castlefrank Road": a facility, as spaCy's FAC
     return best

@@ -401,6 +401,8 @@ def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]
         conf = 0.25 + 0.15 * min(len(ms), 4) + 0.15 * (agree >= 0.99) + 0.1 * (len(form.split()) > 1)
         if all(m.weak for m in ms):
             conf -= 0.2
+        if t == "person" and len(form.split()) == 1:
+            conf -= 0.15  # news names a person in full first; a lone word the model calls a person often is not one
         out[form] = (_TYPE_LABEL.get(t, "PRODUCT"), round(max(0.05, min(conf, 1.0)), 2))
     return out
 
