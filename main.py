@@ -450,7 +450,8 @@ def cmd_entities(args) -> int:
             rows = [{"id": r.entity_id, "name": r.name, "type": r.type, "count": r.count,
                      "articles": infos[r.entity_id].articles if r.entity_id in infos else 1,
                      "mentions": r.count,
-                     "aliases": infos[r.entity_id].aliases if r.entity_id in infos else []}
+                     "aliases": infos[r.entity_id].aliases if r.entity_id in infos else [],
+                     "confidence": r.confidence, "sure": r.sure, "titles": r.titles}
                     for r in refs]
         else:
             rows = [e.to_json() for e in lib.library_entities(type=args.type, limit=args.limit)]

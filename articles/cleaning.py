@@ -163,8 +163,39 @@ def is_glued_menu(line: str) -> bool:
     return len(_GLUED.findall(line)) >= 3
 
 
+# Furniture speaks to the reader ("your inbox", "follow us") or opens with the
+# action it asks for ("Subscribe ...", "Click here ..."). A full sentence that
+# does neither is reporting, whatever phrase it contains: "one of the
+# country's most popular tourist destinations", "users can sign up from May".
+_ADDRESS = re.compile(r"\b(?:you|your|yours|our|us|we)\b")
+_PROSE_WORDS = 8
+
+
+def _is_prose(line: str) -> bool:
+    return _words(line) >= _PROSE_WORDS and _ends_like_sentence(line) and line.lstrip("\"“‘'(")[:1].isupper()
+
+
 def has_call_to_action(line: str) -> bool:
+    if len(line) > MAX_SHORT_LINE:
+        return False
+    low = line.lower()
+    m = _CTA.search(low)
+    if m is None:
+        return False
+    if _is_prose(line) and not _ADDRESS.search(low) and \
+            not any(_opens_sentence(low, x.start()) for x in _CTA.finditer(low)):
+        return False  # ordinary prose that merely uses the words
+    return True
+
+
+def cta_phrase(line: str) -> bool:
+    """Whether the furniture vocabulary occurs in the (short) line at all."""
     return len(line) <= MAX_SHORT_LINE and bool(_CTA.search(line.lower()))
+
+
+def _opens_sentence(low: str, at: int) -> bool:
+    # "Download the app to ...": the phrase is the sentence's own first words (an imperative).
+    return at == 0 or low[:at].rstrip().endswith((".", "!", "?", ":", "|", "-", "–", "—", "•"))
 
 
 def is_furniture(line: str) -> bool:

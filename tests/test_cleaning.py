@@ -198,3 +198,37 @@ def test_many_identical_short_lines_stay_linear_and_keep_text():
     # Title dedupe and metadata skipping are bounded: this used to pop(0) per line.
     r = clean_text("short line\n" * 100_000)
     assert r.title == "short line" and r.body.count("short line") > 99_000
+
+
+# -- furniture rules never remove ordinary prose (issue 14) ---------------------------
+_LAKE_TOWN = """A Town Known For Its Lakes
+
+Lakeford is a small town in the north of the country, famous for its boat races.
+
+The town council said on Tuesday that visitor numbers had doubled since the new railway opened.
+
+Lakeford is well known for its karst hills and clear rivers, and is one of the region's most popular holiday destinations."""
+
+
+@pytest.mark.parametrize("sentence", [
+    "Lakeford is well known for its karst hills and clear rivers, and is one of the region's most popular holiday destinations.",
+    "Shoppers will be able to sign up for the scheme from May, the company said in a statement.",
+    "The museum's most viewed painting was moved to a new room after the flooding last winter.",
+    "Analysts said the latest news from the central bank had calmed markets across the region.",
+])
+def test_prose_that_uses_furniture_words_is_kept(sentence):
+    body = _LAKE_TOWN.rsplit("\n\n", 1)[0] + "\n\n" + sentence
+    # at the end (the trailing block, where the rules are loosest) and in the middle
+    assert sentence in clean_text(body).body
+    middle = _LAKE_TOWN.replace("The town council", sentence + "\n\nThe town council")
+    assert sentence in clean_text(middle).body
+
+
+def test_furniture_is_still_removed_after_the_prose_guard():
+    text = _LAKE_TOWN + ("\n\nSubscribe to our newsletter to get the latest stories delivered to your inbox."
+                         "\n\nDownload the Lakeford Post app to get breaking news alerts on your phone."
+                         "\n\nMost popular")
+    result = clean_text(text)
+    assert "most popular holiday destinations" in result.body
+    for gone in ("Subscribe to our", "Download the Lakeford", "Most popular\n"):
+        assert gone not in result.body + "\n", gone

@@ -424,3 +424,22 @@ def test_a_key_that_becomes_a_place_sends_earlier_articles_back(tmp_path):
         incremental = _snapshot(lib.store.conn)
         refresh(lib, full=True)
         assert _snapshot(lib.store.conn) == incremental
+
+
+def test_seeds_lose_what_was_wrong(lib):
+    """Issue 14: an outlet typed a person, a person typed an organisation, a post
+    listed as an organisation and an adjective as a group."""
+    raw = lib.find_entity("Raw Story")
+    assert raw is not None and raw.type == "organization"
+    bennet = lib.find_entity("Bruce Bennet")
+    assert bennet is not None and bennet.type == "person"
+    everything = lib.library_entities(include_hidden=True)
+    names_ = {e.name for e in everything}
+    assert "National Intelligence Officer" not in names_
+    assert not any(n.lower() == "inter-korean" for n in names_)
+    for row in lib.rows():
+        for r in lib.article_entities(row.id):
+            assert r.name != "National Intelligence Officer"
+            assert "inter-Korean" not in {t for _, _, t in r.mentions}
+    maxwell = lib.find_entity("David Maxwell")
+    assert maxwell is not None and maxwell.type == "person"

@@ -374,7 +374,7 @@ def test_call_to_action_check_matches_the_case_insensitive_pattern():
     furniture, it finds what the case-insensitive pattern finds."""
     import re
 
-    from articles.cleaning import _CTA, MAX_SHORT_LINE, has_call_to_action, split_paragraphs
+    from articles.cleaning import _CTA, MAX_SHORT_LINE, cta_phrase, split_paragraphs
     from conftest import BBC, SEEDS, need
 
     insensitive = re.compile(_CTA.pattern, re.I)
@@ -386,7 +386,7 @@ def test_call_to_action_check_matches_the_case_insensitive_pattern():
     hits = 0
     for line in lines:
         want = len(line) <= MAX_SHORT_LINE and bool(insensitive.search(line))
-        assert has_call_to_action(line) == want, line
+        assert cta_phrase(line) == want, line
         hits += want
     assert hits >= 9
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +15,9 @@ from . import names
 # cannot run from the end of one name into the start of the next.
 FIELD_SEP = " _ "
 _TYPE_ORDER = {t: i for i, t in enumerate(names.TYPES)}
+# Confidence at or above which an entity is shown as sure (resolve.article_types).
+SURE = 0.6
+_LABEL_TYPE_ORDER = ("PERSON", "ORG", "GPE", "NORP", "EVENT", "PRODUCT")
 # Mentions count only while they were derived from the article's current body.
 _CURRENT = ("JOIN entity_state s ON s.article_id = m.article_id "
             "JOIN articles a ON a.id = m.article_id AND a.body_hash = s.body_hash")
@@ -33,10 +36,19 @@ class EntityRef:
     type: str
     count: int
     mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, text) into body
+    # How sure Newsdesk is of this entity in this article, 0..1; below SURE it
+    # was found once, or by a weak signal (a rule, a capitals line, a split vote).
+    confidence: float = 1.0
+    titles: list[str] = field(default_factory=list)  # titles written before the name here ("Constable")
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= SURE
 
     def to_json(self) -> dict:
         return {"id": self.entity_id, "name": self.name, "type": self.type, "count": self.count,
-                "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions]}
+                "mentions": [{"start": s, "end": e, "text": t} for s, e, t in self.mentions],
+                "confidence": self.confidence, "sure": self.sure, "titles": self.titles}
 
 
 @dataclass
@@ -50,10 +62,16 @@ class EntityInfo:
     mentions: int
     aliases: list[str] = field(default_factory=list)
     hidden: bool = False
+    confidence: float = 1.0  # the surest article's, raised when several articles found it
+
+    @property
+    def sure(self) -> bool:
+        return self.confidence >= SURE
 
     def to_json(self) -> dict:
         return {"id": self.entity_id, "name": self.name, "type": self.type, "articles": self.articles,
-                "mentions": self.mentions, "aliases": self.aliases, "hidden": self.hidden}
+                "mentions": self.mentions, "aliases": self.aliases, "hidden": self.hidden,
+                "confidence": self.confidence, "sure": self.sure}
 
 
 def _ids_json(ids: Sequence[str]) -> str:
@@ -104,18 +122,61 @@ def index_fields(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, dict
     return out
 
 
+def _span_extra(conn: sqlite3.Connection, alias: str = "sp") -> str:
+    """The confidence and title columns, or NULLs in a library whose entity
+    tables predate them (read before its next entity stage migrates it)."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(entity_spans)")}
+    return (f"{alias}.conf" if "conf" in cols else "NULL") + ", " + (f"{alias}.title" if "title" in cols else "NULL")
+
+
+def _retyped(conn: sqlite3.Connection) -> set[str]:
+    """Keys of the entities whose type a correction set (it wins in every article)."""
+    row = conn.execute("SELECT result FROM entity_replay WHERE id = 1").fetchone()
+    if not row:
+        return set()
+    return {k for k, c in json.loads(row[0]).items() if c.get("retyped")}
+
+
 def article_entities(conn: sqlite3.Connection, article_id: str) -> list[EntityRef]:
-    """The article's visible entities, by type, then most mentioned first."""
+    """The article's visible entities, by type, then most mentioned first.
+
+    The type is the one this article gives the name (its own mentions vote,
+    the library's evidence as a prior), unless a correction retyped the entity;
+    the confidence is the article's, raised when other articles found it too."""
     refs: dict[int, EntityRef] = {}
-    for eid, name, type_, start, end, text in conn.execute(
-            f"SELECT e.id, e.name, e.type, m.start, m.end, m.text FROM entity_mentions m {_CURRENT} "
-            "JOIN entities e ON e.id = m.entity_id WHERE m.article_id = ? AND e.hidden = 0 "
-            "ORDER BY m.start", (article_id,)):
+    labels: dict[int, Counter] = defaultdict(Counter)
+    keys: dict[int, str] = {}
+    for eid, ekey, name, type_, start, end, text, label, conf, title in conn.execute(
+            f"SELECT e.id, e.key, e.name, e.type, m.start, m.end, m.text, sp.label, {_span_extra(conn)} "
+            f"FROM entity_mentions m {_CURRENT} "
+            "JOIN entities e ON e.id = m.entity_id "
+            "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
+            "WHERE m.article_id = ? AND e.hidden = 0 ORDER BY m.start", (article_id,)):
         ref = refs.get(eid)
         if ref is None:
-            ref = refs[eid] = EntityRef(eid, name, type_, 0)
+            ref = refs[eid] = EntityRef(eid, name, type_, 0, confidence=0.0)
+            keys[eid] = ekey
         ref.mentions.append((start, end, text))
         ref.count += 1
+        if label:
+            labels[eid][label] += 1
+        ref.confidence = max(ref.confidence, conf if conf is not None else 0.5)
+        if title and title not in ref.titles:
+            ref.titles.append(title)
+    if refs:
+        retyped = _retyped(conn)
+        spread = dict(conn.execute(
+            f"SELECT m.entity_id, count(DISTINCT m.article_id) FROM entity_mentions m {_CURRENT} "
+            "WHERE m.entity_id IN (SELECT value FROM json_each(?)) GROUP BY m.entity_id",
+            (json.dumps(list(refs)),)))
+        for eid, ref in refs.items():
+            if labels[eid] and keys[eid] not in retyped:
+                top = max(labels[eid], key=lambda lab: (labels[eid][lab], -_LABEL_TYPE_ORDER.index(lab)
+                                                        if lab in _LABEL_TYPE_ORDER else -99))
+                ref.type = names.LABEL_TYPES.get(top, ref.type)
+            if spread.get(eid, 1) > 1:
+                ref.confidence = min(1.0, ref.confidence + 0.1)
+            ref.confidence = round(ref.confidence, 2)
     return sorted(refs.values(), key=lambda r: (_TYPE_ORDER.get(r.type, 99), -r.count, r.name.casefold()))
 
 
@@ -136,8 +197,10 @@ def library_entities(conn: sqlite3.Connection, type: str | None = None, limit: i
         args.append(names.normalise_type(type))
     if not include_hidden:
         where.append("e.hidden = 0")
-    sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*) "
+    conf = _span_extra(conn).split(",")[0]
+    sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*), max({conf}) "
            f"FROM entity_mentions m {_CURRENT} JOIN entities e ON e.id = m.entity_id "
+           "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
            + ("WHERE " + " AND ".join(where) if where else "")
            + " GROUP BY e.id ORDER BY 5 DESC, 6 DESC, e.name COLLATE NOCASE")
     if limit is not None:
@@ -145,18 +208,27 @@ def library_entities(conn: sqlite3.Connection, type: str | None = None, limit: i
         args.append(int(limit))
     rows = conn.execute(sql, args).fetchall()
     aliases = _aliases(conn, [r[0] for r in rows])
-    return [EntityInfo(eid, name, t, arts, ms, [a for a in aliases.get(eid, []) if a != name], bool(h))
-            for eid, name, t, h, arts, ms in rows]
+    return [EntityInfo(eid, name, t, arts, ms, [a for a in aliases.get(eid, []) if a != name], bool(h),
+                       _library_confidence(conf, arts))
+            for eid, name, t, h, arts, ms, conf in rows]
+
+
+def _library_confidence(conf: float | None, articles: int) -> float:
+    conf = 0.5 if conf is None else conf
+    return round(min(1.0, conf + (0.1 if articles > 1 else 0.0)), 2)
 
 
 def _info(conn: sqlite3.Connection, eid: int) -> EntityInfo | None:
     row = conn.execute("SELECT id, name, type, hidden FROM entities WHERE id = ?", (eid,)).fetchone()
     if row is None:
         return None
-    arts, ms = conn.execute(f"SELECT count(DISTINCT m.article_id), count(*) FROM entity_mentions m "
-                            f"{_CURRENT} WHERE m.entity_id = ?", (eid,)).fetchone()
+    arts, ms, conf = conn.execute(
+        f"SELECT count(DISTINCT m.article_id), count(*), max({_span_extra(conn).split(',')[0]}) "
+        f"FROM entity_mentions m {_CURRENT} "
+        "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
+        "WHERE m.entity_id = ?", (eid,)).fetchone()
     aliases = [a for a in _aliases(conn, [eid]).get(eid, []) if a != row[1]]
-    return EntityInfo(row[0], row[1], row[2], arts, ms, aliases, bool(row[3]))
+    return EntityInfo(row[0], row[1], row[2], arts, ms, aliases, bool(row[3]), _library_confidence(conf, arts))
 
 
 def find_entity(conn: sqlite3.Connection, ref: str | int) -> EntityInfo | None:

@@ -8,7 +8,7 @@ import signal
 import threading
 from collections.abc import Iterable, Iterator
 
-from .names import LABEL_TYPES
+from .names import LABEL_TYPES, truecase
 
 # Only the named-entity recogniser: en_core_web_sm's ner embeds its own
 # tok2vec, so the shared "tok2vec" component feeds only the tagger and parser
@@ -101,10 +101,14 @@ def _chunks(text: str) -> Iterator[tuple[int, str]]:
 def _spans(nlp, texts: list[str], batch_size: int) -> list[list[list]]:
     """[[start, end, label, text], ...] for each text, in order. The one place
     spans are made, whichever process runs it."""
-    pieces = [(chunk, (i, offset)) for i, text in enumerate(texts) for offset, chunk in _chunks(text)]
+    # The model reads a copy with capitals lines in title case (same length, so
+    # offsets hold); the span text is the original's.
+    pieces = [(truecase(chunk), (i, offset, chunk)) for i, text in enumerate(texts)
+              for offset, chunk in _chunks(text)]
     out: list[list[list]] = [[] for _ in texts]
-    for doc, (i, offset) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
-        out[i].extend([ent.start_char + offset, ent.end_char + offset, ent.label_, ent.text]
+    for doc, (i, offset, chunk) in nlp.pipe(pieces, as_tuples=True, batch_size=batch_size):
+        out[i].extend([ent.start_char + offset, ent.end_char + offset, ent.label_,
+                       chunk[ent.start_char:ent.end_char]]
                       for ent in doc.ents if ent.label_ in LABEL_TYPES)
     return out
 

@@ -18,6 +18,7 @@ again and gives the same tables.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -44,6 +45,9 @@ class Mention:
     form: str = ""  # key of the full name this mention stands for
     short: bool = False
     the_prefix: bool = False  # "The Daily Beast": the body wrote a capital "The" before it
+    title: str = ""  # the title or role written before the name ("Constable")
+    alias_of: str = ""  # key of the name this bracketed short form was given for ("ILO")
+    weak: bool = False  # found by a rule, or in a capitals line, not by the model in prose
 
     @property
     def tokens(self) -> list[str]:
@@ -51,16 +55,142 @@ class Mention:
 
 
 # -- step 1: cleaning ----------------------------------------------------------
+def _line_at(body: str, pos: int) -> str:
+    a = body.rfind("\n", 0, pos) + 1
+    b = body.find("\n", pos)
+    return body[a:b if b >= 0 else len(body)]
+
+
+def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, str, str, str]]:
+    """One raw span -> [(start, end, label, title, alias_of-marker)]: trimmed,
+    titles and roles off, a bracketed short form split off, furniture words off.
+    Offsets only move inward (or split), so every piece is exact body text."""
+    end = names.extend_hyphen_suffix(body, start, end, label)
+    if label != "PERSON" and body[end:end + 2] in names._POSSESSIVE_TAIL and \
+            names.possessive_is_name(body, start, end + 2):
+        end += 2  # the model stopped before the "'s" of "McKinley's said"
+    keep_s = body[start:end].rstrip().endswith(names._POSSESSIVE_TAIL) and \
+        names.possessive_is_name(body, start, start + len(body[start:end].rstrip()))
+    s, e = names.trim(body, start, end, keep_possessive=keep_s)
+    out = []
+    title = ""
+    for _ in range(3):  # each rule may expose another
+        if s >= e:
+            return out
+        text = body[s:e]
+        before = (s, e, label)
+        cut = names.hyphen_prefix(text)
+        if cut:
+            s, e = names.trim(body, s + cut, e, keep_possessive=keep_s)
+            continue
+        cut = names.title_prefix(text)
+        if cut:
+            rest = text[cut:].split()
+            if label == "PERSON" or (2 <= len(rest) <= 3 and label in ("ORG", "GPE", "NORP", "FAC")
+                                     and not any(w.casefold() in names.ORG_WORDS for w in rest)):
+                title = names.display(text[:cut])
+                s, label = s + cut, "PERSON"
+                continue
+        if label in ("ORG", "GPE", "FAC", "WORK_OF_ART", "PRODUCT") and names.person_cue(body, s, e):
+            label = "PERSON"  # "Bruce Bennet, an analyst with ...", "analyst Bruce Bennet"
+            continue
+        if label != "PERSON":
+            cut = names.role_suffix(text)
+            if cut == -1:
+                return out  # a post, not an organisation: "National Intelligence Officer"
+            if cut is not None:
+                e = s + cut
+                s, e = names.trim(body, s, e)
+                continue
+        cut = names.caption_suffix(body, e, text)
+        if cut is not None:
+            s, e = names.trim(body, s, s + cut)
+            continue
+        words = text.split()
+        if len(words) > 1 and names._NUMBER.match(words[-1]):
+            s, e = names.trim(body, s, s + text.rstrip().rfind(" "))  # "Sweden 1"
+            continue
+        br = names.bracket_split(text)
+        if br is not None:
+            ns, ne = names.trim(body, s, s + br[0])
+            if ns < ne:
+                out.append((ns, ne, label, title, ""))
+                out.append((s + br[1], s + br[2], label, "", "alias"))
+            return out
+        if (s, e, label) == before:
+            break
+    if s < e:
+        out.append((s, e, label, title, ""))
+    return out
+
+
+_SECTION = re.compile(r"[ \t]*((?:\S+[ \t]+){0,2}\S+)[ \t]+[-–—|:][ \t]")
+
+
+def _section_label_end(body: str, line_start: int) -> int:
+    """End of a section label opening a capitals line ("RUGBY UNION - ", "TENNIS - "), else -1."""
+    m = _SECTION.match(body, line_start)
+    return m.end(1) if m and "\n" not in m.group(0) else -1
+
+
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-z]{3,}(?![\w'’-])")
+_BRACKET_GAP = re.compile(r"\s*[(\[]\s*$")
+_ACRONYM_AFTER = re.compile(r"[ \t]*\([ \t]*([A-Z][A-Z0-9&.]{1,9})[ \t]*\)")
+
+
 def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     """Trimmed, junk-free mentions; None when the cached spans do not fit this body."""
     raw: list[Mention] = []
+    spans = list(spans)
     for start, end, label, text in spans:
         if body[start:end] != text:
             return None
-        end = names.extend_hyphen_suffix(body, start, end, label)
-        s, e = names.trim(body, start, end)
-        if s < e:
-            raw.append(Mention(s, e, body[s:e], label, names.key(body[s:e])))
+    # A name never runs across a line break ("LISBON FINAL\n\nATHENS"): the pieces go on alone.
+    pieces_ = []
+    for start, end, label, text in spans:
+        if "\n" not in text:
+            pieces_.append([start, end, label, text])
+            continue
+        pos = start
+        for part in text.split("\n"):
+            if part.strip():
+                pieces_.append([pos, pos + len(part), label, part])
+            pos += len(part) + 1
+    spans = pieces_
+    # Datelines ("JERUSALEM —", "LONDON (Reuters) -"): what the model found there
+    # takes the dateline's type; what it missed is added, as weak mentions.
+    dated = {(s, e): label for s, e, label in names.datelines(body)}
+    for sp in spans:
+        lab = dated.get((sp[0], sp[1]))
+        if lab:
+            sp[2] = lab
+    taken = [(s, e) for s, e, _, _ in spans]
+    extra = [[s, e, label, body[s:e]] for (s, e), label in dated.items()
+             if not any(a < e and s < b for a, b in taken)]
+    lines: dict[int, tuple[bool, bool]] = {}
+    for start, end, label, text in spans + extra:
+        ls = body.rfind("\n", 0, start) + 1
+        if ls not in lines:
+            line = _line_at(body, start)
+            lines[ls] = (names.tabular_line(line), names.caps_line(line))
+        tabular, caps = lines[ls]
+        if tabular:
+            continue  # a table row or a score sheet: its words are column heads and labels
+        piece = body[start:end]
+        if caps and re.search(r"\s[-–—]\s", piece):
+            continue  # "RUGBY UNION - LITTLE": a section label run into a headline
+        if caps and end <= _section_label_end(body, ls):
+            continue  # "TENNIS - ...": the label before the headline
+        # "World Trade Federation (WTF)": the bracketed capitals right after a name are its short form.
+        pieces = _shape(body, start, end, label)
+        prev = None
+        for s, e, lab, title, marker in pieces:
+            m = Mention(s, e, body[s:e], lab, names.key(body[s:e]), title=title,
+                        weak=caps or [start, end, label, text] in extra)
+            if marker == "alias" and prev is not None:
+                m.alias_of = prev.key
+            prev = m
+            raw.append(m)
     known = {m.key for m in raw}
     for m in raw:
         toks = m.tokens
@@ -79,13 +209,50 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
             for s, e, label in parts:
                 s, e = names.trim(body, s, e)
                 if s < e:
-                    out.append(Mention(s, e, body[s:e], label, names.key(body[s:e])))
+                    out.append(Mention(s, e, body[s:e], label, names.key(body[s:e]), weak=m.weak))
         else:
             out.append(m)
+    out.sort(key=lambda m: m.start)
+    starts = {m.start for m in out}
+    for m in list(out):
+        # "the World Trade Federation (WTF)": the model often leaves the bracket out.
+        b = _ACRONYM_AFTER.match(body, m.end)
+        if b and m.label != "PERSON" and len(m.tokens) > 1 and b.start(1) not in starts:
+            out.append(Mention(b.start(1), b.end(1), b.group(1), m.label, names.key(b.group(1)),
+                               alias_of=m.key, weak=m.weak))
+    out.sort(key=lambda m: m.start)
+    for prev, m in zip(out, out[1:]):
+        if (not m.alias_of and len(m.text) >= 2 and m.text.replace(".", "").replace("&", "").isupper()
+                and len(prev.tokens) > 1 and _BRACKET_GAP.match(body[prev.end:m.start])
+                and body[m.end:m.end + 1] in ")]"):
+            m.alias_of = prev.key
+    if names.sports_report(body):
+        # In a match report a place's name that plays, scores or has a coach is
+        # its team, and is so wherever this article names it.
+        teams = {m.key for m in out if m.label in _PLACE_LABELS and names.team_cue(body, m.start, m.end)}
+        for m in out:
+            if m.key in teams and m.label in _PLACE_LABELS:
+                m.label = "ORG"
+    # A capitalised common noun the model took for a name ("Iodine", "Homeopathy"):
+    # one word, no longer name of the article contains it, and the article
+    # writes it in lower case elsewhere.
+    in_longer = {t for m in out if len(m.tokens) > 1 for t in m.tokens}
+    singles = {m.text for m in out if len(m.tokens) == 1 and not m.alias_of and m.key not in in_longer
+               and m.text[:1].isupper() and m.text[1:].islower()}
+    common = set()
+    if singles:
+        lower = set(_LOWER_WORD.findall(body))
+        common = {t for t in singles if t.lower() in lower}
+    for m in out:
+        if len(m.tokens) == 1 and names.product_code(m.text):
+            m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
     kept = []
     last_end = -1
-    for m in sorted(out, key=lambda m: m.start):
-        if m.start < last_end or names.is_junk(m.text, m.label) or not m.key:
+    for m in out:
+        if m.text in common:
+            continue
+        if m.start < last_end or names.is_junk(m.text, m.label) or not m.key \
+                or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
         kept.append(m)
@@ -138,6 +305,8 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
             return True
         if len(m.text) > 1 and m.text.isupper():
             return False  # "UN" is not short for "UN Security Council"
+        if m.label == "PERSON" and n > 1 and ftoks[:n] == toks:
+            return False  # "Andy Warhol" is not short for "Andy Warhol Foundation"
         top = full_labels[full].most_common(1)[0][0]
         return m.label not in _PLACE_LABELS and top not in _PLACE_LABELS + ("NORP",)
 
@@ -157,6 +326,24 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
         best = max(cands, key=rank)
         resolved[k] = resolved.get(best, best)
 
+    # Variants of one person's name in one article: middle names and initials
+    # ("Eric Kirkpatrick" / "Eric Allen Kirkpatrick", "J. Smith" / "John Smith"),
+    # a short given name ("Ben Banky" / "Benjamin David Banky"). The fuller one names them.
+    people = [k for k in multi if is_person(k) and k not in resolved]
+    for k in sorted(people, key=lambda k: len(k.split())):
+        toks = k.split()
+        for f in sorted(people, key=lambda f: -len(f.split())):
+            ftoks = f.split()
+            if f == k or len(ftoks) < len(toks) or ftoks[-1] != toks[-1] or f in resolved:
+                continue
+            if names.same_given_name(toks[0], ftoks[0]) and (len(ftoks) > len(toks) or ftoks[0] != toks[0]) \
+                    and all(t in ftoks[1:-1] or len(t) == 1 for t in toks[1:-1]):
+                resolved[k] = f
+                break
+    for m in mentions:
+        # "International Labour Organisation (ILO)": the bracket gives the short form.
+        if m.alias_of and m.key not in resolved and m.alias_of in full_labels:
+            resolved[m.key] = resolved.get(m.alias_of, m.alias_of)
     person_inner = set()
     for f in multi:
         if is_person(f):
@@ -173,6 +360,53 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
     return out
 
 
+# -- step 2b: the type and how sure we are, per article ---------------------------
+_TYPE_LABEL = {"person": "PERSON", "organization": "ORG", "place": "GPE", "group": "NORP",
+               "event": "EVENT", "other": "PRODUCT"}
+
+
+def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]]:
+    """For each name (form) of one article: the label it has *in this article*
+    and a confidence in 0..1.
+
+    The article's own mentions vote (short forms too: "Kamen said" makes "Dean
+    Kamen" a person); the library's evidence (``prior(form)`` -> a type or None,
+    from other articles) decides only when the article's vote is one mention or
+    a tie. So a name can be a place in one article and a club in another.
+    Confidence grows with the mentions, their agreement, a full (several-word)
+    name and the model's own finding, not a rule's or a capitals line's."""
+    by_form: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_form[m.form or m.key].append(m)
+    out = {}
+    for form, ms in by_form.items():
+        # The full name's own mentions vote; short forms ("Maxwell", which the
+        # model often calls a company) only break a tie or stand alone.
+        full = [m for m in ms if not m.short] or ms
+        labels = Counter(m.label for m in full)
+        top2 = labels.most_common(2)
+        if len(top2) > 1 and top2[0][1] == top2[1][1]:
+            labels.update(m.label for m in ms if m.short)
+        name = max((m.text for m in ms if not m.short), key=len, default=ms[0].text)
+        t = names.vote_type(dict(labels), name)
+        types = Counter(names.LABEL_TYPES.get(m.label, "other") for m in ms)
+        agree = types[t] / len(ms) if t in types else 0.0
+        top2 = types.most_common(2)
+        weak_vote = len(full) == 1 or (len(top2) > 1 and top2[0][1] == top2[1][1])
+        p = prior(form) if weak_vote else None
+        if p and p != t and p in types:
+            t = p
+        elif p and p != t and len(ms) == 1:
+            t = p
+        conf = 0.25 + 0.15 * min(len(ms), 4) + 0.15 * (agree >= 0.99) + 0.1 * (len(form.split()) > 1)
+        if all(m.weak for m in ms):
+            conf -= 0.2
+        if t == "person" and len(form.split()) == 1:
+            conf -= 0.15  # news names a person in full first; a lone word the model calls a person often is not one
+        out[form] = (_TYPE_LABEL.get(t, "PRODUCT"), round(max(0.05, min(conf, 1.0)), 2))
+    return out
+
+
 # -- step 3: across the library, kept up to date incrementally ------------------
 # Names join a *group* by matching key (abbreviations like "US" by KNOWN_ALIASES);
 # a lone surname group may *link* to the one person it clearly means; the user's
@@ -182,12 +416,14 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
 #   -> the corrections (replayed whole: there are few) -> the entities involved
 #   -> the articles whose index fields differ.
 # A full rebuild is the same code with every article marked dirty.
-LAYOUT = "2"
+LAYOUT = "3"  # 3: per-article type in entity_spans.label; conf and title columns
 _BIG = 500  # ids per json_each() argument
 
 
 def group_of(form: str) -> str:
-    return KNOWN_ALIASES.get(form, form)
+    """The library-wide group of a name: known abbreviations, and a company's
+    legal form dropped ("TallGrass Distribution Ltd." joins "TallGrass Distribution")."""
+    return KNOWN_ALIASES.get(form) or names.without_legal_suffix(form)
 
 
 def _j(items) -> str:
@@ -209,17 +445,28 @@ class _PlaceKeys:
         self.cache = cache  # shared by the articles of one pass: the counts are settled by then
         self.probed: set[str] = set()
 
-    def __contains__(self, k: str) -> bool:
+    def _counts(self, k: str) -> tuple[int, int] | None:
         self.probed.add(k)
-        v = self.cache.get(k)
-        if v is None:
+        if k not in self.cache:
             row = self.conn.execute("SELECT place, person FROM entity_keys WHERE key = ?", (k,)).fetchone()
-            v = self.cache[k] = bool(row) and row[0] >= 2 and row[0] > row[1]
-        return v
+            self.cache[k] = tuple(row) if row else None
+        return self.cache[k]
+
+    def __contains__(self, k: str) -> bool:
+        return _is_place(self._counts(k))
+
+    def prior(self, k: str) -> str | None:
+        """What the library mostly calls this name (a prior, not a verdict)."""
+        c = self._counts(k)
+        return "place" if _is_place(c) else "person" if _is_person(c) else None
 
 
 def _is_place(counts: tuple[int, int] | None) -> bool:
     return bool(counts) and counts[0] >= 2 and counts[0] > counts[1]
+
+
+def _is_person(counts: tuple[int, int] | None) -> bool:
+    return bool(counts) and counts[1] >= 2 and counts[1] > counts[0]
 
 
 @dataclass
@@ -284,7 +531,7 @@ def _process(conn: sqlite3.Connection, ids: list[str], run: _Run) -> set[str]:
         for k in chunk:
             p, q = old.get(k, (0, 0))
             np_, nq = p + delta[(k, "place")], q + delta[(k, "person")]
-            if _is_place((p, q)) != _is_place((np_, nq)):
+            if _is_place((p, q)) != _is_place((np_, nq)) or _is_person((p, q)) != _is_person((np_, nq)):
                 flipped.add(k)
             rows.append((k, np_, nq))
         conn.executemany("INSERT OR REPLACE INTO entity_keys(key, place, person) VALUES (?,?,?)", rows)
@@ -292,14 +539,18 @@ def _process(conn: sqlite3.Connection, ids: list[str], run: _Run) -> set[str]:
                      "AND key IN (SELECT value FROM json_each(?))", (_j(chunk),))
 
     span_rows, done_rows, state_rows, probe_rows = [], [], [], []
-    place_cache: dict[str, bool] = {}
+    place_cache: dict[str, tuple | None] = {}
     for aid, (bhash, ms) in cleaned.items():
         places = _PlaceKeys(conn, place_cache)
         groups = set()
-        for m in resolve_article(ms, places):
+        resolved = resolve_article(ms, places)
+        typed = article_types(resolved, places.prior)
+        for m in resolved:
             g = group_of(m.form)
             groups.add(g)
-            span_rows.append((aid, m.start, m.end, m.text, m.label, m.key, g, int(m.short), int(m.the_prefix)))
+            label, conf = typed[m.form or m.key]
+            span_rows.append((aid, m.start, m.end, m.text, label, m.key, g, int(m.short), int(m.the_prefix),
+                              conf, m.title or None))
         run.groups |= groups
         contrib = {"place": sorted(place_of[aid]), "person": sorted(person_of[aid]),
                    "groups": sorted(groups), "probes": sorted(places.probed)}
@@ -307,7 +558,7 @@ def _process(conn: sqlite3.Connection, ids: list[str], run: _Run) -> set[str]:
         state_rows.append((aid, bhash))
         probe_rows += [(k, aid) for k in places.probed]
     conn.executemany("INSERT OR IGNORE INTO entity_spans(article_id, start, end, text, label, key, grp, short, "
-                     "the_prefix) VALUES (?,?,?,?,?,?,?,?,?)", span_rows)
+                     "the_prefix, conf, title) VALUES (?,?,?,?,?,?,?,?,?,?,?)", span_rows)
     conn.executemany("INSERT INTO entity_done(article_id, body_hash, contrib) VALUES (?,?,?)", done_rows)
     conn.executemany("INSERT INTO entity_state(article_id, body_hash) VALUES (?,?)", state_rows)
     conn.executemany("INSERT OR IGNORE INTO entity_probes(key, article_id) VALUES (?,?)", probe_rows)
@@ -394,12 +645,33 @@ def _relink(conn: sqlite3.Connection, tokens: set[str]) -> set[str]:
             if cands:
                 top = cands[0][1]
                 second = cands[1][1] if len(cands) > 1 else 0
-                if len(cands) == 1 or (top >= 2 and top >= 3 * second):
+                if (len(cands) == 1 or (top >= 2 and top >= 3 * second)) and _context_agrees(conn, t, cands[0][0]):
                     link = cands[0][0]
         if link != row[1]:
             conn.execute("UPDATE entity_groups SET link = ? WHERE key = ?", (link, t))
             changed.add(t)
     return changed
+
+
+# Names an article must share with the full name's articles before its lone
+# surname is taken to mean that person ("Bush" in a story on wildlife law is not
+# the footballer the library knows).
+CONTEXT_SHARED = 2
+
+
+def _context_agrees(conn: sqlite3.Connection, surname: str, full: str) -> bool:
+    """Whether every article that says only ``surname`` shares at least
+    CONTEXT_SHARED other names with the articles of ``full``."""
+    arts = [r[0] for r in conn.execute("SELECT DISTINCT article_id FROM entity_spans WHERE grp = ?", (surname,))]
+    for aid in arts:
+        shared = conn.execute(
+            "SELECT count(DISTINCT s.grp) FROM entity_spans s WHERE s.article_id = ? AND s.grp NOT IN (?, ?) "
+            "AND s.grp IN (SELECT o.grp FROM entity_spans o WHERE o.article_id IN "
+            "(SELECT f.article_id FROM entity_spans f WHERE f.grp = ?))",
+            (aid, surname, full, full)).fetchone()[0]
+        if shared < CONTEXT_SHARED:
+            return False
+    return True
 
 
 def load_rules(conn: sqlite3.Connection) -> list[tuple[str, str, str | None]]:
@@ -454,6 +726,7 @@ def _replay(conn: sqlite3.Connection) -> dict[str, dict]:
                 renamed.setdefault(names.key(value), c["key"])
         elif action == "retype" and value in names.TYPES:
             c["type"] = value
+            c["retyped"] = True
         elif action == "hide":
             c["hidden"] = True
         elif action == "unhide":
@@ -501,9 +774,18 @@ def _reset(conn: sqlite3.Connection) -> None:
     for table in ("entity_spans", "entity_groups", "entity_keys", "entity_probes", "entity_done",
                   "entity_state", "entity_mentions", "entity_aliases", "entity_replay"):
         conn.execute(f"DELETE FROM {table}")
+    migrate(conn)
     conn.execute("INSERT OR IGNORE INTO entity_dirty(article_id) SELECT id FROM articles")
     conn.execute("INSERT INTO meta(key, value) VALUES('entity_layout', ?) "
                  "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (LAYOUT,))
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Columns later layouts added to the derived tables of an older library."""
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(entity_spans)")}
+    for col, decl in (("conf", "REAL NOT NULL DEFAULT 0.5"), ("title", "TEXT")):
+        if col not in cols:
+            conn.execute(f"ALTER TABLE entity_spans ADD COLUMN {col} {decl}")
 
 
 def needs_rebuild(conn: sqlite3.Connection) -> bool:

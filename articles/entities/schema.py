@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS entity_spans (
     grp TEXT NOT NULL,
     short INTEGER NOT NULL,
     the_prefix INTEGER NOT NULL,
+    conf REAL NOT NULL DEFAULT 0.5,  -- how sure, 0..1 (resolve.article_types)
+    title TEXT,                      -- title or role written before the name ("Constable")
     PRIMARY KEY (article_id, start)
 );
 CREATE INDEX IF NOT EXISTS entity_spans_grp ON entity_spans(grp, article_id);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -93,8 +94,13 @@ class EntitySidebar(Vertical):
             return
         width = self._shown[3]
         options: list[Option | None] = []
+        # What Newsdesk is sure of comes first, by type; the rest (found once,
+        # or by a weak signal) waits dimmed under "Less sure", so the eye lands
+        # on what is solid. Items without a confidence (library scope) are sure.
+        sure = [e for e in entities if _sure(e)]
+        unsure = [e for e in entities if not _sure(e)]
         for kind in ENTITY_TYPES:
-            group = [e for e in entities if getattr(e, "type", "other") == kind]
+            group = [e for e in sure if getattr(e, "type", "other") == kind]
             if not group:
                 continue
             if options:
@@ -106,10 +112,23 @@ class EntitySidebar(Vertical):
             for i, ent in enumerate(group):
                 key = f"{kind}:{i}"
                 self.items[key] = ent
-                count = getattr(ent, "count", None)
-                if count is None:
-                    count = getattr(ent, "articles", 0)
-                options.append(Option(_entry(str(getattr(ent, "name", "")), count, width), id=key))
+                options.append(Option(_entry(str(getattr(ent, "name", "")), _count(ent), width), id=key))
+        if unsure:
+            if options:
+                options.append(None)
+            head = Text()
+            head.append(" Less sure ", "dim italic")
+            head.append(f" {len(unsure)}", style="dim")
+            options.append(Option(head, disabled=True))
+            order = {k: i for i, k in enumerate(ENTITY_TYPES)}
+            unsure.sort(key=lambda e: (order.get(getattr(e, "type", "other"), 99), -_count(e)))
+            for i, ent in enumerate(unsure):
+                key = f"unsure:{i}"
+                self.items[key] = ent
+                kind = getattr(ent, "type", "other")
+                options.append(Option(_entry(str(getattr(ent, "name", "")), _count(ent), width,
+                                             dim=True, tag_style=Style(color=entity_style(kind).bgcolor)),
+                                      id=key))
         opts.add_options(options)
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -128,11 +147,25 @@ class EntitySidebar(Vertical):
         self.post_message(self.ScopeToggled())
 
 
-def _entry(name: str, count: int, width: int) -> Text:
-    """``name`` cut with an ellipsis so the count stays right-aligned on one line."""
+def _sure(ent) -> bool:
+    sure = getattr(ent, "sure", None)
+    return True if sure is None else bool(sure)
+
+
+def _count(ent) -> int:
+    count = getattr(ent, "count", None)
+    return getattr(ent, "articles", 0) if count is None else count
+
+
+def _entry(name: str, count: int, width: int, dim: bool = False, tag_style=None) -> Text:
+    """``name`` cut with an ellipsis so the count stays right-aligned on one line;
+    dimmed, after a mark in its type's colour, when Newsdesk is less sure of it."""
     count_text = str(count)
-    room = max(width - len(count_text) - 1, 4)
-    label = Text(sanitize_line(name), no_wrap=True, overflow="ellipsis")
+    prefix = "▪ " if tag_style is not None else ""
+    room = max(width - len(count_text) - 1 - len(prefix), 4)
+    label = Text(sanitize_line(name), no_wrap=True, overflow="ellipsis", style="dim" if dim else "")
     label.truncate(room, overflow="ellipsis", pad=True)
+    if prefix:
+        label = Text(prefix, style=tag_style) + label
     label.append(" " + count_text, style="dim")
     return label
