@@ -400,14 +400,14 @@ class Library:
             if found is None:
                 raise LibraryError(f"no article with id {art!r}")
             art = found
-        return sourcing.article_sources(self, art)
+        return sourcing.article_sources(self.store, art, lock=self._write_lock)
 
     def story_provenance(self, ids: Sequence[str]) -> dict[str, dict]:
         """Per article of a story: ``{"role": "original" | "re-report" | None,
         "chain", "sources", "credited_by"}`` (see articles.sourcing)."""
         from . import sourcing
 
-        return sourcing.story_provenance(self, ids)
+        return sourcing.story_provenance(self.store, ids, lock=self._write_lock)
 
     def entity_articles(self, entity_id: int) -> list[str]:
         """Ids of the articles mentioning the entity under any of its names, newest first."""
@@ -593,7 +593,7 @@ class Library:
 
         versions = stories.version_differences(self, article_or_story_id)
         # Who reported it first: each version's role and credit chain.
-        prov = sourcing.story_provenance(self, [v["id"] for v in versions])
+        prov = sourcing.story_provenance(self.store, [v["id"] for v in versions], lock=self._write_lock)
         for v in versions:
             p = prov.get(v["id"], {})
             v["role"] = p.get("role")

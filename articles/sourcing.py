@@ -27,7 +27,7 @@ from datetime import date as _date, timedelta
 from urllib.parse import urlsplit
 
 from .analysis.provenance import RULES_VERSION, Credit, find_credits, outlet_key, outlets_match
-from .store import EXTRA_SCHEMAS
+from .store import EXTRA_SCHEMAS, StoreError
 
 SCHEMA = """
 -- The reports an article credits (articles.analysis.provenance), per article:
@@ -79,16 +79,15 @@ class _Busy(Exception):
 
 
 @contextmanager
-def _writing(lib):
-    lock = getattr(lib, "_write_lock", None)
+def _writing(store, lock):
     if lock is not None and not lock.acquire(timeout=WRITE_WAIT_MS / 1000):
         raise _Busy()
-    conn = lib.store.conn
+    conn = store.conn
     try:
         wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
         conn.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
         try:
-            with lib.store.transaction():
+            with store.transaction():
                 yield
         finally:
             conn.execute(f"PRAGMA busy_timeout={int(wait)}")
@@ -109,10 +108,12 @@ def _own(art) -> str:
     return ""
 
 
-def credits_of(lib, art) -> list[Credit]:
+def credits_of(store, art, lock=None) -> list[Credit]:
     """The reports ``art`` credits, from the store when found in this body
-    already, else found now (and stored when the library can be written)."""
-    conn = lib.store.conn
+    already, else found now (and stored when the library can be written).
+    ``lock``: the library's write lock, when other threads write over the
+    same connection."""
+    conn = store.conn
     own = _own(art)
     key = f"{RULES_VERSION}:{own}"  # new rules or another own outlet: find them again
     try:
@@ -125,10 +126,10 @@ def credits_of(lib, art) -> list[Credit]:
             "SELECT outlet, author, title, via, kind, start, stop FROM article_credit "
             "WHERE article_id=? ORDER BY seq", (art.id,))]
     found = find_credits(art.body, exclude_outlets=[own] if own else [])
-    if lib.store.read_only:
+    if store.read_only:
         return found
     try:
-        with _writing(lib):
+        with _writing(store, lock):
             conn.execute("DELETE FROM article_credit WHERE article_id=?", (art.id,))
             conn.executemany(
                 "INSERT INTO article_credit(article_id, seq, outlet, author, title, via, kind, start, stop) "
@@ -137,7 +138,7 @@ def credits_of(lib, art) -> list[Credit]:
                  for i, c in enumerate(found)])
             conn.execute("INSERT OR REPLACE INTO article_credit_done(article_id, body_hash, own) "
                          "VALUES (?,?,?)", (art.id, art.body_hash, key))
-    except Exception:
+    except (_Busy, StoreError, sqlite3.Error):
         pass  # busy or full: the credits are still right, just not kept for next time
     return found
 
@@ -182,8 +183,8 @@ class _Linker:
 
     _COLS = "id, title, author, date, source, url, body"
 
-    def __init__(self, lib):
-        self.conn = lib.store.conn
+    def __init__(self, store):
+        self.conn = store.conn
         self._sources: list[str] | None = None
         self._by_key: dict[tuple, list[tuple]] = {}
         self._words: dict[str, set[str]] = {}
@@ -301,12 +302,12 @@ def _record(c: Credit, article_id: str | None, body: str) -> dict:
             "start": c.start, "end": c.end}
 
 
-def article_sources(lib, art, linker: _Linker | None = None) -> list[dict]:
+def article_sources(store, art, linker: _Linker | None = None, lock=None) -> list[dict]:
     """``[{"outlet", "author", "title", "article_id", "via", "kind", "evidence",
     "start", "end"}]``: the reports ``art`` credits, ``article_id`` the credited
     article when the library has it (else None); start/end index ``art.body``."""
-    linker = linker or _Linker(lib)
-    return [_record(c, linker.resolve(art, c), art.body) for c in credits_of(lib, art)]
+    linker = linker or _Linker(store)
+    return [_record(c, linker.resolve(art, c), art.body) for c in credits_of(store, art, lock)]
 
 
 def sourced_from_line(sources: Sequence[dict]) -> str:
@@ -358,7 +359,7 @@ def chain_line(chain: Sequence[dict]) -> str:
 
 
 # -- stories: who reported it first ----------------------------------------------------------
-def story_provenance(lib, ids: Sequence[str]) -> dict[str, dict]:
+def story_provenance(store, ids: Sequence[str], lock=None) -> dict[str, dict]:
     """For each article of a story: ``{"role": "original" | "re-report" | None,
     "sources": [...], "chain": [...], "credited_by": [ids]}``.
 
@@ -368,9 +369,9 @@ def story_provenance(lib, ids: Sequence[str]) -> dict[str, dict]:
     report, each step ``{"outlet", "author", "title", "article_id"}``, following
     "via" credits ("according to Raw Story, the Daily Beast report ...": Raw
     Story, then the Daily Beast) and links into the library."""
-    arts = lib.store.get_many(list(ids))
-    linker = _Linker(lib)
-    sources = {aid: article_sources(lib, arts[aid], linker) for aid in ids if aid in arts}
+    arts = store.get_many(list(ids))
+    linker = _Linker(store)
+    sources = {aid: article_sources(store, arts[aid], linker, lock) for aid in ids if aid in arts}
     credited_by: dict[str, list[str]] = {aid: [] for aid in sources}
     for aid, srcs in sources.items():
         for s in srcs:
@@ -383,10 +384,10 @@ def story_provenance(lib, ids: Sequence[str]) -> dict[str, dict]:
     def chain(aid: str, seen: frozenset) -> list[dict]:
         srcs = sources.get(aid)
         if srcs is None:
-            target = arts.get(aid) or lib.store.get(aid)
+            target = arts.get(aid) or store.get(aid)
             if target is None:
                 return []
-            srcs = sources[aid] = article_sources(lib, target, linker)
+            srcs = sources[aid] = article_sources(store, target, linker, lock)
         if not srcs:
             return []
         # The credit others came through goes first: Raw Story before "the Daily Beast, via Raw Story".

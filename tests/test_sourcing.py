@@ -59,13 +59,13 @@ def test_credits_are_stored_and_rebuilt_when_the_body_changes(tmp_path):
     with _open(tmp_path) as lib:
         lib.add_drafts([CREDITING])
         art = next(lib.store.iter_articles())
-        assert len(sourcing.credits_of(lib, art)) == 1
+        assert len(sourcing.credits_of(lib.store, art)) == 1
         rows = lib.store.conn.execute("SELECT outlet, author FROM article_credit").fetchall()
         assert rows == [("Harbour Times", "Jane Ortiz")]
         changed = Draft(**{**CREDITING.__dict__, "body": "The ferry will stop in June, the operator said."})
         lib.add_drafts([changed])
         art = lib.get(art.id)
-        assert sourcing.credits_of(lib, art) == []
+        assert sourcing.credits_of(lib.store, art) == []
         assert lib.store.conn.execute("SELECT count(*) FROM article_credit").fetchone()[0] == 0
 
 
@@ -156,8 +156,8 @@ def test_credits_found_by_older_rules_are_found_again(tmp_path, monkeypatch):
     with _open(tmp_path) as lib:
         lib.add_drafts([CREDITING])
         art = lib.get(article_id(CREDITING.origin))
-        assert len(sourcing.credits_of(lib, art)) == 1
+        assert len(sourcing.credits_of(lib.store, art)) == 1
         lib.store.conn.execute("DELETE FROM article_credit")  # as if older rules found nothing
-        assert sourcing.credits_of(lib, art) == []  # same rules: the stored answer
+        assert sourcing.credits_of(lib.store, art) == []  # same rules: the stored answer
         monkeypatch.setattr(sourcing, "RULES_VERSION", sourcing.RULES_VERSION + 1)
-        assert len(sourcing.credits_of(lib, art)) == 1
+        assert len(sourcing.credits_of(lib.store, art)) == 1
