@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS story_pair (
     a TEXT NOT NULL, b TEXT NOT NULL, shared INTEGER NOT NULL, containment REAL NOT NULL,
     PRIMARY KEY (a, b)
 );
+CREATE INDEX IF NOT EXISTS story_pair_b ON story_pair(b);
 """
 EXTRA_SCHEMAS.append(SCHEMA)
 
@@ -100,7 +101,7 @@ def writing(lib):
 
 def ensure_schema(conn) -> None:
     """Create the tables when this module was imported after the store opened."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_pair'").fetchone() is None:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_pair_b'").fetchone() is None:
         conn.executescript(SCHEMA)
     db.ensure_schema(conn)
 
@@ -187,7 +188,8 @@ def update(lib) -> int:
 
 def _forget(conn, aid: str) -> None:
     conn.execute("DELETE FROM story_shingle WHERE article_id=?", (aid,))
-    conn.execute("DELETE FROM story_pair WHERE a=? OR b=?", (aid, aid))
+    conn.execute("DELETE FROM story_pair WHERE a=?", (aid,))  # two indexed deletes, not one OR
+    conn.execute("DELETE FROM story_pair WHERE b=?", (aid,))
     conn.execute("DELETE FROM story_sketch WHERE article_id=?", (aid,))
 
 
@@ -327,8 +329,11 @@ def evidence(lib, ids: Sequence[str] | None = None) -> list[PairEvidence]:
     if ids is None:
         pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair").fetchall()
     else:
+        # Two indexed look-ups, not one OR (which scans every pair).
         pairs = conn.execute("SELECT a, b, shared, containment FROM story_pair WHERE a IN "
-                             "(SELECT value FROM json_each(?1)) OR b IN (SELECT value FROM json_each(?1))",
+                             "(SELECT value FROM json_each(?1)) UNION "
+                             "SELECT a, b, shared, containment FROM story_pair WHERE b IN "
+                             "(SELECT value FROM json_each(?1))",
                              (json.dumps(list(ids)),)).fetchall()
     ids = sorted({x for p in pairs for x in p[:2]})
     dates = {i: _parse_date(d) for i, d in _dates(conn, ids).items()}

@@ -26,17 +26,20 @@ CREATE TABLE IF NOT EXISTS story_doc (
 CREATE INDEX IF NOT EXISTS story_doc_seq ON story_doc(seq);
 -- Outbox: articles added, re-bodied or deleted since each level ('copy', 'event')
 -- last caught up, so catching up never reads every article of a big library.
-CREATE TABLE IF NOT EXISTS story_outbox (article_id TEXT NOT NULL, level TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS story_outbox (level TEXT NOT NULL, article_id TEXT NOT NULL,
                                          PRIMARY KEY (level, article_id)) WITHOUT ROWID;
 CREATE TRIGGER IF NOT EXISTS story_outbox_ins AFTER INSERT ON articles BEGIN
-    INSERT OR IGNORE INTO story_outbox VALUES (new.id, 'copy'), (new.id, 'event');
+    INSERT OR IGNORE INTO story_outbox(level, article_id) VALUES ('copy', new.id);
+    INSERT OR IGNORE INTO story_outbox(level, article_id) VALUES ('event', new.id);
 END;
 CREATE TRIGGER IF NOT EXISTS story_outbox_upd AFTER UPDATE OF body_hash ON articles
 WHEN new.body_hash != old.body_hash BEGIN
-    INSERT OR IGNORE INTO story_outbox VALUES (new.id, 'copy'), (new.id, 'event');
+    INSERT OR IGNORE INTO story_outbox(level, article_id) VALUES ('copy', new.id);
+    INSERT OR IGNORE INTO story_outbox(level, article_id) VALUES ('event', new.id);
 END;
 CREATE TRIGGER IF NOT EXISTS story_outbox_del AFTER DELETE ON articles BEGIN
-    INSERT OR IGNORE INTO story_outbox VALUES (old.id, 'copy'), (old.id, 'event');
+    INSERT OR IGNORE INTO story_outbox(level, article_id) VALUES ('copy', old.id);
+    INSERT OR IGNORE INTO story_outbox(level, article_id) VALUES ('event', old.id);
 END;
 CREATE TABLE IF NOT EXISTS story_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 -- The candidate index: each article under its strongest terms.
