@@ -117,10 +117,9 @@ def collect(library: Path, samples: Path, seeds: Path) -> dict[str, dict]:
     run("reindex", "reindex")
     run("entities", "entities")
     run("entities --type person", "entities", "--type", "person", "--limit", "5")
-    ent = run("entities --type person --limit 1", "entities", "--type", "person", "--limit", "1")
-    person = ent["entities"][0]["id"] if ent.get("entities") else None
-    if person is not None:
-        run("entities ID", "entities", person)
+    run("entities --type person --limit 1", "entities", "--type", "person", "--limit", "1")
+    # ID is an article id (an entity id once matched an article's id prefix by chance).
+    run("entities ID", "entities", sample)
     run("stories", "stories")
     run("stories --grouped", "stories", "--grouped")
     run("stories --versions", "stories", "--versions", sample)
