@@ -55,3 +55,16 @@ def need(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"shared material not found at {path} (expected ../shared beside the project)")
     return path
+
+
+def seed_drafts() -> list:
+    """The seeds as drafts under stable origins (``seed:FILE``), so their ids,
+    and the snapshots that show them, are the same on every run."""
+    from articles.readers import read_path
+
+    drafts = []
+    for p in sorted(need(SEEDS).glob("*.txt")):
+        for d in read_path(p):
+            d.origin, d.path = f"seed:{p.name}", None
+            drafts.append(d)
+    return drafts

@@ -11,8 +11,7 @@ from textual.app import App
 from textual.widgets import OptionList, Static
 
 from articles.library import Library
-from articles.readers import read_path
-from conftest import S000, S001, SEEDS, need
+from conftest import S000, S001, seed_drafts
 from tui.screens.desk import DossierScreen, QuotesScreen, RelatedScreen
 
 SIZE = (110, 34)
@@ -23,12 +22,7 @@ def base_library(tmp_path_factory) -> Path:
     """The seeds under stable origins (so ids, and snapshots, are the same on every run)."""
     path = tmp_path_factory.mktemp("desk") / "lib"
     with Library(path) as lib:
-        drafts = []
-        for p in sorted(need(SEEDS).glob("*.txt")):
-            for d in read_path(p):
-                d.origin, d.path = f"seed:{p.name}", None
-                drafts.append(d)
-        lib.add_drafts(drafts, entities=True)
+        lib.add_drafts(seed_drafts(), entities=True)
         lib.stories()
     return path
 

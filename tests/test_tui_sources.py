@@ -43,19 +43,13 @@ def test_versions_screen_marks_the_seed_re_reports_with_their_credit_chain(tmp_p
 
     from textual.widgets import OptionList
 
-    from articles.readers import read_path
-    from conftest import SEEDS, need
+    from conftest import seed_drafts
     from test_desk_screens import Host
     from tui.screens.desk import StoryScreen
 
     path = tmp_path / "lib"
     with Library(path) as lib:
-        drafts = []
-        for p in sorted(need(SEEDS).glob("*.txt")):
-            for d in read_path(p):
-                d.origin, d.path = f"seed:{p.name}", None
-                drafts.append(d)
-        lib.add_drafts(drafts)
+        lib.add_drafts(seed_drafts())
     lib = Library(path)
     s001 = article_id("seed:001_0f7ff28299ea1317.txt")
     app = Host(lambda: StoryScreen(lib, s001))
