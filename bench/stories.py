@@ -151,30 +151,26 @@ def main(argv: list[str] | None = None) -> int:
             print(lines[-1], flush=True)
             from articles import stories
 
-            t0 = time.perf_counter()
-            stories.regroup(lib, from_scratch=True)
-            res = score(predictions(lib))
-            lines.append(_line("newsdesk, no entities, regrouped", res, time.perf_counter() - t0))
-            print(lines[-1], flush=True)
-            if args.sweep:
-                for s in sweep(lib, "no entities"):
-                    print(s, flush=True)
-            if args.errors:
-                show_errors(lib, docs, args.errors)
+
+            def regrouped(label: str, sweep_label: str) -> None:
+                """Regroup from scratch, score, and the optional sweep and error listing."""
+                t0 = time.perf_counter()
+                stories.regroup(lib, from_scratch=True)
+                res = score(predictions(lib))
+                lines.append(_line(label, res, time.perf_counter() - t0))
+                print(lines[-1], flush=True)
+                if args.sweep:
+                    for s in sweep(lib, sweep_label):
+                        print(s, flush=True)
+                if args.errors:
+                    show_errors(lib, docs, args.errors)
+
+            regrouped("newsdesk, no entities, regrouped", "no entities")
             if not args.no_entities:
                 t0 = time.perf_counter()
                 lib.run_entity_stage()
                 print(f"  (entity stage {time.perf_counter() - t0:.1f}s)", flush=True)
-                t0 = time.perf_counter()
-                stories.regroup(lib, from_scratch=True)
-                res = score(predictions(lib))
-                lines.append(_line("newsdesk, with entities, regrouped", res, time.perf_counter() - t0))
-                print(lines[-1], flush=True)
-                if args.sweep:
-                    for s in sweep(lib, "entities"):
-                        print(s, flush=True)
-                if args.errors:
-                    show_errors(lib, docs, args.errors)
+                regrouped("newsdesk, with entities, regrouped", "entities")
         finally:
             lib.close()
     return 0
