@@ -290,6 +290,8 @@ class Engine:
         if isinstance(q, wq.NumericRange):
             if q.fieldname == "date" and "datesort" in self.schema:
                 return self._date_range(q)
+            if q.fieldname == "datesort":
+                return self._day_range(q)
             return self.evaluate(q._compile_query(self.reader))
         if isinstance(q, wq.ConstantScoreQuery):
             child = self.evaluate(q.child)
@@ -370,6 +372,17 @@ class Engine:
             score += r.score
         r = _Result(mask, score)
         return self._boosted(r, q.boost) if len(subs) > 1 else r
+
+    def _day_range(self, q) -> _Result:
+        """A range over YYYYMMDD day numbers (what date: clauses become) from the
+        column, as a constant-score match like Whoosh's."""
+        days = self.column("datesort")
+        mask = days > 0
+        if q.start is not None:
+            mask &= (days > q.start) if q.startexcl else (days >= q.start)
+        if q.end is not None:
+            mask &= (days < q.end) if q.endexcl else (days <= q.end)
+        return _Result(mask, np.where(mask, float(q.boost), 0.0))
 
     def _date_range(self, q) -> _Result:
         """A date range from the per-document day column instead of Whoosh's

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from whoosh.fields import Schema
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 
 # Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
 ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
@@ -28,14 +28,18 @@ def make_schema() -> Schema:
 
     stem = StemmingAnalyzer(cachesize=200_000)
     names = StandardAnalyzer(stoplist=None)
+    # Outlet and author names drop stop words like the text fields do: an
+    # unfielded query looks every word up in them too, and a kept "the" made
+    # "the dockers" require "the" in the outlet's name (1 hit instead of 7).
+    outlets = StandardAnalyzer()
     fields = dict(
         id=ID(stored=True, unique=True),
         # FastText: the same postings as TEXT, analysed without Whoosh's Token
         # chain (index/analysis.py); queries and highlighting use the analyzer.
         title=FastText(analyzer=stem, field_boost=2.0, phrase=True),
         body=FastText(analyzer=stem, phrase=True, spelling=False),
-        source=TEXT(analyzer=names, stored=False),
-        author=TEXT(analyzer=names),
+        source=TEXT(analyzer=outlets, stored=False),
+        author=TEXT(analyzer=outlets),
         date=DATETIME(stored=True, sortable=True),
         # YYYYMMDD, 0 when undated: sorting newest first puts undated articles last
         # (Whoosh sorts a missing DATETIME before every date).

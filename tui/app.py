@@ -194,6 +194,14 @@ class NewsdeskApp(App):
     def _update_status(self) -> None:
         lst = self.article_list
         text = Text()
+        if self.query_one(ContentSwitcher).current == "search":
+            # The list's counts describe the list, not the hits above.
+            text.append("searching the whole library · esc returns to the list", style="dim")
+            if self._activity:
+                text.append("\n")
+                text.append(self._activity, style="italic")
+            self.query_one("#status", Static).update(text)
+            return
         if lst.source.label:
             text.append("filter: ", style="dim")
             text.append(lst.source.label, style="bold")
@@ -488,11 +496,22 @@ class NewsdeskApp(App):
             self._apply_sidebar()
         self.query_one(ContentSwitcher).current = "search"
         self.search_pane.input.focus()
+        self._update_status()
 
     @on(SearchPane.Closed)
     def _search_closed(self) -> None:
         self.query_one(ContentSwitcher).current = "list"
+        # The list's cursor goes to the article on screen, so that star, read and
+        # the other list actions apply to what the user is looking at.
+        shown = self.reader.article
+        if shown is not None:
+            at = self.article_list.index_of(shown.id)
+            if at is not None:
+                self.article_list.cursor = at
+        if self._activity.startswith("match "):
+            self._activity = ""
         self.article_list.focus()
+        self._update_status()
 
     @on(SearchPane.QueryChanged)
     def _query_changed(self, event: SearchPane.QueryChanged) -> None:
@@ -543,7 +562,9 @@ class NewsdeskApp(App):
         self.article_list.update_row(art.id, starred=not art.starred)
         if self.reader.article and self.reader.article.id == art.id:
             self.reader.article.starred = not art.starred
-        self.notify("Starred" if not art.starred else "Unstarred", timeout=1.5)
+        # Named, so that acting on another article than the one meant shows at once.
+        self.notify(f"{'Starred' if not art.starred else 'Unstarred'}: {_short_title(art.title)}",
+                    timeout=2, markup=False)
 
     def action_toggle_read(self) -> None:
         aid = self._target_id()
@@ -552,7 +573,10 @@ class NewsdeskApp(App):
             return
         self.library.set_read(art.id, not art.read)
         self.article_list.update_row(art.id, read=not art.read)
-        self.notify("Marked read" if not art.read else "Marked unread", timeout=1.5)
+        if self.reader.article and self.reader.article.id == art.id:
+            self.reader.article.read = not art.read
+        self.notify(f"{'Marked read' if not art.read else 'Marked unread'}: {_short_title(art.title)}",
+                    timeout=2, markup=False)
 
     def action_next_match(self, step: int) -> None:
         if not self.reader.next_match(step):
@@ -630,8 +654,12 @@ class NewsdeskApp(App):
             self.article_list.focus()
 
     def action_focus_pane(self, step: int) -> None:
-        """Tab order follows the panes on screen, skipping hidden ones."""
+        """Tab order follows the panes on screen, skipping hidden ones. In the
+        search box, Tab first takes a "did you mean" suggestion."""
         switch = self.query_one(ContentSwitcher)
+        if (step > 0 and switch.current == "search" and self.focused is self.search_pane.input
+                and self.search_pane.take_suggestion()):
+            return
         left = self.search_pane.hits if switch.current == "search" else self.article_list
         if switch.current == "feeds":
             left = self.feed_pane.options
@@ -787,3 +815,12 @@ def run(library_path=None) -> int:
     finally:
         lib.close()
     return 0
+
+
+def _short_title(title: str | None, limit: int = 60) -> str:
+    """A title for a toast: one line, cut at a word boundary."""
+    text = sanitize_line(title or "") or "(untitled)"
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1] + "…"

@@ -33,7 +33,7 @@ class SearchPane(Vertical):
 
     DEFAULT_CSS = """
     SearchPane > Input { margin: 0; }
-    SearchPane > #search-info { height: auto; max-height: 2; padding: 0 1; color: $text-muted; }
+    SearchPane > #search-info { height: auto; max-height: 4; padding: 0 1; color: $text-muted; }
     SearchPane > HitList { height: 1fr; border: none; padding: 0; }
     SearchPane > HitList:focus { border: none; }
     """
@@ -55,6 +55,13 @@ class SearchPane(Vertical):
         super().__init__(**kwargs)
         self._timer: Timer | None = None
         self.results = None
+        # Keys typed before the results arrived: ↓ (go to the hits) and Enter
+        # after it (open the first). They act when the results come, so typing
+        # ahead of a search is never lost.
+        # The query they were typed for: a Changed message may arrive after the
+        # key, so the wish is matched to the query rather than cleared on typing.
+        self._want_hits: str | None = None
+        self._want_open = False
 
     def compose(self):
         yield Input(placeholder="Search: words, \"phrases\", person:Kim, date:2020 …", id="search-input")
@@ -81,22 +88,56 @@ class SearchPane(Vertical):
         event.stop()
         if self._timer is not None:
             self._timer.stop()
-        if self.hits.option_count and self.results is not None and self.results.query == event.value:
+        current = self.results is not None and self.results.query == event.value
+        if self._want_hits == event.value:
+            # ↓ then Enter before the hits came: open the first one when they do.
+            self._want_open = True
+            if current and self.hits.option_count:
+                self._act_on_pending()
+            else:
+                self.post_message(self.QueryChanged(event.value))  # now, not after the debounce
+            return
+        if self.hits.option_count and current:
             self.action_to_hits()
         else:
+            self._want_hits = event.value if event.value.strip() else None
             self.post_message(self.QueryChanged(event.value))
 
     def action_to_hits(self) -> None:
-        if self.hits.option_count:
+        if self.hits.option_count and self.results is not None and self.results.query == self.input.value:
             self.hits.focus()
             if self.hits.highlighted is None:
                 self.hits.highlighted = 0
+        elif self.input.value.strip():
+            self._want_hits = self.input.value  # results still coming
+
+    def _act_on_pending(self) -> None:
+        want_open = self._want_open
+        self._want_hits, self._want_open = None, False
+        if not self.hits.option_count:
+            return
+        self.hits.focus()
+        self.hits.highlighted = 0
+        if want_open:
+            first = self.hits.get_option_at_index(0)
+            if first.id:
+                self.post_message(self.HitChosen(first.id))
+
+    def take_suggestion(self) -> bool:
+        """Put the "did you mean" suggestion in the box (and search it)."""
+        results = self.results
+        if results is None or not results.suggestion or results.query != self.input.value:
+            return False
+        self.input.value = results.suggestion
+        self.input.cursor_position = len(results.suggestion)
+        return True
 
     def action_close(self) -> None:
         self.post_message(self.Closed())
 
     def show_message(self, text: str, style: str = "") -> None:
         self.results = None
+        self._want_hits, self._want_open = None, False
         self.query_one("#search-info", Static).update(Text(text, style=style))
         self.hits.clear_options()
 
@@ -106,6 +147,7 @@ class SearchPane(Vertical):
         if results.suggestion:
             info.append(" · did you mean: ")
             info.append(sanitize_line(results.suggestion), style="bold")
+            info.append(" (Tab)", style="dim")
         self.query_one("#search-info", Static).update(info)
         hits = self.hits
         hits.clear_options()
@@ -127,6 +169,8 @@ class SearchPane(Vertical):
         if options:
             options.pop()
         hits.add_options(options)
+        if self._want_hits is not None and self._want_hits == results.query:
+            self._act_on_pending()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
