@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+# Duplicate lines `add` prints before folding the rest (--verbose shows all).
+DUPLICATES_SHOWN = 10
 
 
 # -- output helpers -----------------------------------------------------------
@@ -35,7 +38,40 @@ def _console(stderr: bool = False):
                 seg if seg.control else Segment(sanitize(seg.text), seg.style)
                 for seg in buffer)
 
-    return SafeConsole(stderr=stderr, highlight=False, markup=False, emoji=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Into a pipe or file, lines are never hard-wrapped at 80 columns: the
+    # reader there is a script (grep, cut, a spreadsheet), not a terminal.
+    piped = not _isatty(stream)
+    return SafeConsole(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=piped)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _print_table(table, con=None) -> None:
+    """A Rich table in a terminal; into a pipe, tab-separated lines with a
+    header, nothing wrapped or cut (tabs and newlines inside cells folded to
+    spaces), so that `newsdesk list | cut -f5` gets whole titles."""
+    con = con or _console()
+    if _isatty(sys.stdout) or not table.columns:
+        con.print(table)
+        return
+    from rich.text import Text
+
+    def plain(cell) -> str:
+        text = cell.plain if isinstance(cell, Text) else str(cell)
+        return " ".join(_clean(text).split())
+
+    columns = [list(col.cells) for col in table.columns]
+    if table.show_header:
+        sys.stdout.write("\t".join(plain(col.header) or f"col{i + 1}" for i, col in enumerate(table.columns))
+                         + "\n")
+    for row in zip(*columns):
+        sys.stdout.write("\t".join(plain(c) for c in row) + "\n")
 
 
 def _clean(value) -> str:
@@ -62,18 +98,52 @@ def _emit_json(doc) -> None:
     # the document is unchanged, only spelled so that a terminal shows it inert.
     text = _JSON_RAW_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
     sys.stdout.write(text + "\n")
+    _RUN["json_written"] = True
 
 
-def _error(msg: str) -> None:
+# The last error of this run, for --json: a failing command prints
+# {"error": {"code", "message"}} on stdout when it printed nothing else there.
+_RUN = {"json_written": False, "error": None}
+
+
+def _error(msg: str, code: str = "error") -> None:
     from rich.text import Text
 
+    _RUN["error"] = (code, _clean(msg))
     _console(stderr=True).print(Text("newsdesk: ", style="bold red") + Text(_clean(msg)))
 
 
 def _open(args):
     from articles.library import Library
 
-    return Library.open(args.library)
+    create = getattr(args, "creating", True)
+    return Library.open(args.library, create=create, notice=_notice)
+
+
+def _notice(msg: str) -> None:
+    from rich.text import Text
+
+    _console(stderr=True).print(Text("newsdesk: ", style="bold") + Text(_clean(msg)))
+
+
+def cmd_init(args) -> int:
+    from articles.library import Library, is_library
+
+    folder = args.folder or args.library
+    from articles.library import default_library_path
+
+    folder = Path(folder or default_library_path()).expanduser()
+    existed = is_library(folder)
+    if not existed and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        _error(f"{folder} exists and is not an empty folder: choose a new or empty one", "usage")
+        return EXIT_FAIL
+    with Library(folder):
+        pass
+    if args.json:
+        _emit_json({"library": str(folder), "created": not existed})
+    else:
+        _console().print(f"{'library already exists at' if existed else 'created an empty library at'} {folder}")
+    return EXIT_OK
 
 
 class _Progress:
@@ -135,14 +205,20 @@ def cmd_add(args) -> int:
         from rich.text import Text
 
         con = _console()
-        con.print(Text(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-                       f"duplicates {report.duplicates}, failed {len(report.failed)}"))
-        for src, dup in report.duplicate_of:
+        # Details first and the summary last, where a terminal leaves the eye;
+        # a long run of duplicates is folded unless asked for.
+        shown = report.duplicate_of if args.verbose else report.duplicate_of[:DUPLICATES_SHOWN]
+        for src, dup in shown:
             con.print(Text(f"  duplicate: {_clean(src)} (same text as {_clean(dup)})", style="dim"))
+        if len(shown) < len(report.duplicate_of):
+            con.print(Text(f"  … and {len(report.duplicate_of) - len(shown)} more duplicates "
+                           "(--verbose lists them all)", style="dim"))
         for src, err in report.failed:
             con.print(Text("  failed: ", style="red") + Text(f"{_clean(src)}: {_clean(err)}"))
         for src, what in report.warnings:
             con.print(Text("  warning: ", style="yellow") + Text(f"{_clean(src)}: {_clean(what)}"))
+        con.print(Text(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+                       f"duplicates {report.duplicates}, failed {len(report.failed)}"))
     # Scripts need to notice a source that failed even when others imported.
     return EXIT_FAIL if report.failed else EXIT_OK
 
@@ -155,7 +231,7 @@ def cmd_search(args) -> int:
         try:
             res = lib.search(args.query, limit=args.limit, sort=args.sort)
         except QueryError as exc:
-            _error(str(exc))
+            _error(str(exc), "bad_query")
             return EXIT_USAGE
     if args.json:
         _emit_json(res.to_json())
@@ -175,7 +251,7 @@ def cmd_search(args) -> int:
         head = Text(h.title, style="bold") + Text(f"  {h.source or ''}", style="dim")
         table.add_row(h.id[:8], h.date or "", Text("\n").join([head, _snippet_text(h.snippet.text, h.snippet.spans)]))
     if res.hits:
-        con.print(table)
+        _print_table(table, con)
     return EXIT_OK
 
 
@@ -188,7 +264,7 @@ def _find(lib, ref: str):
         _error(str(exc))
         return None
     if art is None:
-        _error(f"no article with id {ref!r}")
+        _error(f"no article with id {ref!r}", "not_found")
     return art
 
 
@@ -232,14 +308,14 @@ def cmd_list(args) -> int:
     from rich.text import Text
 
     table = Table(expand=True)
-    for col, kw in (("id", {"style": "dim", "no_wrap": True}), ("", {"no_wrap": True}),
+    for col, kw in (("id", {"style": "dim", "no_wrap": True}), ("state", {"no_wrap": True}),
                     ("date", {"no_wrap": True}), ("source", {"no_wrap": True, "max_width": 24}),
                     ("title", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})):
         table.add_column(col, **kw)
     for r in rows:
         mark = ("★" if r.starred else " ") + ("●" if not r.read else " ")
         table.add_row(r.id[:8], mark, r.date or "", Text(r.source or ""), Text(r.title))
-    _console().print(table)
+    _print_table(table)
     return EXIT_OK
 
 
@@ -353,7 +429,7 @@ def cmd_feeds_list(args) -> int:
             status += Text(f": {_clean(f.last_error)}", style="dim")
         table.add_row(str(f.id), Text(_clean(f.tag)), Text(_clean(f.name)) + Text(f"\n{_clean(f.url)}", style="dim"),
                       f"{f.unread}/{f.articles}", status)
-    _console().print(table)
+    _print_table(table)
     return EXIT_OK
 
 
@@ -470,7 +546,7 @@ def cmd_entities(args) -> int:
     for r in rows:
         table.add_row(Text(r["name"]), r["type"], str(r["articles"]), str(r["mentions"]),
                       Text(", ".join(r["aliases"]), style="dim"))
-    _console().print(table)
+    _print_table(table)
     return EXIT_OK
 
 
@@ -616,7 +692,7 @@ def cmd_related(args) -> int:
             cell += Text("\n" + "; ".join(why), style="dim")
         table.add_row(r.id[:8], f"{r.score:.2f}", cell)
     _console().print(Text("related to ") + Text(art.title, style="bold"))
-    _console().print(table)
+    _print_table(table)
     return EXIT_OK
 
 
@@ -725,6 +801,11 @@ def cmd_follows(args) -> int:
 
 
 def cmd_tui(args) -> int:
+    if args.library is not None or os.environ.get("NEWSDESK_LIBRARY"):
+        # A mistyped --library is an error before the screen opens, not an empty library.
+        from articles.library import Library
+
+        Library.open(args.library, create=False).close()
     from tui.app import run
 
     return run(args.library)
@@ -738,13 +819,18 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
                         help="print one JSON document on stdout")
 
-    p = argparse.ArgumentParser(prog="newsdesk", parents=[common],
+    p = _Parser(prog="newsdesk", parents=[common],
                                 description="Read, search and investigate saved news in the terminal.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ini = sub.add_parser("init", parents=[common], help="create an empty library folder")
+    ini.add_argument("folder", type=Path, nargs="?", help="where (default: --library or the default library)")
+    ini.set_defaults(func=cmd_init)
 
     a = sub.add_parser("add", parents=[common], help="import files, folders, globs or URLs")
     a.add_argument("sources", nargs="+")
     a.add_argument("--no-entities", action="store_true", help="skip the entity stage")
+    a.add_argument("--verbose", "-v", action="store_true", help="list every duplicate")
     a.set_defaults(func=cmd_add)
 
     s = sub.add_parser("search", parents=[common], help="full-text search")
@@ -857,20 +943,57 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors raise instead of exiting, so that --json can report them
+    as an error document like any other failure."""
+
+    def error(self, message):
+        raise _UsageError(f"{self.prog}: {message}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    _RUN.update(json_written=False, error=None)
+    want_json = "--json" in argv
+    code = _main(argv)
+    if want_json and code != EXIT_OK and not _RUN["json_written"]:
+        kind, message = _RUN["error"] or ("error", f"exit status {code}")
+        _emit_json({"error": {"code": kind, "message": message}})
+    return code
+
+
+def _main(argv: list[str]) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except _UsageError as exc:
+        _error(str(exc), "usage")
+        return EXIT_USAGE
     args.library = getattr(args, "library", None)
     args.json = getattr(args, "json", False)
     func = getattr(args, "func", cmd_tui)
+    # Commands that bring articles or subscriptions in may start a library;
+    # every other one needs an existing library (a typo is an error).
+    args.creating = func in (cmd_add, cmd_init, cmd_feeds_add, cmd_feeds_import, cmd_tui)
     from articles.library import LibraryError
 
     try:
         return func(args)
     except LibraryError as exc:
-        _error(str(exc))
+        _error(str(exc), "library")
         return EXIT_FAIL
+    except BrokenPipeError:
+        # The reader of a pipe left (`| head`): not an error worth a traceback.
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
     except KeyboardInterrupt:
-        _error("interrupted; everything imported so far is saved")
+        _error("interrupted; everything imported so far is saved", "interrupted")
         return 130
 
 

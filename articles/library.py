@@ -78,6 +78,11 @@ def _read_files(paths: Sequence[Path]):
 
 
 
+def is_library(path: Path | str) -> bool:
+    """A folder holding a Newsdesk store."""
+    return (Path(path).expanduser() / STORE_NAME).is_file()
+
+
 def default_library_path() -> Path:
     env = os.environ.get("NEWSDESK_LIBRARY")
     if env:
@@ -154,11 +159,22 @@ class Library:
 
     # -- lifecycle ----------------------------------------------------------
     @classmethod
-    def open(cls, path: Path | str | None = None, *, seed_samples: bool = True) -> Library:
+    def open(cls, path: Path | str | None = None, *, seed_samples: bool = True, create: bool = True,
+             notice=None) -> Library:
         """Open the given library, else $NEWSDESK_LIBRARY, else the user data dir.
-        The default library is seeded with the shipped samples on first run."""
+        The default library is made (and seeded with the shipped samples) on first
+        run. A library named explicitly must exist unless ``create``: a mistyped
+        path is an error that names it, never a new empty library."""
         explicit = path is not None or "NEWSDESK_LIBRARY" in os.environ
-        lib = cls(path if path is not None else default_library_path())
+        where = Path(path if path is not None else default_library_path()).expanduser()
+        if explicit and not is_library(where):
+            if not create:
+                if where.exists() and where.is_dir() and any(where.iterdir()):
+                    raise LibraryError(f"{where} is a folder but not a Newsdesk library")
+                raise LibraryError(f"no library at {where}: create one with 'newsdesk init {where}'")
+            if notice is not None:
+                notice(f"creating a new library at {where}")
+        lib = cls(where)
         if seed_samples and not explicit and lib.store.meta_get("samples_seeded") is None \
                 and lib.store.count() == 0:
             lib.add_samples()

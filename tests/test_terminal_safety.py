@@ -56,7 +56,8 @@ def test_add_prints_hostile_file_names_inert_and_one_line_each(hostile_files, tm
     lines = out.splitlines()
     # One summary line, then exactly one line per failed or duplicate file: the
     # newline in a name cannot add a line of its own.
-    assert lines[0].startswith("added 1,") and "duplicates 7, failed 7" in lines[0]
+    # The summary comes last, after the details it sums up.
+    assert lines[-1].startswith("added 1,") and "duplicates 7, failed 7" in lines[-1]
     assert len(lines) == 1 + 7 + 7, lines
     assert sum(line.startswith("  failed: ") for line in lines) == 7
     assert sum(line.startswith("  duplicate: ") for line in lines) == 7
