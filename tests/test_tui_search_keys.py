@@ -127,3 +127,23 @@ def test_bad_query_is_explained_with_its_column_in_the_pane(lib_path):
 
     info = run(flow())
     assert "unknown field 'foo' at column 1" in info
+
+
+def test_down_enter_back_to_back_on_shown_results_opens_the_hit(lib_path):
+    ids = ids_by_origin(lib_path)
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"pyongyang")
+            await pilot.pause(0.4)
+            await settle(pilot)
+            app.query_one(SearchPane).action_to_hits()  # ↓, with Enter queued before focus moves
+            await app.query_one(SearchPane).input.action_submit()
+            await pilot.pause()
+            await settle(pilot)
+            return app.query_one(ReaderView).article
+
+    article = run(flow())
+    assert article is not None and article.id == ids["test:summit"]

@@ -62,6 +62,7 @@ class SearchPane(Vertical):
         # key, so the wish is matched to the query rather than cleared on typing.
         self._want_hits: str | None = None
         self._want_open = False
+        self._went_down: str | None = None
 
     def compose(self):
         yield Input(placeholder="Search: words, \"phrases\", person:Kim, date:2020 …", id="search-input")
@@ -75,6 +76,10 @@ class SearchPane(Vertical):
     @property
     def hits(self) -> HitList:
         return self.query_one(HitList)
+
+    def on_descendant_focus(self, event) -> None:
+        if event.widget is self.input:
+            self._went_down = None  # back in the box: Enter means "to the hits" again
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -97,6 +102,13 @@ class SearchPane(Vertical):
             else:
                 self.post_message(self.QueryChanged(event.value))  # now, not after the debounce
             return
+        if self.hits.option_count and current and self._went_down == event.value:
+            self._went_down = None
+            index = self.hits.highlighted or 0
+            option = self.hits.get_option_at_index(index)
+            if option.id:
+                self.post_message(self.HitChosen(option.id))
+            return
         if self.hits.option_count and current:
             self.action_to_hits()
         else:
@@ -108,6 +120,9 @@ class SearchPane(Vertical):
             self.hits.focus()
             if self.hits.highlighted is None:
                 self.hits.highlighted = 0
+            # An Enter typed right behind this ↓ can still reach the box before
+            # the focus moves: it must open the hit, not go to the hits again.
+            self._went_down = self.input.value
         elif self.input.value.strip():
             self._want_hits = self.input.value  # results still coming
 
