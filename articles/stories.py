@@ -648,6 +648,10 @@ def _check_split(story_of: dict[str, str], mem: list[str], vecs: list[dict], p: 
     half = ev.two_events(vecs, p, together)
     if half is None:
         return []
+    if 0 in half:
+        # The story keeps its key (its first member): the half without it moves.
+        # (Moving the half with the key would relabel it with the key it had.)
+        half = [k for k in range(len(mem)) if k not in set(half)]
     moved = [mem[k] for k in sorted(half)]
     for m in moved:
         story_of[m] = moved[0]

@@ -138,3 +138,47 @@ def test_palette_command_groups_by_story(sample_lib):
             assert lib.state_get("group_by_story") == "1"
 
     asyncio.run(flow())
+
+
+def test_split_key_takes_an_article_out_of_its_story_for_good(sample_lib):
+    ids = ids_by_file(sample_lib)
+    walkout = {ids[f] for f in WALKOUT}
+    target = ids[WALKOUT[1]]
+
+    async def flow():
+        with Library(sample_lib) as lib:
+            app = NewsdeskApp(lib, run_entity_stage=False)
+            async with app.run_test(size=SIZE) as pilot:
+                await settle(pilot)
+                lst = app.article_list
+                lst.focus()
+                await pilot.press("ctrl+g")
+                await settle(pilot)
+                assert lst.total == 9
+                # Expand the walk-out story and put the cursor on one of its versions.
+                story_row = next(i for i in range(lst.total) if lst.row(i).id in walkout)
+                lst.cursor = story_row
+                await pilot.press("space")
+                await pilot.pause()
+                lst.cursor = lst.index_of(target)
+                assert lst.current_row.id == target
+                await pilot.press("x")
+                await settle(pilot)
+                # The article is a story of its own now; the other two stay one.
+                lines = rows_text(lst)
+                assert sum("+2" in ln for ln in lines) == 0 and sum("+1" in ln for ln in lines) == 2
+                # Splitting it again says why not, and changes nothing.
+                lst.cursor = lst.index_of(target)
+                await pilot.press("x")
+                await settle(pilot)
+                assert rows_text(lst) == lines
+
+    asyncio.run(flow())
+    with Library(sample_lib) as lib:
+        assert lib.story_of(target).articles == [target]
+        rest = lib.story_of(ids[WALKOUT[0]]).articles
+        assert set(rest) == walkout - {target}
+        from articles import stories
+
+        stories.regroup(lib, from_scratch=True)  # the correction outlives a regroup
+        assert lib.story_of(target).articles == [target]

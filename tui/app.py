@@ -74,6 +74,7 @@ class NewsdeskApp(App):
         Binding("F", "feeds", "Feeds", show=False, id="feeds"),
         Binding("R", "refresh_feeds", "Refresh feeds", show=False, id="refresh_feeds"),
         Binding("ctrl+g", "group_by_story", "Group by story", show=False, id="group_by_story"),
+        Binding("x", "split_story", "Split from story", show=False, id="split_story"),
     ]
 
     def __init__(self, library: Library, config: TuiConfig | None = None,
@@ -446,6 +447,30 @@ class NewsdeskApp(App):
         self.post_message(Activity("grouping stories…"))
         with Library(self.library.path) as lib:
             stories = lib.stories()
+        self.post_message(StoriesReady(tuple((s.id, tuple(s.articles)) for s in stories)))
+
+    def action_split_story(self) -> None:
+        """Take the current article out of its story (the user's correction, kept
+        across regrouping, as ``newsdesk stories split`` does)."""
+        if aid := self._target_id():
+            self._split_story(aid)
+
+    @work(thread=True, exclusive=True, group="stories", name="Splitting story")
+    def _split_story(self, aid: str) -> None:
+        # A write and a regroup: off the UI thread, on its own connection.
+        self.post_message(Activity("splitting story…"))
+        with Library(self.library.path) as lib:
+            try:
+                lib.split_story(aid)
+            except ValueError as e:  # alone in its story already
+                self.call_from_thread(self.notify, str(e), severity="warning")
+                stories = None
+            else:
+                stories = lib.stories()
+        if stories is None:
+            self.post_message(Activity(""))
+            return
+        self.call_from_thread(self.notify, "Taken out of its story; it stays apart when stories are regrouped.")
         self.post_message(StoriesReady(tuple((s.id, tuple(s.articles)) for s in stories)))
 
     def on_stories_ready(self, message: StoriesReady) -> None:
