@@ -252,3 +252,21 @@ def test_a_museum_or_a_space_centre_is_a_place_a_research_centre_is_not():
     assert names.vote_type({"ORG": 1}, "Adler Planetarium") == "place"
     assert names.vote_type({"ORG": 2}, "Pew Research Center") == "organization"
     assert names.vote_type({"ORG": 2}, "Bank of England") == "organization"
+
+
+def test_a_name_the_model_tagged_once_is_found_wherever_the_article_writes_it():
+    """One article, one meaning per spelling: the occurrences the model passed
+    over are mentions too; a month that is also a name is left alone."""
+    from articles.entities import resolve
+
+    body = ("Ortwin Pelzmann ran the mill for years. Pelzmann said the river fell. "
+            "Later Pelzmann was gone, and in May the mill closed.")
+    i = body.index("Pelzmann said")
+    spans = [[0, 15, "PERSON", "Ortwin Pelzmann"], [i, i + 8, "PERSON", "Pelzmann"]]
+    ms = resolve.clean_spans(body, spans)
+    found = [(m.start, m.text) for m in ms]
+    assert (body.index("Pelzmann was"), "Pelzmann") in found
+    assert len([t for _, t in found if t == "Pelzmann"]) == 2
+    may = [m for m in resolve.clean_spans(body, spans + [[body.index("May"), body.index("May") + 3, "PERSON", "May"]])
+           if m.text == "May"]
+    assert len(may) == 1

@@ -246,6 +246,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     for m in out:
         if len(m.tokens) == 1 and names.product_code(m.text):
             m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
+    out = _propagate(body, out, common)
     kept = []
     last_end = -1
     for m in out:
@@ -258,6 +259,63 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         kept.append(m)
         last_end = m.end
     return kept
+
+
+# Words that are names of people and of days or months ("May", "August"): never spread.
+_CALENDAR = frozenset("january february march april may june july august september october november december "
+                      "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+def _propagate(body: str, out: list[Mention], common: set[str]) -> list[Mention]:
+    """The model tags a name in one sentence and not in the next ("Montalvo said",
+    "Montalvo was"); one article means one thing by one spelling, so each other
+    occurrence of a name it tagged (as a whole word, outside tables, capitals
+    lines and other mentions) is a mention too, with the label the name had most."""
+    labels: dict[str, Counter] = defaultdict(Counter)
+    for m in out:
+        if not m.weak and not m.alias_of and m.text not in common and len(m.text) >= 3 \
+                and m.key not in _CALENDAR \
+                and m.text[:1].isupper() and "\n" not in m.text:
+            labels[m.text][m.label] += 1
+    if not labels:
+        return out
+    taken = sorted((m.start, m.end) for m in out)
+    starts = [a for a, _ in taken]
+    import bisect
+
+    def free(s: int, e: int) -> bool:
+        i = bisect.bisect_left(starts, e)
+        return not (i > 0 and taken[i - 1][1] > s)
+
+    added = []
+    lines: dict[int, bool] = {}
+    for text, c in labels.items():
+        label = c.most_common(1)[0][0]
+        pos = 0
+        while True:
+            i = body.find(text, pos)
+            if i < 0:
+                break
+            pos = i + len(text)
+            j = i + len(text)
+            if (i > 0 and (body[i - 1].isalnum() or body[i - 1] in "-'’")) or \
+                    (j < len(body) and (body[j].isalnum() or body[j] in "-")):
+                continue
+            if not free(i, j):
+                continue
+            ls = body.rfind("\n", 0, i) + 1
+            if ls not in lines:
+                line = _line_at(body, i)
+                lines[ls] = names.tabular_line(line) or names.caps_line(line)
+            if lines[ls]:
+                continue
+            added.append(Mention(i, j, text, label, names.key(text), weak=True))
+            k = bisect.bisect_left(starts, i)
+            starts.insert(k, i)
+            taken.insert(k, (i, j))
+    if not added:
+        return out
+    return sorted(out + added, key=lambda m: m.start)
 
 
 # -- step 2: short forms within one article -------------------------------------
