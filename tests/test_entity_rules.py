@@ -270,3 +270,20 @@ def test_a_name_the_model_tagged_once_is_found_wherever_the_article_writes_it():
     may = [m for m in resolve.clean_spans(body, spans + [[body.index("May"), body.index("May") + 3, "PERSON", "May"]])
            if m.text == "May"]
     assert len(may) == 1
+
+
+def test_a_company_the_model_calls_a_person_is_an_organisation_when_its_words_say_so():
+    """People are "who", companies "which": a name followed by ", which" or by
+    "'s shares" is no person, whatever the model said."""
+    from articles.entities import resolve
+
+    body = ("Halvorsen Tormod agreed a deal on Monday. Halvorsen Tormod, which makes boats in Bergen, "
+            "will pay cash.\n\nAnna Lindqvist, who runs a yard nearby, said the price was fair.")
+    i = body.index("Halvorsen Tormod, which")
+    j = body.index("Anna Lindqvist")
+    spans = [[0, 16, "PERSON", "Halvorsen Tormod"], [i, i + 16, "PERSON", "Halvorsen Tormod"],
+             [j, j + 14, "PERSON", "Anna Lindqvist"]]
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    typed = resolve.article_types(ms, lambda form: None)
+    assert typed["halvorsen tormod"][0] == "ORG"
+    assert typed["anna lindqvist"][0] == "PERSON"

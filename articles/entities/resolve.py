@@ -48,6 +48,7 @@ class Mention:
     title: str = ""  # the title or role written before the name ("Constable")
     alias_of: str = ""  # key of the name this bracketed short form was given for ("ILO")
     weak: bool = False  # found by a rule, or in a capitals line, not by the model in prose
+    thing: bool = False  # the words after it say a company or a thing, not a person ("X, which ...")
 
     @property
     def tokens(self) -> list[str]:
@@ -256,6 +257,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
                 or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
+        m.thing = bool(_THING_AFTER.match(body, m.end))
         kept.append(m)
         last_end = m.end
     return kept
@@ -264,6 +266,12 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
 # Words that are names of people and of days or months ("May", "August"): never spread.
 _CALENDAR = frozenset("january february march april may june july august september october november december "
                       "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+# After a name: words only a company or a thing takes ("which", "said it", "its shares").
+_THING_AFTER = re.compile(r"(?:,\s+which\b|\s+(?:said|says|added)\s+it\b|['’]s?\s+(?:shares|share price|"
+                          r"brands?|products|profits?|sales|shareholders|chief executive|headquarters|"
+                          r"subsidiary|takeover|stake)\b)")
 
 
 def _propagate(body: str, out: list[Mention], common: set[str]) -> list[Mention]:
@@ -447,6 +455,8 @@ def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]
             labels.update(m.label for m in ms if m.short)
         name = max((m.text for m in ms if not m.short), key=len, default=ms[0].text)
         t = names.vote_type(dict(labels), name)
+        if t == "person" and any(m.thing for m in ms) and not any(m.title for m in ms):
+            t = "organization"  # "Diageo, which owns ...": people are "who", companies "which"
         types = Counter(names.LABEL_TYPES.get(m.label, "other") for m in ms)
         agree = types[t] / len(ms) if t in types else 0.0
         top2 = types.most_common(2)
