@@ -287,3 +287,18 @@ def test_a_company_the_model_calls_a_person_is_an_organisation_when_its_words_sa
     typed = resolve.article_types(ms, lambda form: None)
     assert typed["halvorsen tormod"][0] == "ORG"
     assert typed["anna lindqvist"][0] == "PERSON"
+
+
+def test_a_town_and_its_state_are_one_mention_of_the_town():
+    """"Brackley, Ohio" names one place (the town); a list of states stays a list."""
+    from articles.entities import resolve
+
+    body = "The plant in Brackley, Ohio closed. Brackley is small. Ohio, Texas, Utah and Iowa voted."
+    spans = [[13, 21, "GPE", "Brackley"], [23, 27, "GPE", "Ohio"], [36, 44, "GPE", "Brackley"]]
+    k = body.index("Ohio, Texas")
+    spans += [[k, k + 4, "GPE", "Ohio"], [k + 6, k + 11, "GPE", "Texas"]]
+    ms = resolve.clean_spans(body, spans)
+    texts = [m.text for m in ms]
+    assert "Brackley, Ohio" in texts
+    assert {m.key for m in ms if m.text == "Brackley, Ohio"} == {"brackley"}
+    assert "Ohio, Texas" not in texts and "Texas" in texts

@@ -248,6 +248,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         if len(m.tokens) == 1 and names.product_code(m.text):
             m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
     out = _propagate(body, out, common)
+    out = _city_state(body, out)
     kept = []
     last_end = -1
     for m in out:
@@ -272,6 +273,36 @@ _CALENDAR = frozenset("january february march april may june july august septemb
 _THING_AFTER = re.compile(r"(?:,\s+which\b|\s+(?:said|says|added)\s+it\b|['’]s?\s+(?:shares|share price|"
                           r"brands?|products|profits?|sales|shareholders|chief executive|headquarters|"
                           r"subsidiary|takeover|stake)\b)")
+
+
+# States and provinces news writes after a town ("Houston, Texas"): the pair is one place's name.
+_REGIONS = frozenset(names.key(r) for r in """Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|
+Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|
+Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|
+New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|
+South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|
+Wyoming|D.C.|Ontario|Quebec|British Columbia|Alberta|Manitoba|Saskatchewan|Nova Scotia|New Brunswick|
+New South Wales|Queensland|Victoria|Tasmania""".replace("\n", "").split("|"))
+
+
+def _city_state(body: str, out: list[Mention]) -> list[Mention]:
+    """"Houston, Texas": a place followed by ", " and a state or province is one
+    mention of the town (its key stays the town's, so it joins "Houston")."""
+    merged: list[Mention] = []
+    skip = False
+    for a, b in zip(out, out[1:] + [None]):
+        if skip:
+            skip = False
+            continue
+        if (b is not None and a.label in _PLACE_LABELS and b.label in _PLACE_LABELS
+                and body[a.end:b.start] == ", " and b.key in _REGIONS and a.key not in _REGIONS
+                and not (b.end < len(body) and body[b.end:b.end + 2] in (", ",) and
+                         body[b.end + 2:b.end + 3].isupper())):  # "Ohio, Texas, Utah": a list
+            merged.append(Mention(a.start, b.end, body[a.start:b.end], a.label, a.key, weak=a.weak))
+            skip = True
+            continue
+        merged.append(a)
+    return merged
 
 
 def _propagate(body: str, out: list[Mention], common: set[str]) -> list[Mention]:
