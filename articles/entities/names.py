@@ -177,8 +177,8 @@ def vote_type(label_counts: dict[str, int], name: str) -> str:
             return "organization"
     if best == "person" and len(words) > 1 and any(w in ORG_WORDS for w in words):
         return "organization"  # "BBC Sport", "Raw Story": no person's name has such a word
-    if len(words) > 1 and words[-1] in FACILITY_WORDS and best in ("organization", "person", "other"):
-        return "place"  # "Fisht Stadium", "Castlefrank Road": a facility, as spaCy's FAC
+    if len(words) > 1 and facility_head(words) and best in ("organization", "person", "other"):
+        return "place"  # "Fisht Stadium", "Museum of Flight": a facility, as spaCy's FAC
     return best
 
 
@@ -209,8 +209,24 @@ _HYPHEN_PREFIX = re.compile(r"(?i)(?:inter|intra|pro|anti|post|pre|non|ex|mid|tr
 CAPTION_WORDS = frozenset("image images photo photos photograph picture pictures video credit credits "
                           "caption source file archived".split())
 # Where a name is a facility: typed a place, as spaCy's FAC label is.
-FACILITY_WORDS = frozenset("stadium airport station hall tower towers bridge street road avenue square "
+FACILITY_WORDS = frozenset("museum planetarium memorial mosque base "
+                           "stadium airport station hall tower towers bridge street road avenue square "
                            "boulevard lane highway motorway arena cathedral palace castle".split())
+# "Space Center", "Convention Centre": a centre that is a site (a "Research Center" is a body).
+_SITE_CENTRE = frozenset("space convention exhibition visitor visitors shopping science".split())
+
+
+def facility_head(words: list[str]) -> bool:
+    """Whether a name's head (its last word, or the word before "of": "Museum of
+    Flight") is a facility word: the name is of a building or a site."""
+    head = words[:words.index("of")] if "of" in words[1:] else words
+    if not head:
+        return False
+    if head[-1] in ("center", "centre") and len(head) > 1:
+        return head[-2] in _SITE_CENTRE
+    return head[-1] in FACILITY_WORDS
+
+
 # Name particles that start lowercase ("al-Assad", "de Gaulle", "van Gogh").
 _PARTICLES = frozenset("al el ad ar as at ash az bin ibn bint da de del della der di do dos du la le "
                        "van von ter ten zu y".split())

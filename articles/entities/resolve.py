@@ -48,6 +48,7 @@ class Mention:
     title: str = ""  # the title or role written before the name ("Constable")
     alias_of: str = ""  # key of the name this bracketed short form was given for ("ILO")
     weak: bool = False  # found by a rule, or in a capitals line, not by the model in prose
+    thing: bool = False  # the words after it say a company or a thing, not a person ("X, which ...")
 
     @property
     def tokens(self) -> list[str]:
@@ -246,6 +247,8 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     for m in out:
         if len(m.tokens) == 1 and names.product_code(m.text):
             m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
+    out = _propagate(body, out, common)
+    out = _city_state(body, out)
     kept = []
     last_end = -1
     for m in out:
@@ -255,9 +258,103 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
                 or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
+        m.thing = bool(_THING_AFTER.match(body, m.end))
         kept.append(m)
         last_end = m.end
     return kept
+
+
+# Words that are names of people and of days or months ("May", "August"): never spread.
+_CALENDAR = frozenset("january february march april may june july august september october november december "
+                      "monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+# After a name: words only a company or a thing takes ("which", "said it", "its shares").
+_THING_AFTER = re.compile(r"(?:,\s+which\b|\s+(?:said|says|added)\s+it\b|['’]s?\s+(?:shares|share price|"
+                          r"brands?|products|profits?|sales|shareholders|chief executive|headquarters|"
+                          r"subsidiary|takeover|stake)\b)")
+
+
+# States and provinces news writes after a town ("Houston, Texas"): the pair is one place's name.
+_REGIONS = frozenset(names.key(r) for r in """Alabama|Alaska|Arizona|Arkansas|California|Colorado|Connecticut|
+Delaware|Florida|Georgia|Hawaii|Idaho|Illinois|Indiana|Iowa|Kansas|Kentucky|Louisiana|Maine|Maryland|
+Massachusetts|Michigan|Minnesota|Mississippi|Missouri|Montana|Nebraska|Nevada|New Hampshire|New Jersey|
+New Mexico|New York|North Carolina|North Dakota|Ohio|Oklahoma|Oregon|Pennsylvania|Rhode Island|
+South Carolina|South Dakota|Tennessee|Texas|Utah|Vermont|Virginia|Washington|West Virginia|Wisconsin|
+Wyoming|D.C.|Ontario|Quebec|British Columbia|Alberta|Manitoba|Saskatchewan|Nova Scotia|New Brunswick|
+New South Wales|Queensland|Victoria|Tasmania""".replace("\n", "").split("|"))
+
+
+def _city_state(body: str, out: list[Mention]) -> list[Mention]:
+    """"Houston, Texas": a place followed by ", " and a state or province is one
+    mention of the town (its key stays the town's, so it joins "Houston")."""
+    merged: list[Mention] = []
+    skip = False
+    for a, b in zip(out, out[1:] + [None]):
+        if skip:
+            skip = False
+            continue
+        if (b is not None and a.label in _PLACE_LABELS and b.label in _PLACE_LABELS
+                and body[a.end:b.start] == ", " and b.key in _REGIONS and a.key not in _REGIONS
+                and not (b.end < len(body) and body[b.end:b.end + 2] in (", ",) and
+                         body[b.end + 2:b.end + 3].isupper())):  # "Ohio, Texas, Utah": a list
+            merged.append(Mention(a.start, b.end, body[a.start:b.end], a.label, a.key, weak=a.weak))
+            skip = True
+            continue
+        merged.append(a)
+    return merged
+
+
+def _propagate(body: str, out: list[Mention], common: set[str]) -> list[Mention]:
+    """The model tags a name in one sentence and not in the next ("Montalvo said",
+    "Montalvo was"); one article means one thing by one spelling, so each other
+    occurrence of a name it tagged (as a whole word, outside tables, capitals
+    lines and other mentions) is a mention too, with the label the name had most."""
+    labels: dict[str, Counter] = defaultdict(Counter)
+    for m in out:
+        if not m.weak and not m.alias_of and m.text not in common and len(m.text) >= 3 \
+                and m.key not in _CALENDAR \
+                and m.text[:1].isupper() and "\n" not in m.text:
+            labels[m.text][m.label] += 1
+    if not labels:
+        return out
+    taken = sorted((m.start, m.end) for m in out)
+    starts = [a for a, _ in taken]
+    import bisect
+
+    def free(s: int, e: int) -> bool:
+        i = bisect.bisect_left(starts, e)
+        return not (i > 0 and taken[i - 1][1] > s)
+
+    added = []
+    lines: dict[int, bool] = {}
+    for text, c in labels.items():
+        label = c.most_common(1)[0][0]
+        pos = 0
+        while True:
+            i = body.find(text, pos)
+            if i < 0:
+                break
+            pos = i + len(text)
+            j = i + len(text)
+            if (i > 0 and (body[i - 1].isalnum() or body[i - 1] in "-'’")) or \
+                    (j < len(body) and (body[j].isalnum() or body[j] in "-")):
+                continue
+            if not free(i, j):
+                continue
+            ls = body.rfind("\n", 0, i) + 1
+            if ls not in lines:
+                line = _line_at(body, i)
+                lines[ls] = names.tabular_line(line) or names.caps_line(line)
+            if lines[ls]:
+                continue
+            added.append(Mention(i, j, text, label, names.key(text), weak=True))
+            k = bisect.bisect_left(starts, i)
+            starts.insert(k, i)
+            taken.insert(k, (i, j))
+    if not added:
+        return out
+    return sorted(out + added, key=lambda m: m.start)
 
 
 # -- step 2: short forms within one article -------------------------------------
@@ -389,6 +486,8 @@ def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]
             labels.update(m.label for m in ms if m.short)
         name = max((m.text for m in ms if not m.short), key=len, default=ms[0].text)
         t = names.vote_type(dict(labels), name)
+        if t == "person" and any(m.thing for m in ms) and not any(m.title for m in ms):
+            t = "organization"  # "Diageo, which owns ...": people are "who", companies "which"
         types = Counter(names.LABEL_TYPES.get(m.label, "other") for m in ms)
         agree = types[t] / len(ms) if t in types else 0.0
         top2 = types.most_common(2)
