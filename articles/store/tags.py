@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from . import Store
 
-__all__ = ["TAGS_SCHEMA", "clean_tag", "add_tags", "remove_tags", "article_tags", "tag_counts"]
+__all__ = ["TAGS_SCHEMA", "clean_tag", "add_tags", "remove_tags", "article_tags", "tag_counts",
+           "tags_of_many", "tagged_ids", "rename_tag"]
 
 TAGS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS article_tags (
@@ -61,3 +62,29 @@ def article_tags(store: Store, article_id: str) -> list[str]:
 def tag_counts(store: Store) -> list[tuple[str, int]]:
     return [(r[0], r[1]) for r in store.conn.execute(
         "SELECT name, COUNT(*) FROM article_tags GROUP BY name ORDER BY name")]
+
+
+def tags_of_many(store: Store, ids) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    ids = list(ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        marks = ",".join("?" * len(chunk))
+        for aid, name in store.conn.execute(
+                f"SELECT article_id, name FROM article_tags WHERE article_id IN ({marks}) ORDER BY name", chunk):
+            out.setdefault(aid, []).append(name)
+    return out
+
+
+def tagged_ids(store: Store, name: str) -> list[str]:
+    return [r[0] for r in store.conn.execute("SELECT article_id FROM article_tags WHERE name=?", (name,))]
+
+
+def rename_tag(store: Store, old: str, new: str) -> int:
+    """Move every ``old`` tag to ``new`` (merging when an article has both)."""
+    with store.transaction() as conn:
+        ids = [r[0] for r in conn.execute("SELECT article_id FROM article_tags WHERE name=?", (old,))]
+        conn.execute("UPDATE OR IGNORE article_tags SET name=? WHERE name=?", (new, old))
+        conn.execute("DELETE FROM article_tags WHERE name=?", (old,))
+        conn.executemany("INSERT OR IGNORE INTO index_queue(article_id) VALUES (?)", [(a,) for a in ids])
+    return len(ids)
