@@ -800,6 +800,54 @@ def cmd_follows(args) -> int:
     return EXIT_OK
 
 
+def cmd_tag(args) -> int:
+    """Add tags to an article (or every article of its story), or --remove them."""
+    from articles.library import LibraryError
+
+    with _open(args) as lib:
+        try:
+            if args.story:
+                changed = lib.tag_story(args.id, args.names, remove=args.remove)
+            else:
+                art = _find(lib, args.id)
+                if art is None:
+                    return EXIT_FAIL
+                changed = {art.id: lib.tag(art.id, args.names, remove=args.remove)}
+        except LibraryError as exc:
+            _error(str(exc))
+            return EXIT_FAIL
+    if args.json:
+        _emit_json({"articles": [{"id": a, "tags": t} for a, t in changed.items()]})
+    else:
+        con = _console()
+        for a, t in changed.items():
+            con.print(f"{a}: {', '.join(_clean(x) for x in t) or '(no tags)'}")
+    return EXIT_OK
+
+
+def cmd_tags(args) -> int:
+    """Every tag with its article count; --rename OLD NEW renames (or merges) one."""
+    from articles.library import LibraryError
+
+    with _open(args) as lib:
+        if args.rename:
+            try:
+                n = lib.rename_tag(*args.rename)
+            except LibraryError as exc:
+                _error(str(exc))
+                return EXIT_FAIL
+            if not args.json:
+                _console().print(f"renamed on {n} article(s)")
+        tags = lib.tags()
+    if args.json:
+        _emit_json({"tags": tags})
+    elif not args.rename:
+        con = _console()
+        for t in tags:
+            con.print(f"{t['articles']:>5}  {_clean(t['name'])}")
+    return EXIT_OK
+
+
 def cmd_tui(args) -> int:
     if args.library is not None or os.environ.get("NEWSDESK_LIBRARY"):
         # A mistyped --library is an error before the screen opens, not an empty library.
@@ -937,6 +985,16 @@ def build_parser() -> argparse.ArgumentParser:
     uf.set_defaults(func=cmd_unfollow)
     fs = sub.add_parser("follows", parents=[common], help="followed entities with unread counts")
     fs.set_defaults(func=cmd_follows)
+
+    tg = sub.add_parser("tag", parents=[common], help="tag an article (or its whole story)")
+    tg.add_argument("id")
+    tg.add_argument("names", nargs="+", metavar="NAME")
+    tg.add_argument("--remove", action="store_true", help="remove these tags instead")
+    tg.add_argument("--story", action="store_true", help="every article of ID's story")
+    tg.set_defaults(func=cmd_tag)
+    tgs = sub.add_parser("tags", parents=[common], help="tags with their article counts")
+    tgs.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename (or merge) a tag")
+    tgs.set_defaults(func=cmd_tags)
 
     tu = sub.add_parser("tui", parents=[common], help="open the reader (the default)")
     tu.set_defaults(func=cmd_tui)

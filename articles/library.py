@@ -7,6 +7,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -387,9 +388,85 @@ class Library:
         return stage.work_pending(self.store.conn)
 
     def _entity_fields(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Index fields kept outside the article row: entity names, and the article's
+        tags (the index's comma-separated ``tag`` keyword, for tag:NAME)."""
         from .entities import index_fields
+        from .store.tags import tags_of_many
 
-        return index_fields(self.store.conn, ids)
+        fields = index_fields(self.store.conn, ids)
+        for aid, names in tags_of_many(self.store, ids).items():
+            fields.setdefault(aid, {})["tag"] = ",".join(names)
+        return fields
+
+    # -- tags -------------------------------------------------------------------
+    def _require(self, ref: str) -> Article:
+        art = self.get(ref)
+        if art is None:
+            raise LibraryError(f"no article with id {ref!r}")
+        return art
+
+    def _tag_call(self, fn, ids: Sequence[str], names: Sequence[str]) -> dict[str, list[str]]:
+        from .store import tags
+
+        try:
+            clean = [tags.clean_tag(n) for n in names]
+        except ValueError as exc:
+            raise LibraryError(str(exc)) from None
+        if not clean:
+            raise LibraryError("give at least one tag name")
+        out = {}
+        with self._write_lock:
+            for aid in ids:
+                out[aid] = fn(self.store, aid, clean, time.time()) if fn is tags.add_tags \
+                    else fn(self.store, aid, clean)
+        self.sync_index()
+        return out
+
+    def tag(self, ref: str, names: Sequence[str], *, remove: bool = False) -> list[str]:
+        """Add (or remove) tags on one article; its tags afterwards."""
+        from .store import tags
+
+        art = self._require(ref)
+        return self._tag_call(tags.remove_tags if remove else tags.add_tags, [art.id], names)[art.id]
+
+    def tag_story(self, ref: str, names: Sequence[str], *, remove: bool = False) -> dict[str, list[str]]:
+        """The same tags on every article of the story ``ref`` belongs to."""
+        from .store import tags
+
+        art = self._require(ref)
+        ids = list(self.story_of(art.id).articles)
+        return self._tag_call(tags.remove_tags if remove else tags.add_tags, ids, names)
+
+    def article_tags(self, aid: str) -> list[str]:
+        from .store.tags import article_tags
+
+        return article_tags(self.store, aid)
+
+    def tags(self) -> list[dict]:
+        """Every tag with the number of articles carrying it, by name."""
+        from .store.tags import tag_counts
+
+        return [{"name": n, "articles": c} for n, c in tag_counts(self.store)]
+
+    def tagged(self, name: str) -> list[str]:
+        from .store.tags import clean_tag, tagged_ids
+
+        return tagged_ids(self.store, clean_tag(name))
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename (or merge into an existing) tag; the number of articles it touched."""
+        from .store import tags
+
+        try:
+            old_, new_ = tags.clean_tag(old), tags.clean_tag(new)
+        except ValueError as exc:
+            raise LibraryError(str(exc)) from None
+        with self._write_lock:
+            n = tags.rename_tag(self.store, old_, new_)
+        if n == 0:
+            raise LibraryError(f"no article is tagged {old_!r}")
+        self.sync_index()
+        return n
 
     def article_entities(self, article_id: str):
         """The article's entities (list[EntityRef]): by type, most mentioned first."""
@@ -400,7 +477,8 @@ class Library:
     def article_extras(self, art: Article) -> dict:
         """What `newsdesk show --json` adds to an article: its entities with offsets into
         body, and the reports it credits (``sources``, see article_sources)."""
-        return {"entities": [{"name": r.name, "type": r.type, "count": r.count,
+        return {"tags": self.article_tags(art.id),
+                "entities": [{"name": r.name, "type": r.type, "count": r.count,
                               "mentions": [{"start": s, "end": e, "text": t} for s, e, t in r.mentions]}
                              for r in self.article_entities(art.id)],
                 "sources": self.article_sources(art)}
