@@ -128,7 +128,8 @@ def _snippet_text(snippet: str, spans):
 # -- commands -----------------------------------------------------------------
 def cmd_add(args) -> int:
     with _open(args) as lib, _Progress("Reading") as prog:
-        report = lib.add(args.sources, progress=prog, entities=not args.no_entities)
+        report = lib.add(args.sources, progress=prog, entities=not args.no_entities,
+                         timeout=args.timeout)
     if args.json:
         _emit_json(report.to_json())
     else:
@@ -745,6 +746,8 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("add", parents=[common], help="import files, folders, globs or URLs")
     a.add_argument("sources", nargs="+")
     a.add_argument("--no-entities", action="store_true", help="skip the entity stage")
+    a.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds to wait on a silent server (URLs)")
     a.set_defaults(func=cmd_add)
 
     s = sub.add_parser("search", parents=[common], help="full-text search")
@@ -871,7 +874,25 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAIL
     except KeyboardInterrupt:
         _error("interrupted; everything imported so far is saved")
+        _exit_now_if_threads_linger(130)
         return 130
+
+
+def _exit_now_if_threads_linger(code: int) -> None:
+    """End the process at once when worker threads are still running.
+
+    Abandoned fetches (a refresh cut short) sit in non-daemon pool threads that
+    Python would wait for at exit; everything worth keeping is committed already,
+    so a ctrl-C must not wait on a slow server.
+    """
+    import os
+    import threading
+
+    if any(t.is_alive() and not t.daemon and t is not threading.main_thread()
+           for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":

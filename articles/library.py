@@ -176,8 +176,11 @@ class Library:
 
     # -- importing ----------------------------------------------------------
     def add(self, sources: Sequence[str], progress: Progress | None = None,
-            entities: bool = True) -> ImportReport:
-        """Import files, folders, globs (and URLs): text first, then entities."""
+            entities: bool = True, timeout: float | None = None) -> ImportReport:
+        """Import files, folders, globs (and URLs): text first, then entities.
+
+        ``timeout`` is the per-read timeout for URLs (each request gives up
+        after a few times that, however the server drips its answer)."""
         from .readers import expand_sources
 
         report = ImportReport()
@@ -209,7 +212,8 @@ class Library:
                     try:
                         from .web.pages import fetch_page
 
-                        pending.append((fetch_page(url), None))
+                        kw = {} if timeout is None else {"timeout": timeout}
+                        pending.append((fetch_page(url, **kw), None))
                     except Exception as exc:
                         report.failed.append((url, str(exc) or type(exc).__name__))
                     done += 1
