@@ -876,6 +876,27 @@ def main(argv: list[str] | None = None) -> int:
         _error("interrupted; everything imported so far is saved")
         _exit_now_if_threads_linger(130)
         return 130
+    except Exception as exc:  # noqa: BLE001 - no command ever ends in a traceback
+        _error(_one_line(exc))
+        return EXIT_FAIL
+
+
+def _one_line(exc: BaseException) -> str:
+    """A clear line for a failure no command handled itself."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return (f"the library's store is damaged ({exc}); "
+                "run 'newsdesk check' to see what can be recovered")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "the disk is full: nothing more could be written (what was saved before is kept)"
+    if isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc):
+        return "the disk is full: nothing more could be written (what was saved before is kept)"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"could not use a file{where}: {exc.strerror or exc}"
+    return f"unexpected failure: {type(exc).__name__}: {exc}"
 
 
 def _exit_now_if_threads_linger(code: int) -> None:
