@@ -403,7 +403,9 @@ def cmd_refresh(args) -> int:
                 con.print(Text("✗ ", style="red") + name + Text(f"  failed: {_clean(r.reason)}", style="red"))
             else:
                 con.print(Text("✓ ", style="green") + name + Text(
-                    f"  {r.status}: {r.added} new, {r.updated} updated", style="dim"))
+                    f"  {r.status}: {r.added} new, {r.updated} updated"
+                    + (f", {r.duplicates} merged as duplicates of saved articles" if r.duplicates else ""),
+                    style="dim"))
             for w in r.warnings:
                 con.print(Text(f"    {_clean(w)}", style="dim"))
         con.print(Text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
