@@ -242,7 +242,16 @@ class Library:
         self.sync_index()
         if entities:
             self.run_entity_stage(progress)
+        if report.added or report.updated:
+            self.backup()
         return report
+
+    def backup(self, **options):
+        """Take a rolling backup of the store if the last one is old enough
+        (see articles.store.backup); returns its path or None."""
+        from .store.backup import maybe_backup
+
+        return maybe_backup(self.store.conn, self.path, **options)
 
     def add_drafts(self, drafts: Iterable[Draft], progress: Progress | None = None,
                    entities: bool = False) -> ImportReport:
@@ -359,6 +368,8 @@ class Library:
             raise LibraryError(str(exc)) from exc
         if entities and any(r.added or r.updated for r in results):
             self.run_entity_stage(progress)
+        if any(r.added or r.updated for r in results):
+            self.backup()
         return results
 
     # -- entities (second stage; spaCy is only imported here) ----------------
