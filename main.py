@@ -129,7 +129,7 @@ def _snippet_text(snippet: str, spans):
 def cmd_add(args) -> int:
     with _open(args) as lib, _Progress("Reading") as prog:
         report = lib.add(args.sources, progress=prog, entities=not args.no_entities,
-                         timeout=args.timeout)
+                         timeout=args.timeout, follow_links=args.follow_links)
     if args.json:
         _emit_json(report.to_json())
     else:
@@ -387,7 +387,7 @@ def cmd_feeds_export(args) -> int:
 def cmd_refresh(args) -> int:
     with _open(args) as lib, _Progress("Refreshing") as prog:
         results = lib.refresh_feeds(args.feed or None, progress=prog, entities=not args.no_entities,
-                                    timeout=args.timeout)
+                                    timeout=args.timeout, follow_links=args.follow_links)
     failed = [r for r in results if r.status == "failed"]
     if args.json:
         _emit_json({"feeds": [r.to_json() for r in results],
@@ -750,6 +750,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--no-entities", action="store_true", help="skip the entity stage")
     a.add_argument("--timeout", type=float, default=10.0,
                    help="seconds to wait on a silent server (URLs)")
+    a.add_argument("--follow-links", action="store_true",
+                   help="also import symbolic links that lead outside an imported folder")
     a.set_defaults(func=cmd_add)
 
     s = sub.add_parser("search", parents=[common], help="full-text search")

@@ -176,7 +176,8 @@ class Library:
 
     # -- importing ----------------------------------------------------------
     def add(self, sources: Sequence[str], progress: Progress | None = None,
-            entities: bool = True, timeout: float | None = None) -> ImportReport:
+            entities: bool = True, timeout: float | None = None,
+            follow_links: bool = False) -> ImportReport:
         """Import files, folders, globs (and URLs): text first, then entities.
 
         ``timeout`` is the per-read timeout for URLs (each request gives up
@@ -185,7 +186,7 @@ class Library:
 
         report = ImportReport()
         urls = [s for s in sources if s.startswith(("http://", "https://"))]
-        paths, missing = expand_sources([s for s in sources if s not in urls])
+        paths, missing = expand_sources([s for s in sources if s not in urls], follow_links)
         report.failed += missing
         total = len(paths) + len(urls)
         pending: list[tuple[Draft, str | None]] = []
