@@ -387,7 +387,7 @@ def cmd_feeds_export(args) -> int:
 def cmd_refresh(args) -> int:
     with _open(args) as lib, _Progress("Refreshing") as prog:
         results = lib.refresh_feeds(args.feed or None, progress=prog, entities=not args.no_entities,
-                                    timeout=args.timeout, follow_links=args.follow_links)
+                                    timeout=args.timeout)
     failed = [r for r in results if r.status == "failed"]
     if args.json:
         _emit_json({"feeds": [r.to_json() for r in results],
@@ -881,6 +881,10 @@ def main(argv: list[str] | None = None) -> int:
         _exit_now_if_threads_linger(130)
         return 130
     except Exception as exc:  # noqa: BLE001 - no command ever ends in a traceback
+        import os
+
+        if os.environ.get("NEWSDESK_DEBUG"):  # for developers: the full traceback
+            raise
         _error(_one_line(exc))
         return EXIT_FAIL
 
