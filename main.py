@@ -198,7 +198,8 @@ def _snippet_text(snippet: str, spans):
 # -- commands -----------------------------------------------------------------
 def cmd_add(args) -> int:
     with _open(args) as lib, _Progress("Reading") as prog:
-        report = lib.add(args.sources, progress=prog, entities=not args.no_entities)
+        report = lib.add(args.sources, progress=prog, entities=not args.no_entities,
+                         timeout=args.timeout, follow_links=args.follow_links)
     if args.json:
         _emit_json(report.to_json())
     else:
@@ -478,7 +479,9 @@ def cmd_refresh(args) -> int:
                 con.print(Text("✗ ", style="red") + name + Text(f"  failed: {_clean(r.reason)}", style="red"))
             else:
                 con.print(Text("✓ ", style="green") + name + Text(
-                    f"  {r.status}: {r.added} new, {r.updated} updated", style="dim"))
+                    f"  {r.status}: {r.added} new, {r.updated} updated"
+                    + (f", {r.duplicates} merged as duplicates of saved articles" if r.duplicates else ""),
+                    style="dim"))
             for w in r.warnings:
                 con.print(Text(f"    {_clean(w)}", style="dim"))
         con.print(Text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
@@ -879,6 +882,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("sources", nargs="+")
     a.add_argument("--no-entities", action="store_true", help="skip the entity stage")
     a.add_argument("--verbose", "-v", action="store_true", help="list every duplicate")
+    a.add_argument("--timeout", type=float, default=10.0,
+                   help="seconds to wait on a silent server (URLs)")
+    a.add_argument("--follow-links", action="store_true",
+                   help="also import symbolic links that lead outside an imported folder")
     a.set_defaults(func=cmd_add)
 
     s = sub.add_parser("search", parents=[common], help="full-text search")
@@ -1052,7 +1059,48 @@ def _main(argv: list[str]) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         _error("interrupted; everything imported so far is saved", "interrupted")
+        _exit_now_if_threads_linger(130)
         return 130
+    except Exception as exc:  # noqa: BLE001 - no command ever ends in a traceback
+        if os.environ.get("NEWSDESK_DEBUG"):  # for developers: the full traceback
+            raise
+        _error(_one_line(exc), "failure")
+        return EXIT_FAIL
+
+
+def _one_line(exc: BaseException) -> str:
+    """A clear line for a failure no command handled itself."""
+    import errno
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return (f"the library's store is damaged ({exc}); "
+                "run 'newsdesk check' to see what can be recovered")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "the disk is full: nothing more could be written (what was saved before is kept)"
+    if isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc):
+        return "the disk is full: nothing more could be written (what was saved before is kept)"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"could not use a file{where}: {exc.strerror or exc}"
+    return f"unexpected failure: {type(exc).__name__}: {exc}"
+
+
+def _exit_now_if_threads_linger(code: int) -> None:
+    """End the process at once when worker threads are still running.
+
+    Abandoned fetches (a refresh cut short) sit in non-daemon pool threads that
+    Python would wait for at exit; everything worth keeping is committed already,
+    so a ctrl-C must not wait on a slow server.
+    """
+    import os
+    import threading
+
+    if any(t.is_alive() and not t.daemon and t is not threading.main_thread()
+           for t in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
 
 
 if __name__ == "__main__":

@@ -193,13 +193,17 @@ class Library:
 
     # -- importing ----------------------------------------------------------
     def add(self, sources: Sequence[str], progress: Progress | None = None,
-            entities: bool = True) -> ImportReport:
-        """Import files, folders, globs (and URLs): text first, then entities."""
+            entities: bool = True, timeout: float | None = None,
+            follow_links: bool = False) -> ImportReport:
+        """Import files, folders, globs (and URLs): text first, then entities.
+
+        ``timeout`` is the per-read timeout for URLs (each request gives up
+        after a few times that, however the server drips its answer)."""
         from .readers import expand_sources
 
         report = ImportReport()
         urls = [s for s in sources if s.startswith(("http://", "https://"))]
-        paths, missing = expand_sources([s for s in sources if s not in urls])
+        paths, missing = expand_sources([s for s in sources if s not in urls], follow_links)
         report.failed += missing
         total = len(paths) + len(urls)
         pending: list[tuple[Draft, str | None]] = []
@@ -226,7 +230,8 @@ class Library:
                     try:
                         from .web.pages import fetch_page
 
-                        pending.append((fetch_page(url), None))
+                        kw = {} if timeout is None else {"timeout": timeout}
+                        pending.append((fetch_page(url, **kw), None))
                     except Exception as exc:
                         report.failed.append((url, str(exc) or type(exc).__name__))
                     done += 1
@@ -255,7 +260,16 @@ class Library:
         self.sync_index()
         if entities:
             self.run_entity_stage(progress)
+        if report.added or report.updated:
+            self.backup()
         return report
+
+    def backup(self, **options):
+        """Take a rolling backup of the store if the last one is old enough
+        (see articles.store.backup); returns its path or None."""
+        from .store.backup import maybe_backup
+
+        return maybe_backup(self.store.conn, self.path, **options)
 
     def add_drafts(self, drafts: Iterable[Draft], progress: Progress | None = None,
                    entities: bool = False) -> ImportReport:
@@ -372,6 +386,8 @@ class Library:
             raise LibraryError(str(exc)) from exc
         if entities and any(r.added or r.updated for r in results):
             self.run_entity_stage(progress)
+        if any(r.added or r.updated for r in results):
+            self.backup()
         return results
 
     # -- entities (second stage; spaCy is only imported here) ----------------

@@ -480,7 +480,7 @@ def test_server_dripping_bytes_hits_the_overall_deadline(server, store, lib):
     server.routes["/drip"] = _drip
     F.add_feed(store, server.url("/drip"))
     [r] = F.refresh(store, lib.save, timeout=0.3)
-    assert (r.status, r.reason) == ("failed", "download took too long")
+    assert r.status == "failed" and "the server was too slow" in r.reason
 
 
 def test_cancel_keeps_what_was_saved_and_leaves_the_rest_untouched(server, store, lib):

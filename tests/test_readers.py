@@ -407,11 +407,15 @@ def test_folder_walk_resolves_symlinks_and_skips_what_it_should(tmp_path):
     (root / "dirlink").symlink_to(elsewhere, target_is_directory=True)  # not followed
     (root / "broken.md").symlink_to(tmp_path / "missing.md")
     (root / "loop").symlink_to(root, target_is_directory=True)
+    # A link leading out of the folder is reported, not taken, unless asked for.
     files, errors = expand_sources([str(root)])
+    assert [(Path(p), "outside the folder" in e) for p, e in errors] == [(root / "a" / "link.md", True)]
+    assert files == sorted([root / "one.md", root / "a" / "two.txt", root / "a" / "b" / "three.html"])
+    files, errors = expand_sources([str(root)], follow_links=True)
     assert errors == []
     assert files == sorted([root / "one.md", root / "a" / "two.txt", root / "a" / "b" / "three.html",
                             elsewhere / "target.md"])
     # Through a symlinked folder given by the user, paths come out resolved.
     via = tmp_path / "via"
     via.symlink_to(root, target_is_directory=True)
-    assert expand_sources([str(via)])[0] == files
+    assert expand_sources([str(via)], follow_links=True)[0] == files

@@ -22,7 +22,8 @@ def _is_hidden(name: str) -> bool:
     return name.startswith(".")
 
 
-def _walk_folder(folder: Path) -> list[Path]:
+def _walk_folder(folder: Path, follow_links: bool = False,
+                 outside: list[Path] | None = None) -> list[Path]:
     """The article files under ``folder``, as resolved paths.
 
     With os.scandir, whose entries know from the directory listing whether they
@@ -30,9 +31,12 @@ def _walk_folder(folder: Path) -> list[Path]:
     symlinked files one by one, where resolving every path (a system call per
     folder in it) and checking each was a file took 1.7 s for 30,000 files,
     before a single one was read. Symlinked folders are not followed (a link
-    loop cannot hang us); unreadable folders are skipped."""
+    loop cannot hang us); unreadable folders are skipped. A symlinked file that
+    leads outside the folder is only taken with ``follow_links`` (an imported
+    folder must not pull in /etc/passwd); otherwise it goes to ``outside``."""
     found: list[Path] = []
-    stack = [folder.resolve()]
+    top = folder.resolve()
+    stack = [top]
     while stack:
         real = stack.pop()
         try:
@@ -52,19 +56,28 @@ def _walk_folder(folder: Path) -> list[Path]:
                 if suffix.lower() not in ARTICLE_SUFFIXES or stem.lower() in _NOT_ARTICLES:
                     continue
                 if entry.is_file():
-                    found.append(Path(entry.path).resolve() if entry.is_symlink() else real / name)
+                    if not entry.is_symlink():
+                        found.append(real / name)
+                        continue
+                    target = Path(entry.path).resolve()
+                    if follow_links or target.is_relative_to(top):
+                        found.append(target)
+                    elif outside is not None:
+                        outside.append(real / name)
             except OSError:
                 continue
     return found
 
 
-def expand_sources(sources: list[str]) -> tuple[list[Path], list[tuple[str, str]]]:
+def expand_sources(sources: list[str], follow_links: bool = False
+                   ) -> tuple[list[Path], list[tuple[str, str]]]:
     """Files, folders (recursive, skipping hidden files and folders, taking only
     article extensions) and globs (``*``, ``?``, ``[...]``, ``**``) ->
     (sorted unique absolute file paths, [(source, error)] for sources that
-    matched nothing or do not exist)."""
+    matched nothing or do not exist, or are links out of their folder)."""
     files: set[Path] = set()
     errors: list[tuple[str, str]] = []
+    outside: list[Path] = []
     for source in sources:
         expanded = os.path.expanduser(source)
         path = Path(expanded)
@@ -72,7 +85,7 @@ def expand_sources(sources: list[str]) -> tuple[list[Path], list[tuple[str, str]
             files.add(path.resolve())
             continue
         if path.is_dir():
-            found = _walk_folder(path)
+            found = _walk_folder(path, follow_links, outside)
             if not found:
                 errors.append((source, "folder contains no article files"))
             files.update(found)
@@ -84,7 +97,7 @@ def expand_sources(sources: list[str]) -> tuple[list[Path], list[tuple[str, str]
                 if hit_path.is_file():
                     matched.append(hit_path)
                 elif hit_path.is_dir():
-                    matched.extend(_walk_folder(hit_path))
+                    matched.extend(_walk_folder(hit_path, follow_links, outside))
             if not matched:
                 errors.append((source, "no files match this pattern"))
             files.update(p.resolve() for p in matched)
@@ -93,4 +106,6 @@ def expand_sources(sources: list[str]) -> tuple[list[Path], list[tuple[str, str]
             errors.append((source, "not a regular file or folder" if path.exists() else "broken symbolic link"))
         else:
             errors.append((source, "no such file or folder"))
+    errors += [(str(p), "symbolic link leads outside the folder; not followed (--follow-links takes it)")
+               for p in sorted(outside)]
     return sorted(files), errors

@@ -342,7 +342,8 @@ def _describe(r: FeedResult) -> str:
         return f"{name}: failed: {r.reason}"
     if r.status == "unchanged":
         return f"{name}: unchanged"
-    return f"{name}: {r.added} new, {r.updated} updated"
+    merged = f", {r.duplicates} merged as duplicates of saved articles" if r.duplicates else ""
+    return f"{name}: {r.added} new, {r.updated} updated{merged}"
 
 
 def _finish(store: Store, save: Callable[[list[Draft]], Any], fetched: _FeedFetch,

@@ -321,6 +321,10 @@ class Indexing:
             self.index.clean_orphans()
             n = self.sync()
             rep.repaired.append(f"indexed {n} queued changes")
+        elif rep.queued:
+            # Left by a kill (or by an import still running): not an error in
+            # the data, but search does not see these articles yet.
+            rep.problems.append(f"{rep.queued} saved change(s) not yet in the search index")
 
         missing, extra, twice = self._index_disagreement(skip_queued=not repair)
         for what, ids in (("missing from the index", missing),

@@ -268,7 +268,14 @@ class Store:
         values = (draft.title, draft.body, draft.source, draft.author, draft.date, safe_url(draft.url),
                   draft.path, draft.feed_id)
         if existing is None:
-            dup = c.execute("SELECT id FROM articles WHERE body_hash=? LIMIT 1", (h,)).fetchone()
+            if draft.feed_id is None:
+                dup = c.execute("SELECT id FROM articles WHERE body_hash=? LIMIT 1", (h,)).fetchone()
+            else:
+                # A feed entry's identity is its guid/link: entries that share only a
+                # teaser (their pages unreachable) are different articles.  The same
+                # text is a duplicate only when it also has the entry's title or link.
+                dup = c.execute("SELECT id FROM articles WHERE body_hash=? AND (title=? OR url=?) "
+                                "LIMIT 1", (h, draft.title, safe_url(draft.url))).fetchone()
             if dup is not None:
                 return UpsertResult("duplicate", dup[0], duplicate_of=dup[0])
             c.execute(f"INSERT INTO articles({_ARTICLE_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,0,0)",

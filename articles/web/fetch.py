@@ -10,19 +10,22 @@ stops at the cap), and a limit on redirects with loop detection.
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 USER_AGENT = "Newsdesk/0.1 (+terminal news reader)"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_BYTES = 5_000_000
 MAX_REDIRECTS = 5
-# The whole transfer may take this many times the per-read timeout before it is
-# abandoned; generous enough for a big page on a slow link.
-DEADLINE_FACTOR = 6
+# The whole request (connect, headers and body) may take this many times the
+# per-read timeout before it is abandoned; generous enough for a big page on a slow
+# link, short enough that a server dripping its headers cannot hold a refresh.
+DEADLINE_FACTOR = 3
 
 _REDIRECT_CODES = {301, 302, 303, 307, 308}
 
@@ -53,13 +56,69 @@ class Response:
         return self.status == 304
 
 
+# The deadline of the request the current thread is making (time.monotonic()), or
+# None.  httpx's timeouts are per socket operation, so a server sending one header
+# byte inside every read timeout never trips them; every socket operation below is
+# therefore also cut to the time left before this deadline.
+_deadline = threading.local()
+
+
+def _time_left(timeout: float | None) -> float | None:
+    end = getattr(_deadline, "at", None)
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise httpcore.ReadTimeout("request deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream):
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _time_left(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _time_left(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout)))
+
+    def get_extra_info(self, info: str):
+        return self._inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, inner: httpcore.NetworkBackend):
+        self._inner = inner
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        return _DeadlineStream(self._inner.connect_tcp(host, port, _time_left(timeout), local_address, socket_options))
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return _DeadlineStream(self._inner.connect_unix_socket(path, _time_left(timeout), socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
 def make_client(timeout: float = DEFAULT_TIMEOUT, max_connections: int = 16) -> httpx.Client:
     """A client meant to be shared by worker threads (httpx.Client is thread-safe)."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+    transport = httpx.HTTPTransport(limits=limits)
+    # httpx has no public hook for the network backend (httpx and httpcore are pinned).
+    pool = transport._pool
+    pool._network_backend = _DeadlineBackend(pool._network_backend)
     return httpx.Client(
         timeout=httpx.Timeout(timeout),
         follow_redirects=False,  # followed by hand in fetch() to detect loops
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+        transport=transport,
     )
 
 
@@ -89,6 +148,15 @@ def fetch(
     url = check_url(url)
     per_read = timeout if timeout is not None else _client_read_timeout(client)
     deadline = time.monotonic() + per_read * DEADLINE_FACTOR
+    outer = getattr(_deadline, "at", None)
+    _deadline.at = deadline if outer is None else min(outer, deadline)
+    try:
+        return _fetch(client, url, headers, max_bytes, max_redirects, per_read, deadline)
+    finally:
+        _deadline.at = outer
+
+
+def _fetch(client, url, headers, max_bytes, max_redirects, per_read, deadline) -> Response:
     seen = [url]
     while True:
         try:
@@ -117,6 +185,9 @@ def fetch(
         except FetchError:
             raise
         except httpx.TimeoutException as exc:
+            if time.monotonic() >= deadline:
+                raise FetchError("timeout", f"gave up after {per_read * DEADLINE_FACTOR:g}s "
+                                 "(the server was too slow)") from exc
             raise FetchError("timeout", f"timed out after {per_read:g}s ({_what(exc)})") from exc
         except httpx.ConnectError as exc:
             raise _connect_error(url, exc) from exc
@@ -138,7 +209,7 @@ def _read_capped(resp: httpx.Response, url: str, max_bytes: int, deadline: float
         if total > max_bytes:
             raise FetchError("too-large", f"response too large (over {max_bytes:,} bytes)")
         if time.monotonic() > deadline:
-            raise FetchError("timeout", "download took too long")
+            raise FetchError("timeout", "download took too long (the server was too slow)")
         chunks.append(chunk)
     return b"".join(chunks)
 
