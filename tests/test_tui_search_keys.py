@@ -10,6 +10,14 @@ from tui.widgets.reader import ReaderView
 from tui.widgets.search_pane import HitList, SearchPane
 
 
+async def searched(pilot, query: str) -> SearchPane:
+    """Open search, type ``query``, wait out the debounce and the search itself."""
+    await pilot.press("slash", *query)
+    await pilot.pause(0.4)
+    await settle(pilot)
+    return pilot.app.query_one(SearchPane)
+
+
 def test_down_enter_typed_before_results_open_the_first_hit(lib_path):
     ids = ids_by_origin(lib_path)
 
@@ -49,9 +57,7 @@ def test_tab_takes_the_suggestion_and_searches_it(lib_path):
         app = build_app(lib_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("slash", *"pyongyng")
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await searched(pilot, "pyongyng")
             pane = app.query_one(SearchPane)
             info, _ = screen_text(pane.query_one("#search-info"))
             assert "did you mean: pyongyang (Tab)" in flat(info)
@@ -73,9 +79,7 @@ def test_star_after_search_acts_on_the_article_on_screen_and_names_it(lib_path):
             await settle(pilot)
             lst = app.query_one(ArticleList)
             first_row = lst.current_row.id
-            await pilot.press("slash", *"pyongyang")
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await searched(pilot, "pyongyang")
             await pilot.press("enter", "enter")  # to the hits, open
             await pilot.pause()
             await pilot.press("escape")  # back to the list
@@ -119,9 +123,7 @@ def test_bad_query_is_explained_with_its_column_in_the_pane(lib_path):
         app = build_app(lib_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("slash", *'foo:bar')
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await searched(pilot, "foo:bar")
             info, _ = screen_text(app.query_one(SearchPane).query_one("#search-info"))
             return flat(info)
 
@@ -136,9 +138,7 @@ def test_down_enter_back_to_back_on_shown_results_opens_the_hit(lib_path):
         app = build_app(lib_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("slash", *"pyongyang")
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await searched(pilot, "pyongyang")
             app.query_one(SearchPane).action_to_hits()  # ↓, with Enter queued before focus moves
             await app.query_one(SearchPane).input.action_submit()
             await pilot.pause()
