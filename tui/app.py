@@ -70,7 +70,7 @@ class NewsdeskApp(App):
         Binding("shift+tab", "focus_pane(-1)", "Previous pane", show=False, priority=True,
                 id="previous_pane"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
-        Binding("ctrl+r", "reload", "Reload library", show=False, id="reload"),
+        Binding("ctrl+r", "reload(True)", "Reload library", show=False, id="reload"),
         Binding("F", "feeds", "Feeds", show=False, id="feeds"),
         Binding("R", "refresh_feeds", "Refresh feeds", show=False, id="refresh_feeds"),
         Binding("ctrl+g", "group_by_story", "Group by story", show=False, id="group_by_story"),
@@ -98,7 +98,12 @@ class NewsdeskApp(App):
         # benchmark's probe waits for it, and background work starts after it.
         self.ready_event = asyncio.Event()
         if self.config.keymap:
-            self.set_keymap(self.config.keymap)
+            known = {b.id for b in self._all_bindings() if b.id}
+            for binding_id in sorted(set(self.config.keymap) - known):
+                # Said on the first screen with the config's other problems.
+                self.config.problems.append(
+                    f"keymap {binding_id!r} is not a binding id (the ? screen lists them); ignored")
+            self.set_keymap({k: v for k, v in self.config.keymap.items() if k in known})
 
     # -- layout -------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -169,13 +174,24 @@ class NewsdeskApp(App):
             self._data_version = version
             self.action_reload()
 
-    def action_reload(self) -> None:
-        """Pick up articles other processes added (also runs by itself)."""
+    def action_reload(self, announce: bool = False) -> None:
+        """Pick up articles other processes added (also runs by itself, quietly)."""
         self.article_list.reload()
         if self.group_by_story:
             self.load_stories()
         self._update_status()
         self.check_index()
+        if announce:
+            self.notify(f"Reloaded: {self.article_list.total:,} articles in the list.", timeout=2)
+
+    def _all_bindings(self):
+        """Every Binding of the app and its panes (what a keymap may remap)."""
+        from .screens.desk import DeskOptions, DeskScreen, DossierScreen
+
+        classes = [NewsdeskApp, ArticleList, ReaderView, EntitySidebar, EntityOptions, SearchPane,
+                   HitList, FeedPane, FeedOptions, HelpScreen, ErrorDialog, PromptDialog,
+                   DeskOptions, DeskScreen, DossierScreen]
+        return [b for cls in classes for b in cls.BINDINGS if isinstance(b, Binding)]
 
     def on_resize(self, event: events.Resize) -> None:
         # The event's size: this handler runs before App's own, so self.size
@@ -623,7 +639,19 @@ class NewsdeskApp(App):
             self.notify("Not opening this link: only http(s) URLs are opened.",
                         severity="warning", timeout=3, markup=False)
             return
-        super().open_url(safe, new_tab=new_tab)
+        import webbrowser
+
+        # Textual's open_url says nothing when no browser starts (a server, an
+        # ssh session): say which, and show the link so it can be copied.
+        try:
+            opened = webbrowser.open(safe, new=2 if new_tab else 0)
+        except Exception:  # webbrowser raises for a broken $BROWSER entry
+            opened = False
+        if opened:
+            self.notify(f"Opening in the browser: {sanitize_line(safe)}", timeout=3, markup=False)
+        else:
+            self.notify(f"No browser could be started here. The link: {sanitize_line(safe)}",
+                        severity="warning", timeout=8, markup=False)
 
     def action_focus_entities(self) -> None:
         if not self.sidebar.display:
