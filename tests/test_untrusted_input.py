@@ -88,12 +88,13 @@ def test_json_fields_and_feed_drafts_are_checked_too(tmp_path):
 
 def test_tui_o_refuses_a_stored_javascript_url(tmp_path, monkeypatch):
     pytest.importorskip("textual")
-    import textual.app
+    import webbrowser
+
     from tui.app import NewsdeskApp
 
     opened = []
     # The real browser cannot run here: record what would be handed to it.
-    monkeypatch.setattr(textual.app.App, "open_url", lambda self, url, new_tab=True: opened.append(url))
+    monkeypatch.setattr(webbrowser, "open", lambda url, new=0, autoraise=True: opened.append(url) or True)
     lib_dir = tmp_path / "lib"
     with Library(lib_dir) as lib:
         lib.add_drafts([Draft(title="Bad link", body=BODY + "bad", origin="t:bad", date="2024-01-02"),
