@@ -58,3 +58,23 @@ def test_open_url_without_a_browser_says_so_and_shows_the_link(lib_path, monkeyp
 
     toasts = run(flow())
     assert any("No browser could be started here. The link: https://example.org/summit" in t for t in toasts)
+
+
+def test_screenshot_says_where_it_went_or_why_it_could_not(lib_path, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the folder should be")
+
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            saved = app.deliver_screenshot("shot.svg", str(tmp_path))
+            failed = app.deliver_screenshot("shot.svg", str(blocker))
+            await pilot.pause()
+            return saved, failed, _toasts(app)
+
+    saved, failed, toasts = run(flow())
+    assert saved == str(tmp_path / "shot.svg") and (tmp_path / "shot.svg").read_text().startswith("<svg")
+    assert failed is None
+    assert any(t.startswith(f"Saved screenshot to {tmp_path / 'shot.svg'}") for t in toasts)
+    assert any(f"Screenshot not saved: cannot write {blocker / 'shot.svg'}" in t for t in toasts)

@@ -12,6 +12,7 @@ import shlex
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from rich.text import Text
@@ -183,6 +184,29 @@ class NewsdeskApp(App):
         self.check_index()
         if announce:
             self.notify(f"Reloaded: {self.article_list.total:,} articles in the list.", timeout=2)
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen and say where, or why not: Textual's own
+        delivery said only "Failed to save screenshot"."""
+        from platformdirs import user_downloads_dir
+
+        folder = Path(path or user_downloads_dir()).expanduser()
+        if path is None and not folder.is_dir():
+            folder = Path.cwd()
+        name = filename or f"newsdesk-{time.strftime('%Y-%m-%d_%H-%M-%S')}.svg"
+        target = folder / name
+        try:
+            svg = self.export_screenshot()
+            tmp = target.with_name(target.name + ".part")
+            tmp.write_text(svg, encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            self.notify(f"Screenshot not saved: cannot write {sanitize_line(str(target))}: "
+                        f"{exc.strerror or exc}", title="Screenshot", severity="error", markup=False)
+            return None
+        self.notify(f"Saved screenshot to {sanitize_line(str(target))}", title="Screenshot", markup=False)
+        return str(target)
 
     def _all_bindings(self):
         """Every Binding of the app and its panes (what a keymap may remap)."""
