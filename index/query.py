@@ -93,13 +93,13 @@ def _fuzzy_plugin_class():
 
 def make_parser(schema):
     from whoosh.qparser import FieldAliasPlugin, GtLtPlugin, MultifieldParser
-    from whoosh.qparser.dateparse import DateParserPlugin
 
     _FuzzyPlugin = _fuzzy_plugin_class()
     parser = MultifieldParser(DEFAULT_FIELDS, schema, fieldboosts={"title": 2.0})
     parser.add_plugin(_FuzzyPlugin())
     parser.add_plugin(GtLtPlugin())
-    parser.add_plugin(DateParserPlugin(free=False))
+    # No DateParserPlugin: rewrite_dates turns every date: clause into a
+    # datesort range before the parser sees it.
     parser.add_plugin(FieldAliasPlugin(FIELD_ALIASES))
     return parser
 
@@ -247,7 +247,7 @@ def _only_stop_words(q, qstring: str) -> bool:
     """Plain words whose every one the body analyser drops (the, of, and): the
     query then only looks them up in source and author names, which is never
     what was meant."""
-    if '"' in qstring or _QUOTED_OR_FIELD.search(qstring) and ":" in qstring:
+    if '"' in qstring or _QUOTED_OR_FIELD.search(qstring):  # a phrase or a field: meant
         return False
     try:
         terms = list(q.all_terms())
@@ -466,15 +466,11 @@ def _surfaces(searcher, stem: str, load, analyzer, n: int = _SPELL_DOCS) -> dict
     ids = [searcher.stored_fields(d)["id"] for d in docnums]
     counts: dict[str, int] = {}
     for art in load(ids).values():
-        words = set()
-        text = f"{art.title}\n{art.body}"
-        found = _WORD.findall(text)
-        lowered = [w.lower() for w in found]
+        lowered = [w.lower() for w in _WORD.findall(f"{art.title}\n{art.body}")]
         _analyse_missing(set(lowered), analyzer)
         for w in lowered:
             if _FORMS.get(w) == stem:
                 counts[w] = counts.get(w, 0) + 1
-                words.add(w)
     return counts
 
 
