@@ -127,12 +127,9 @@ def _notice(msg: str) -> None:
 
 
 def cmd_init(args) -> int:
-    from articles.library import Library, is_library
+    from articles.library import Library, default_library_path, is_library
 
-    folder = args.folder or args.library
-    from articles.library import default_library_path
-
-    folder = Path(folder or default_library_path()).expanduser()
+    folder = Path(args.folder or args.library or default_library_path()).expanduser()
     existed = is_library(folder)
     if not existed and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         _error(f"{folder} exists and is not an empty folder: choose a new or empty one", "usage")
@@ -854,9 +851,9 @@ def cmd_tags(args) -> int:
 def cmd_tui(args) -> int:
     if args.library is not None or os.environ.get("NEWSDESK_LIBRARY"):
         # A mistyped --library is an error before the screen opens, not an empty library.
-        from articles.library import Library
+        from articles.library import default_library_path, require_library
 
-        Library.open(args.library, create=False).close()
+        require_library(args.library or default_library_path())
     from tui.app import run
 
     return run(args.library)

@@ -84,6 +84,17 @@ def is_library(path: Path | str) -> bool:
     return (Path(path).expanduser() / STORE_NAME).is_file()
 
 
+def require_library(path: Path | str) -> None:
+    """Raise LibraryError naming ``path`` unless it holds a library: without
+    opening anything, so a check before the TUI starts costs a stat."""
+    where = Path(path).expanduser()
+    if is_library(where):
+        return
+    if where.is_dir() and any(where.iterdir()):
+        raise LibraryError(f"{where} is a folder but not a Newsdesk library")
+    raise LibraryError(f"no library at {where}: create one with 'newsdesk init {where}'")
+
+
 def default_library_path() -> Path:
     env = os.environ.get("NEWSDESK_LIBRARY")
     if env:
@@ -170,9 +181,7 @@ class Library:
         where = Path(path if path is not None else default_library_path()).expanduser()
         if explicit and not is_library(where):
             if not create:
-                if where.exists() and where.is_dir() and any(where.iterdir()):
-                    raise LibraryError(f"{where} is a folder but not a Newsdesk library")
-                raise LibraryError(f"no library at {where}: create one with 'newsdesk init {where}'")
+                require_library(where)
             if notice is not None:
                 notice(f"creating a new library at {where}")
         lib = cls(where)
