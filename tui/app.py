@@ -212,9 +212,9 @@ class NewsdeskApp(App):
         """Every Binding of the app and its panes (what a keymap may remap)."""
         from .screens.desk import DeskOptions, DeskScreen, DossierScreen
 
-        classes = [NewsdeskApp, ArticleList, ReaderView, EntitySidebar, EntityOptions, SearchPane,
-                   HitList, FeedPane, FeedOptions, HelpScreen, ErrorDialog, PromptDialog,
-                   DeskOptions, DeskScreen, DossierScreen]
+        # The panes of the ? screen, plus the screens and dialogs it leaves out.
+        classes = [cls for _name, group in BINDING_GROUPS for cls in group]
+        classes += [ErrorDialog, PromptDialog, DeskOptions, DeskScreen, DossierScreen]
         return [b for cls in classes for b in cls.BINDINGS if isinstance(b, Binding)]
 
     def on_resize(self, event: events.Resize) -> None:
@@ -774,20 +774,11 @@ class NewsdeskApp(App):
 
     def binding_sections(self) -> list[tuple[str, list[tuple[str, str, str]]]]:
         """Every binding with an id, by pane, with the keys in force now."""
-        groups = [
-            ("Everywhere", [NewsdeskApp]),
-            ("Article list", [ArticleList]),
-            ("Reader", [ReaderView]),
-            ("Entity sidebar", [EntitySidebar, EntityOptions]),
-            ("Search", [SearchPane, HitList]),
-            ("Feeds", [FeedPane, FeedOptions]),
-            ("Help", [HelpScreen]),
-        ]
         keymap = self._keymap
         sections = []
-        for name, classes in groups:
+        for name, group in BINDING_GROUPS:
             rows = []
-            for cls in classes:
+            for cls in group:
                 for binding in cls.BINDINGS:
                     if not isinstance(binding, Binding) or not binding.id:
                         continue
@@ -892,6 +883,19 @@ def run(library_path=None) -> int:
     finally:
         lib.close()
     return 0
+
+
+# The ? screen's sections, each with the classes whose bindings it lists;
+# also what a keymap may remap (with the screens of _all_bindings).
+BINDING_GROUPS = [
+    ("Everywhere", [NewsdeskApp]),
+    ("Article list", [ArticleList]),
+    ("Reader", [ReaderView]),
+    ("Entity sidebar", [EntitySidebar, EntityOptions]),
+    ("Search", [SearchPane, HitList]),
+    ("Feeds", [FeedPane, FeedOptions]),
+    ("Help", [HelpScreen]),
+]
 
 
 def _short_title(title: str | None, limit: int = 60) -> str:
