@@ -99,6 +99,14 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def searched(pilot, query: str) -> SearchPane:
+    """Open search, type ``query``, wait out the debounce and the search itself."""
+    await pilot.press("slash", *query)
+    await pilot.pause(0.4)
+    await settle(pilot)
+    return pilot.app.query_one(SearchPane)
+
+
 # -- flows ----------------------------------------------------------------------
 def test_open_article_marks_read_and_shows_it(lib_path):
     async def flow():
@@ -201,9 +209,7 @@ def test_search_shows_did_you_mean_and_bad_query_message(lib_path):
         app = build_app(lib_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("slash", *"pyongyng")
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await searched(pilot, "pyongyng")
             pane = app.query_one(SearchPane)
             info, _ = screen_text(pane.query_one("#search-info"))
             assert "did you mean: pyongyang" in info
@@ -225,9 +231,7 @@ def test_stale_search_results_are_not_shown(lib_path):
         app = build_app(lib_path)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            await pilot.press("slash", *"london")
-            await pilot.pause(0.4)
-            await settle(pilot)
+            await searched(pilot, "london")
             pane = app.query_one(SearchPane)
             assert pane.results.query == "london"
             stale = app.library.search("pyongyang")

@@ -3,19 +3,12 @@ apply to the article on screen after a search."""
 
 from __future__ import annotations
 
-from tests.test_tui import SIZE, base_library, flat, ids_by_origin, lib_path, run, screen_text, settle  # noqa: F401
+from tests.test_tui import (SIZE, base_library, flat, ids_by_origin, lib_path, run,  # noqa: F401
+                            screen_text, searched, settle)
 from tui.snapshot_app import build_app
 from tui.widgets.article_list import ArticleList
 from tui.widgets.reader import ReaderView
 from tui.widgets.search_pane import HitList, SearchPane
-
-
-async def searched(pilot, query: str) -> SearchPane:
-    """Open search, type ``query``, wait out the debounce and the search itself."""
-    await pilot.press("slash", *query)
-    await pilot.pause(0.4)
-    await settle(pilot)
-    return pilot.app.query_one(SearchPane)
 
 
 def test_down_enter_typed_before_results_open_the_first_hit(lib_path):
