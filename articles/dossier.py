@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from .store import EXTRA_SCHEMAS
-from .stories import article_refs, entity_articles, find_entity, writing
+from .stories import find_entity, writing
 from .text import sanitize_line
 
 SCHEMA = """
@@ -79,11 +80,9 @@ def _mentions(lib, subject: Subject) -> dict[str, list[tuple[int, int]]]:
     """article id -> mention spans in its body."""
     out: dict[str, list[tuple[int, int]]] = {}
     if subject.entity_id is not None:
-        for aid in entity_articles(lib, subject.entity_id):
-            for r in article_refs(lib, aid):
-                if r.entity_id == subject.entity_id:
-                    out[aid] = [(m[0], m[1]) for m in r.mentions]
-        return out
+        from .entities import api
+
+        return api.entity_mention_spans(lib.store.conn, subject.entity_id)
     rx = _name_pattern([subject.name])
     first = subject.name.split()[0]
     rows = lib.store.conn.execute("SELECT id, body FROM articles WHERE instr(lower(body), lower(?)) > 0",
@@ -129,11 +128,16 @@ def dossier(lib, name: str) -> dict:
         month = r.date[:7] if r.date else "undated"
         timeline[month] += len(spans)
         timeline_articles[month] += 1
-        refs = article_refs(lib, r.id)
-        for ref in refs:
-            if ref.entity_id != subject.entity_id:
-                co[ref.entity_id] += 1
-                co_names[ref.entity_id] = (ref.name, ref.type)
+    from .entities import api
+
+    # One query for every article's entities (not article_entities per article).
+    try:
+        pairs = api.co_mentioned(lib.store.conn, list(mentions), subject.entity_id)
+    except sqlite3.Error:  # no entity tables yet (imported with --no-entities)
+        pairs = []
+    for _aid, eid, ename, etype in pairs:
+        co[eid] += 1
+        co_names[eid] = (ename, etype)
     from .quotes import library_quotes
 
     theirs = [q for q in library_quotes(lib, speaker=subject.name) if q.article in mentions]
