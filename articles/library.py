@@ -649,6 +649,23 @@ class Library:
                 self.store.set_flag(aid, "read", True)
             self.store.meta_set("state.last_article", aid)
 
+    def set_read_many(self, ids: Sequence[str] | None, value: bool = True) -> list[str]:
+        """Mark many articles (every article for None) read or unread in one
+        transaction; returns the ids whose mark changed (what an undo puts back)."""
+        import json
+
+        conn = self.store.conn
+        with self.store.transaction():
+            if ids is None:
+                changed = [r[0] for r in conn.execute("SELECT id FROM articles WHERE read=?", (int(not value),))]
+            else:
+                changed = [r[0] for r in conn.execute(
+                    "SELECT id FROM articles WHERE read=? AND id IN (SELECT value FROM json_each(?))",
+                    (int(not value), json.dumps(list(ids))))]
+            for aid in changed:
+                self.store.set_flag(aid, "read", value)
+        return changed
+
     def state_get(self, key: str) -> str | None:
         return self.store.meta_get(f"state.{key}")
 

@@ -26,6 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from articles.library import Library, LibraryError, QueryError
 from articles.text import safe_url, sanitize_line
 
+from .actions import ActionCommands, app_bindings
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
 from .screens.dialogs import ErrorDialog, PromptDialog
@@ -34,7 +35,9 @@ from .widgets.article_list import ArticleList, ListSource
 from .widgets.entity_sidebar import EntityOptions, EntitySidebar
 from .messages import (Activity, SourcesReady, EntitiesDone, EntitiesLoaded, FeedsRefreshed, ImportDone, IndexReady,
                        SearchDone, StoriesReady, activity_reporter)
+from .reading import ReadingActions
 from .widgets.feed_list import FeedOptions, FeedPane
+from .widgets.find_bar import FindBar
 from .widgets.key_bar import KeyBar
 from .widgets.reader import ReaderView
 from .widgets.search_pane import HitList, SearchPane
@@ -44,39 +47,13 @@ LIBRARY_ENTITY_LIMIT = 300
 NARROW = 100  # below this width the sidebar starts collapsed
 
 
-class NewsdeskApp(App):
+class NewsdeskApp(ReadingActions, App):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
-    COMMANDS = App.COMMANDS | {NewsdeskCommands, FeedCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, NewsdeskCommands, FeedCommands}
 
-    BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("question_mark", "help", "Keys", id="help"),
-        Binding("slash", "search", "Search", id="search"),
-        Binding("s", "star", "Star", id="star"),
-        Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
-        Binding("n", "next_match(1)", "Next match", show=False, id="next_match"),
-        Binding("N", "next_match(-1)", "Previous match", show=False, id="previous_match"),
-        Binding("o", "open_url", "Open URL", show=False, id="open_url"),
-        Binding("e", "focus_entities", "Entities", id="focus_entities"),
-        Binding("r", "related", "Related", show=False, id="related"),
-        Binding("w", "quotes", "Who said what", show=False, id="quotes"),
-        Binding("v", "story", "Other versions", show=False, id="story"),
-        Binding("c", "open_source", "Open credited report", show=False, id="open_source"),
-        Binding("d", "dossier", "Dossier", show=False, id="dossier"),
-        Binding("b", "toggle_sidebar", "Sidebar", show=False, id="toggle_sidebar"),
-        Binding("S", "cycle_sort", "Sort", show=False, id="cycle_sort"),
-        Binding("escape", "clear_filter", "Clear filter", show=False, id="clear_filter"),
-        Binding("tab", "focus_pane(1)", "Next pane", show=False, priority=True, id="next_pane"),
-        Binding("shift+tab", "focus_pane(-1)", "Previous pane", show=False, priority=True,
-                id="previous_pane"),
-        Binding("ctrl+p", "command_palette", "Commands", show=False, id="command_palette"),
-        Binding("ctrl+r", "reload(True)", "Reload library", show=False, id="reload"),
-        Binding("F", "feeds", "Feeds", show=False, id="feeds"),
-        Binding("R", "refresh_feeds", "Refresh feeds", show=False, id="refresh_feeds"),
-        Binding("ctrl+g", "group_by_story", "Group by story", show=False, id="group_by_story"),
-        Binding("x", "split_story", "Split from story", show=False, id="split_story"),
-    ]
+    # Every binding comes from the actions table, which also fills the palette.
+    BINDINGS = app_bindings()
 
     def __init__(self, library: Library, config: TuiConfig | None = None,
                  run_entity_stage: bool = True, resume_entities: bool = False) -> None:
@@ -118,6 +95,7 @@ class NewsdeskApp(App):
                 yield Static(id="status")
             yield ReaderView(id="reader")
             yield EntitySidebar(id="sidebar")
+        yield FindBar(id="find-bar")
         yield KeyBar()
 
     @property
@@ -247,7 +225,9 @@ class NewsdeskApp(App):
             text.append("filter: ", style="dim")
             text.append(lst.source.label, style="bold")
             text.append(" (esc clears)\n", style="dim")
-        text.append(f"{lst.total:,} shown · {SORT_SHORT.get(self.sort, self.sort)}", style="dim")
+        unread = self.unread_shown()
+        text.append(f"{lst.total:,} shown · " + (f"{unread:,} unread · " if unread is not None else "")
+                    + SORT_SHORT.get(self.sort, self.sort), style="dim")
         if lst.source.groups is not None:
             text.append(" · by story (space expands)", style="dim")
         if self._activity:

@@ -34,32 +34,26 @@ class CommandList(Provider):
 
 
 class NewsdeskCommands(CommandList):
-    """Import, reindex, sidebar, sort and entity scope; theme and quit come
-    from Textual's own system commands provider."""
+    """Commands with no key: import, reindex, sort orders and entity scope.
+    Every action with a key is in the palette from the actions table
+    (tui/actions.py); theme comes from Textual's own system commands."""
 
     def _commands(self):
         app = self.app
         yield "Import files…", "Import files, folders, globs or URLs into the library", app.action_import
         yield "Reindex library", "Rebuild the search index from the store", app.action_reindex
-        yield "Toggle entity sidebar", "Show or hide the entity sidebar", app.action_toggle_sidebar
         yield "Library entities", "Show the whole library's entities in the sidebar", \
             partial(app.set_entity_scope, "library")
         yield "Article entities", "Show the open article's entities in the sidebar", \
             partial(app.set_entity_scope, "article")
         for key, label in SORTS.items():
             yield f"Sort by {label}", f"Order the article list by {label}", partial(app.set_sort, key)
-        yield "Clear filter", "Show every article again", app.action_clear_filter
-        yield "Group by story", "One row per story, other versions beneath it (toggle)", \
-            app.action_group_by_story
-        yield "Keys", "Show every key binding", app.action_help
 
 
 
 class FeedCommands(CommandList):
-    """Palette commands for feeds."""
+    """Palette commands for feeds (refresh and the feeds view are in the actions table)."""
 
     def _commands(self):
         app = self.app
-        yield "Refresh feeds", "Fetch every subscribed feed and import new articles", app.action_refresh_feeds
         yield "Add feed…", "Subscribe to an RSS or Atom feed", app.action_add_feed
-        yield "Feeds view", "Feeds and tags with unread counts; choose one to filter the list", app.action_feeds

@@ -1,5 +1,8 @@
 """The key bar at the bottom: the keys that work now, drawn as one line.
 
+Which of the app's actions it shows follows the focused pane and what is
+possible now (tui/actions.py); a pane's own keys with ``show`` come first.
+
 Textual's Footer mounts one widget per key, and only after the first frame
 (so the first screen showed an empty bar), then remounts them all on every
 focus change: ~100 ms of styling each time on a busy 2-core machine, on the UI
@@ -42,6 +45,19 @@ class KeyBar(Widget, can_focus=False):
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        # What is possible changes without a focus change (an article opens,
+        # a search finds matches): look twice a second, repaint only on a change.
+        self._last_keys = None
+        self.set_interval(0.5, self._check_keys)
+
+    def _check_keys(self) -> None:
+        try:
+            keys = self._keys()
+        except Exception:  # between screens
+            return
+        if keys != self._last_keys:
+            self._last_keys = keys
+            self.refresh()
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
@@ -56,11 +72,20 @@ class KeyBar(Widget, can_focus=False):
         active = self.screen.active_bindings
         seen: set[str] = set()
         keys = []
+        from ..actions import footer_order, shown
+
+        table = []  # the app's actions, in the table's order, after the pane's own keys
         for _node, binding, enabled, _tooltip in active.values():
-            if not binding.show or binding.action in seen:
+            show = shown(app, binding.id) if binding.id else None
+            if not (binding.show if show is None else show) or binding.action in seen:
                 continue
             seen.add(binding.action)
-            keys.append((binding.key, app.get_key_display(binding), binding.description, enabled))
+            item = (binding.key, app.get_key_display(binding), binding.description, enabled)
+            if show is None:
+                keys.append(item)
+            else:
+                table.append((footer_order(binding.id), item))
+        keys += [item for _order, item in sorted(table, key=lambda t: t[0])]
         palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, _tooltip = active[app.COMMAND_PALETTE_BINDING]

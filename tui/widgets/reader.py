@@ -291,6 +291,15 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._moved_to_match()
         return True
 
+    def show_matches(self, spans) -> None:
+        """Highlight ``spans`` (find within the article) in place of the search's
+        matches, the first one current and scrolled to."""
+        self.matches = sorted(spans) if self._offsets_ok else []
+        self.current_match = 0 if self.matches else -1
+        self._restyle()
+        if self.matches:
+            self._moved_to_match()
+
     def _moved_to_match(self) -> None:
         self.call_after_refresh(self.scroll_to_offset, self.matches[self.current_match][0])
         self.post_message(self.MatchMoved(self.current_match, len(self.matches)))
