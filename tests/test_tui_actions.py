@@ -1,0 +1,185 @@
+"""Every action findable: the actions table drives bindings, palette and the ?
+screen; the key bar follows the focused pane; reader conventions (J/K, u, A/U,
+find in the article, unread counts)."""
+
+from __future__ import annotations
+
+from articles.library import Library
+from tests.test_tui import SIZE, base_library, lib_path, run, settle  # noqa: F401
+from tui import actions
+from tui.app import NewsdeskApp
+from tui.config import load_config
+from tui.widgets.find_bar import FindBar, find_spans
+from tui.widgets.key_bar import KeyBar
+
+
+def _toasts(app) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+def _bar(app) -> str:
+    return app.query_one(KeyBar).render().plain
+
+
+def test_every_app_binding_has_a_palette_entry_and_an_action():
+    palette_free = {"next_pane", "previous_pane", "command_palette"}  # moving between panes, the palette itself
+    for binding in NewsdeskApp.BINDINGS:
+        entry = actions.BY_ID[binding.id]
+        assert entry.palette is not None or binding.id in palette_free, binding.id
+    for entry in actions.ACTIONS:
+        name = entry.action.split("(")[0]
+        assert hasattr(NewsdeskApp, f"action_{name}"), entry.action
+    # The actions the issue named as missing from the palette.
+    names = {a.palette for a in actions.ACTIONS if a.palette}
+    for wanted in ("Dossier of entity", "Related articles", "Quotes", "Versions of the story",
+                   "Star / unstar article", "Follow / unfollow entity", "Feeds view", "Refresh feeds",
+                   "Next unread article", "Mark all shown read", "Find in article"):
+        assert wanted in names
+
+
+def test_palette_lists_the_actions_with_their_keys_and_runs_them(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            entries = {name: (help_text, cb) for name, help_text, cb in actions.palette_entries(app)}
+            row = app.article_list.current_row
+            await entries["Star / unstar article"][1]()
+            await pilot.pause()
+            starred = app.library.get(row.id).starred
+            return entries, starred
+
+    entries, starred = run(flow())
+    assert "(v)" in entries["Versions of the story"][0]
+    assert "(d)" in entries["Dossier of entity"][0]
+    assert starred
+
+
+def test_key_bar_follows_the_focused_pane_and_what_is_possible(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(200, 36)) as pilot:
+            await settle(pilot)
+            on_list = _bar(app)
+            await pilot.press("enter")
+            await settle(pilot)
+            await pilot.press("tab")  # to the reader
+            await pilot.pause()
+            on_reader = _bar(app)
+            return on_list, on_reader
+
+    on_list, on_reader = run(flow())
+    # The list: its own actions (sort, feeds, stories), not the reader's.
+    for chip in ("S Sort", "F Feeds", "^g Stories", "r Related", "v Versions", "u Next unread"):
+        assert chip in on_list, (chip, on_list)
+    assert "J Next article" not in on_list and "f Find" not in on_list
+    # The reader with an article open: moving between articles, find, quotes;
+    # no n/N while there are no matches.
+    for chip in ("J Next article", "K Prev article", "f Find", "w Quotes", "r Related"):
+        assert chip in on_reader, (chip, on_reader)
+    assert "S Sort" not in on_reader and "n Next match" not in on_reader
+
+
+def test_j_and_k_move_between_articles_from_the_reader(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            first = app.article_list.row(0).id
+            second = app.article_list.row(1).id
+            await pilot.press("enter", "tab")
+            await settle(pilot)
+            await pilot.press("J")
+            await settle(pilot)
+            after_j = app.reader.article.id, app.article_list.cursor
+            await pilot.press("K")
+            await settle(pilot)
+            after_k = app.reader.article.id
+            await pilot.press("K")  # already at the top
+            await pilot.pause()
+            return first, second, after_j, after_k, _toasts(app)
+
+    first, second, after_j, after_k, toasts = run(flow())
+    assert after_j == (second, 1)
+    assert after_k == first
+    assert "First article in the list." in toasts
+
+
+def test_next_unread_skips_read_articles_and_wraps(lib_path):
+    with Library(lib_path) as lib:
+        rows = lib.rows(sort="date")
+        lib.set_read(rows[1].id, True)
+        lib.set_read(rows[2].id, True)
+
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("u")  # from row 0: rows 1 and 2 are read
+            await settle(pilot)
+            opened = [app.reader.article.id]
+            await pilot.press("u")  # nothing unread below but row 0, which u opened... wraps
+            await settle(pilot)
+            opened.append(app.reader.article.id)
+            return opened
+
+    opened = run(flow())
+    assert opened[0] == rows[3].id
+    assert opened[1] == rows[0].id
+
+
+def test_mark_all_read_says_how_many_and_undo_puts_them_back(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            before = app.query_one("#status").render().plain
+            await pilot.press("A")
+            await pilot.pause()
+            after = app.query_one("#status").render().plain
+            read = app.library.store.count("read=0")
+            await pilot.press("U")
+            await pilot.pause()
+            return before, after, read, app.library.store.count("read=0"), _toasts(app)
+
+    before, after, unread_after_a, unread_after_u, toasts = run(flow())
+    assert "4 shown · 4 unread" in before
+    assert "4 shown · 0 unread" in after
+    assert unread_after_a == 0 and unread_after_u == 4
+    assert any(t.startswith("Marked 4 in the list read. U puts them back.") for t in toasts)
+    assert "Marked 4 unread again." in toasts
+
+
+def test_find_in_the_article_highlights_and_steps_through_matches(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            summit = next(app.article_list.row(i) for i in range(4)
+                          if app.article_list.row(i).title.startswith("Summit"))
+            app.open_article(summit.id)
+            await pilot.pause()
+            await pilot.press("f", *"pyongyang")
+            await pilot.pause()
+            bar = app.query_one(FindBar)
+            count = str(bar.query_one("#find-count").render())
+            matches = list(app.reader.matches)
+            await pilot.press("enter")
+            await pilot.pause()
+            second = app.reader.current_match
+            await pilot.press("escape")
+            await pilot.pause()
+            closed = not bar.has_class("-open")
+            await pilot.press("n")  # n keeps going after the bar is closed
+            await pilot.pause()
+            return count, matches, second, closed, app.reader.current_match, app.reader.body
+
+    count, matches, second, closed, third, body = run(flow())
+    assert count == "1 of 2"
+    assert [body[s:e] for s, e in matches] == ["Pyongyang", "Pyongyang"]
+    assert second == 1 and closed and third == 0
+
+
+def test_find_spans_is_plain_text_not_a_pattern():
+    assert find_spans("a.b axb A.B", "a.b") == [(0, 3), (8, 11)]
+    assert find_spans("anything", "  ") == []
