@@ -152,27 +152,43 @@ class _Progress:
         self.tasks: dict[str, int] = {}
 
     def __enter__(self):
-        if sys.stderr.isatty():
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        # The reader runs the entity stage as this command and shows its
+        # progress: with NEWSDESK_PROGRESS=lines, one "progress<TAB>stage<TAB>done<TAB>total"
+        # line a step on stderr instead of a bar.
+        self.lines = os.environ.get("NEWSDESK_PROGRESS") == "lines"
+        self._drawn = 0.0
+        if sys.stderr.isatty() and not self.lines:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
 
             # No auto-refresh: its thread would make the import read files
             # serially and the entity stage spawn its workers instead of forking
             # (neither forks a process that has other threads).
+            # Each stage its own bar: count, rate, elapsed and time left.
             self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                TimeElapsedColumn(), console=_console(stderr=True), transient=True,
-                                auto_refresh=False)
+                                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
+                                TextColumn("left"), TimeRemainingColumn(),
+                                console=_console(stderr=True), transient=True, auto_refresh=False)
             self.bar.__enter__()
             self._drawn = 0.0
         return self
 
     def __call__(self, done: int, total: int, message: str = "") -> None:
+        if self.lines:
+            now = time.monotonic()
+            if now - self._drawn > 0.2 or done >= total or done == 0:
+                self._drawn = now
+                print(f"progress\t{_stage_of(message, self.label)}\t{done}\t{total}", file=sys.stderr, flush=True)
+            return
         if self.bar is None:
             return
-        stage = "indexing" if message == "indexing" else (
-            "entities" if message.startswith("entit") else self.label)
+        stage = _stage_of(message, self.label)
         if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage.capitalize(), total=total)
-        self.bar.update(self.tasks[stage], completed=done, total=total)
+            self.tasks[stage] = self.bar.add_task(stage[:1].upper() + stage[1:], total=total, rate="")
+        task = self.tasks[stage]
+        self.bar.update(task, completed=done, total=total)
+        speed = self.bar.tasks[task].speed if total > 1 else None
+        self.bar.update(task, rate=f"{speed:,.0f}/s" if speed else "")
         now = time.monotonic()
         if now - self._drawn > 0.1 or done >= total:
             self._drawn = now
@@ -181,6 +197,16 @@ class _Progress:
     def __exit__(self, *exc):
         if self.bar is not None:
             self.bar.__exit__(*exc)
+
+
+# The stages a progress callback's message names (else the command's own label).
+_STAGES = ("indexing", "saving the index", "loading the entity model", "linking entities")
+
+
+def _stage_of(message: str, label: str) -> str:
+    if message in _STAGES:
+        return message
+    return "entities" if message.startswith("entit") else label
 
 
 def _snippet_text(snippet: str, spans):

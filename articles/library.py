@@ -258,7 +258,7 @@ class Library:
                             progress(done, total, p.name)
                     flush()
                     if feeder is not None:
-                        feeder.finish()
+                        feeder.finish(progress)
                         more = start + step < len(paths)
                         feeder = IndexFeeder.start(self.indexing) if more and _can_fork(len(paths)) else None
                 flush()

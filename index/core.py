@@ -633,11 +633,15 @@ class SearchIndex:
             raise IndexBusy("the index is busy in another process; try again") from exc
 
     def apply(self, docs: Iterable[dict], deletes: Iterable[str] = (), *, bulk: bool = False,
-              progress: Callable[[int], None] | None = None) -> int:
-        """Write docs (replacing by id) and delete ids in one commit."""
+              progress: Callable[[int], None] | None = None,
+              committing: Callable[[], None] | None = None) -> int:
+        """Write docs (replacing by id) and delete ids in one commit
+        (``committing`` is called before it: merging segments can take a while)."""
         session = self.session(bulk=bulk, fresh=bulk)
         try:
             n = session.write(docs, deletes, progress=progress)
+            if committing:
+                committing()
             session.commit()
         except BaseException:
             session.abandon()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import shlex
-import subprocess
 import sys
 import threading
 import time
@@ -796,14 +795,17 @@ class NewsdeskApp(ReadingActions, App):
 
     def _entity_subprocess(self) -> str | None:
         """spaCy stays out of the reader's process: the entity stage runs as the CLI."""
+        from .progress import run_with_progress
+
         cmd = [sys.executable, "-m", "main", "entities", "--extract", "--library", str(self.library.path)]
         try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, cwd=str(Path(__file__).resolve().parents[1]))
+            # Each stage's count, rate and time left reach the status line.
+            code, lines = run_with_progress(cmd, str(Path(__file__).resolve().parents[1]),
+                                            lambda text: self.post_message(Activity(text)))
         except OSError as exc:
             return f"could not start the entity stage: {exc}"
-        if proc.returncode != 0:
-            lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
-            return sanitize_line(lines[-1] if lines else f"exit status {proc.returncode}")
+        if code != 0:
+            return sanitize_line(lines[-1] if lines else f"exit status {code}")
         return None
 
     @work(thread=True, exclusive=True, group="entities", name="Finding entities")

@@ -25,14 +25,19 @@ class Activity(Message):
 
 def activity_reporter(post: Callable[[Message], object], label: str) -> Callable[..., None]:
     """A domain progress callback ``(done, total, message)`` that posts an
-    ``Activity`` at most every 1%, from any thread."""
-    last = [-1]
+    ``Activity`` (count, rate, time left) at most every 1% of each stage, from any thread."""
+    from .progress import Meter
+
+    meter = Meter()
+    last: dict[str, int] = {}
+    named = ("indexing", "saving the index", "loading the entity model", "linking entities")
 
     def report(done: int, total: int, message: str = "") -> None:
+        stage = message if message in named else ("entities" if message.startswith("entit") else label)
         pct = int(done * 100 / total) if total else 100
-        if pct != last[0]:
-            last[0] = pct
-            post(Activity(f"{label}: {done:,}/{total:,} {message}".rstrip()))
+        if pct != last.get(stage):
+            last[stage] = pct
+            post(Activity(meter.text(stage, done, total)))
     return report
 
 

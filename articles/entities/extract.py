@@ -141,6 +141,11 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def can_share_model() -> bool:
+    """Whether worker processes would be forked from this one (and share its model)."""
+    return _can_fork()
+
+
 def processes_for(texts: int) -> int:
     """How many worker processes are worth starting for this many texts (1: none)."""
     cores = min(_cores(), 4)

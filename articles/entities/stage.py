@@ -58,10 +58,18 @@ def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
 
             raise LibraryError(f"entity extraction needs spaCy and its English model: {exc}") from exc
         total = len(todo)
+        procs = n_process if n_process is not None else extract.processes_for(total)
+        if procs == 1 or extract.can_share_model():
+            # Loading the model takes seconds: said as its own stage, not a
+            # bar stuck at 0 (worker processes that cannot share it load their own).
+            if progress:
+                progress(0, 1, "loading the entity model")
+            extract.load()
+            if progress:
+                progress(1, 1, "loading the entity model")
+        model = extract.model_name()
         if progress:
             progress(0, total, "entities")
-        procs = n_process if n_process is not None else extract.processes_for(total)
-        model = extract.model_name()
 
         def texts():
             for i in range(0, total, 200):
@@ -95,20 +103,25 @@ def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
             commit()
         if progress:
             progress(done, total, "entities")
-    refresh(library, full=rebuild)
+    refresh(library, full=rebuild, progress=progress)
     return done
 
 
-def refresh(library, full: bool = False) -> int:
+def refresh(library, full: bool = False, progress: Progress | None = None) -> int:
     """Bring the entity tables up to date (no spaCy): the dirty articles and
     whatever they and the corrections reach, or everything with ``full``.
     Queues the articles whose entity fields changed and syncs the index.
     Returns that count."""
     store = library.store
+    if progress:
+        progress(0, 1, "linking entities")
     with store.transaction():
         changed = resolve.update(store.conn, full=full)
         store.enqueue(changed)
-    library.sync_index()
+    if progress:
+        progress(1, 1, "linking entities")
+    # The articles whose entity fields changed go back to the index: its own bar.
+    library.sync_index(progress)
     return len(changed)
 
 

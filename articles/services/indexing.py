@@ -124,14 +124,19 @@ class IndexFeeder:
         self.seen.update(ids)
         self.tickets += tickets
 
-    def finish(self) -> None:
-        """Commit what was fed, then dequeue it."""
+    def finish(self, progress: Progress | None = None) -> None:
+        """Commit what was fed, then dequeue it (the commit writes and merges
+        the segments: seconds for a big import, said as its own stage)."""
         session, self.session = self.session, None
         if session is None:
             return
         lib = self.indexing
         try:
+            if progress:
+                progress(0, 1, "saving the index")
             session.commit()
+            if progress:
+                progress(1, 1, "saving the index")
         except BaseException as exc:
             session.abandon()
             lib.index.clean_orphans()
@@ -252,8 +257,13 @@ class Indexing:
                 if progress:
                     progress(base + n, total, "indexing")
 
+            # Writing the segment after the last document is its own stage
+            # (seconds for a big batch), not a bar sitting at 100%.
+            saving = (lambda: progress(0, 1, "saving the index")) if progress and len(chunk) >= 500 else None
             try:
-                self.index.apply(docs, deletes=gone, bulk=bulk, progress=step)
+                self.index.apply(docs, deletes=gone, bulk=bulk, progress=step, committing=saving)
+                if saving:
+                    progress(1, 1, "saving the index")
             except IndexBusy:
                 raise
             except SearchIndexError as exc:
