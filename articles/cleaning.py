@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date as _date
 
 from articles.text import sanitize
+from articles.text.cut import HEADLINE_MAX
 
 # Lines longer than this are never headlines, metadata or furniture: they are prose.
 MAX_SHORT_LINE = 400
@@ -434,14 +435,16 @@ def clean_paragraphs(paragraphs: list[str], protected: frozenset[int] | set[int]
 
 
 def derive_title(body: str, limit: int = TITLE_MAX) -> str:
-    """A title for an article that has none: its first sentence, cut at a word boundary."""
-    first = body.strip().split("\n", 1)[0][: limit * 4]
+    """A title for an article that has none: its first sentence, whole when it is
+    no longer than a headline can be (a 199-character lead cut into the title and
+    shown again below it read as a mistake), else cut at a word boundary."""
+    first = body.strip().split("\n", 1)[0][: max(limit, HEADLINE_MAX) * 4]
     first = " ".join(first.split())
     if not first:
         return "Untitled"
     m = re.search(r"[a-z0-9)\]][.!?][\"”’]?(?= [A-Z“\"‘])", first)
     sentence = first[: m.end()] if m else first
-    if len(sentence) <= limit:
+    if len(sentence) <= max(limit, HEADLINE_MAX):
         return sentence.rstrip(" .")
     cut = sentence[:limit].rsplit(" ", 1)[0].rstrip(" ,;:—–-")
     return cut + "…"

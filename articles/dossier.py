@@ -97,11 +97,15 @@ def _mentions(lib, subject: Subject) -> dict[str, list[tuple[int, int]]]:
 def _sentence_at(body: str, pos: int) -> tuple[int, int]:
     # quotes compiles its many patterns on import (~25 ms): only load it when
     # a dossier is asked for, not wherever this module registers its tables.
-    from .quotes import sentence_spans
+    from .quotes import paragraph_spans, sentence_spans
+    from .text.cut import widen_to_quotes
 
-    for s, e in sentence_spans(body):
+    sentences = sentence_spans(body)
+    for s, e in sentences:
         if s <= pos < e:
-            return s, e
+            # Never a line that starts or ends inside a quotation.
+            para = next(((ps, pe) for ps, pe in paragraph_spans(body) if ps <= s < pe), None)
+            return widen_to_quotes(body, s, e, sentences, para)
     return pos, pos
 
 

@@ -97,8 +97,8 @@ def run_stage(library, progress: Progress | None = None, rebuild: bool = False,
             done += 1
             if len(batch) >= COMMIT_EVERY:
                 commit()
-                if progress:
-                    progress(done, total, "entities")
+            if progress:  # every text: the bar moves (and has a rate) before the first commit
+                progress(done, total, "entities")
         if batch:
             commit()
         if progress:

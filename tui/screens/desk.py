@@ -17,6 +17,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from articles.text import sanitize, sanitize_line
+from articles.text.cut import cut_words
 from ..widgets.keys import list_bindings
 
 _CSS = """
@@ -283,7 +284,7 @@ class StoryScreen(DeskScreen):
                 adds.append("  adds ", style="cyan")
                 adds.append(", ".join(sanitize_line(e) for e in v["adds"]["entities"][:8]))
             for q in v["adds"]["quotes"][:3]:
-                adds.append("\n  “" + sanitize_line(q["text"])[:120] + "”")
+                adds.append("\n  “" + cut_words(sanitize_line(q["text"]), 120) + "”")
                 adds.append(f" — {sanitize_line(q['speaker']) if q['speaker'] else 'unattributed'}",
                             style="dim")
             if v.get("role"):

@@ -27,6 +27,12 @@ _PARA = re.compile(r"\S(?:[^\n]|\n(?![ \t]*\n))*")
 PARA_GAP = "\n\n"  # paragraphs are shown one blank line apart
 
 
+def _same_words(paragraph: str, title: str | None) -> bool:
+    def norm(t: str) -> str:
+        return " ".join(t.split()).rstrip(" .…").casefold()
+    return bool(title) and norm(paragraph) == norm(title)
+
+
 @dataclass
 class Mention:
     start: int
@@ -170,6 +176,9 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.body = sanitize(article.body)
         self._offsets_ok = self.body == article.body
         self.paras = [(m.start(), m.end()) for m in _PARA.finditer(self.body)]
+        if self.paras and _same_words(self.body[slice(*self.paras[0])], article.title):
+            # A title made from the first paragraph (no headline): shown once, as the title.
+            self.paras = self.paras[1:]
         self._starts = [s for s, _ in self.paras]
         shown, pos = [], 0
         for start, end in self.paras:
