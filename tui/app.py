@@ -127,6 +127,7 @@ class NewsdeskApp(ReadingActions, App):
         if last and self.library.get(last) is not None:
             self.open_article(last, mark_read=False)
         self._update_status()
+        self.show_welcome(toast=True)
         for problem in self.config.problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         self._data_version = self.library.data_version()
@@ -327,7 +328,7 @@ class NewsdeskApp(ReadingActions, App):
     def _no_entities_note(self) -> str:
         if getattr(self.library, "article_entities", None) is None:
             return "Entities are not available in this version"
-        return "No entities found in this article"
+        return self.entities_note()  # "finding entities…" while the stage runs
 
     @on(ArticleList.Opened)
     def _list_opened(self, event: ArticleList.Opened) -> None:
@@ -442,6 +443,7 @@ class NewsdeskApp(ReadingActions, App):
         else:
             self.article_list.reload()
         self._update_status()
+        self.refresh_sidebar(reopen=False)  # new entities in the sidebar; the reader keeps its place
 
     # -- grouping by story --------------------------------------------------
     def _full_source(self) -> ListSource:
@@ -798,12 +800,16 @@ class NewsdeskApp(ReadingActions, App):
         from .progress import run_with_progress
 
         cmd = [sys.executable, "-m", "main", "entities", "--extract", "--library", str(self.library.path)]
+        self._entities_running = True
+        self.call_from_thread(self.refresh_sidebar, False)
         try:
             # Each stage's count, rate and time left reach the status line.
             code, lines = run_with_progress(cmd, str(Path(__file__).resolve().parents[1]),
                                             lambda text: self.post_message(Activity(text)))
         except OSError as exc:
             return f"could not start the entity stage: {exc}"
+        finally:
+            self._entities_running = False
         if code != 0:
             return sanitize_line(lines[-1] if lines else f"exit status {code}")
         return None
@@ -820,8 +826,7 @@ class NewsdeskApp(ReadingActions, App):
         self._update_status()
         if message.problem:
             self.push_screen(ErrorDialog("Finding entities failed", message.problem))
-        elif self.reader.article is not None:
-            self.open_article(self.reader.article.id, terms=self.search_terms, mark_read=False)
+        self.refresh_sidebar()
 
     def on_import_done(self, message: ImportDone) -> None:
         r = message.report
@@ -830,8 +835,8 @@ class NewsdeskApp(ReadingActions, App):
         if self.group_by_story:
             self.load_stories()
         self._update_status()
-        if self.reader.article is not None:
-            self.open_article(self.reader.article.id, terms=self.search_terms, mark_read=False)
+        self.refresh_sidebar()
+        self.show_welcome()
         summary = (f"Imported: {r.added} added, {r.updated} updated, {r.unchanged} unchanged, "
                    f"{r.duplicates} duplicates, {len(r.failed)} failed")
         self.notify(summary, markup=False, timeout=6)

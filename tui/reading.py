@@ -183,6 +183,53 @@ class ReadingActions:
         except LibraryError as exc:
             self.notify(str(exc), severity="warning", markup=False)
 
+    # -- the sidebar, kept current ----------------------------------------------------
+    _entities_running = False  # the entity stage (a subprocess) is at work
+
+    def entities_note(self) -> str:
+        """What the sidebar says when the open article shows no entities."""
+        if self._entities_running:
+            return "Finding entities…"
+        art = self.reader.article
+        if art is not None:
+            try:
+                done = self.library.store.conn.execute(
+                    "SELECT 1 FROM entity_state s JOIN articles a ON a.id = s.article_id "
+                    "AND a.body_hash = s.body_hash WHERE s.article_id = ?", (art.id,)).fetchone()
+            except Exception:  # no entity tables yet
+                done = None
+            if done is None:
+                return "Entities not found yet (the entity stage has not read this article)"
+        return "No entities found in this article"
+
+    def refresh_sidebar(self, reopen: bool = True) -> None:
+        """Show the sidebar's scope as the library now is (after an import, the
+        entity stage, a refresh), without the user toggling it twice."""
+        if self.sidebar.scope == "library":
+            self.set_entity_scope("library")
+            return
+        art = self.reader.article
+        ents = self._article_entities(art.id) if art else []
+        self.sidebar.set_entities(ents, "article",
+                                  note=self.entities_note() if art else "Open an article to see its entities")
+        if reopen and art is not None and ents:
+            # The reader's chips follow the entities found.
+            self.open_article(art.id, terms=self.search_terms, mark_read=False)
+
+    # -- first run -----------------------------------------------------------------
+    def show_welcome(self, toast: bool = False) -> None:
+        """Say what the library is while it is empty or only the samples: in the
+        reader (while nothing is open) and, on the first screen, as a toast."""
+        from .welcome import welcome
+
+        try:
+            text = welcome(self.library)
+        except Exception:  # a damaged store is reported elsewhere
+            return
+        self.reader.set_empty_text(text)
+        if text and toast:
+            self.notify(text, title="Welcome", timeout=15, markup=False)
+
     # -- status ------------------------------------------------------------------
     def unread_shown(self) -> int | None:
         """Unread articles among those the list shows."""

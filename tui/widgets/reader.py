@@ -162,6 +162,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         body.display = False
         yield body
 
+    def set_empty_text(self, note: str | None) -> None:
+        """What the pane says while no article is open (and after ``note``, how to open one)."""
+        if self.article is None:
+            self.query_one("#reader-title", Static).update(Text(f"{note}\n\n{EMPTY}" if note else EMPTY))
+
     @property
     def _body(self) -> ArticleBody:
         return self.query_one("#reader-body", ArticleBody)
