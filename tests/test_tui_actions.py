@@ -70,12 +70,12 @@ def test_key_bar_follows_the_focused_pane_and_what_is_possible(lib_path):
 
     on_list, on_reader = run(flow())
     # The list: its own actions (sort, feeds, stories), not the reader's.
-    for chip in ("S Sort", "F Feeds", "^g Stories", "r Related", "v Versions", "u Next unread"):
+    for chip in ("S Sort", "F Feeds", "^g Stories", "r Related", "v Versions", "u Unread"):
         assert chip in on_list, (chip, on_list)
-    assert "J Next article" not in on_list and "f Find" not in on_list
+    assert "J Next" not in on_list and "f Find" not in on_list
     # The reader with an article open: moving between articles, find, quotes;
     # no n/N while there are no matches.
-    for chip in ("J Next article", "K Prev article", "f Find", "w Quotes", "r Related"):
+    for chip in ("J Next", "K Prev", "f Find", "w Quotes", "r Related"):
         assert chip in on_reader, (chip, on_reader)
     assert "S Sort" not in on_reader and "n Next match" not in on_reader
 

@@ -30,6 +30,7 @@ class Action:
     panes: tuple[str, ...] = ()  # where the key bar shows it
     needs: str | None = None  # what must be there: see POSSIBLE
     priority: bool = False
+    short: str = ""  # the key bar's word when the description is too long for 80 columns
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -42,11 +43,12 @@ ACTIONS: tuple[Action, ...] = (
     Action("toggle_read", "m", "toggle_read", "Read", "Mark article read / unread",
            "Toggle the article's read mark", (LIST, READER), "article"),
     Action("next_article", "J", "next_article(1)", "Next article", "Next article",
-           "Open the article below in the list", (READER,), "rows"),
+           "Open the article below in the list", (READER,), "rows", short="Next"),
     Action("previous_article", "K", "next_article(-1)", "Prev article", "Previous article",
-           "Open the article above in the list", (READER,), "rows"),
+           "Open the article above in the list", (READER,), "rows", short="Prev"),
     Action("next_unread", "u", "next_unread", "Next unread", "Next unread article",
-           "Open the next unread article in the list (wraps around)", (LIST, READER), "unread"),
+           "Open the next unread article in the list (wraps around)", (LIST, READER), "unread",
+           short="Unread"),
     Action("find", "f", "find", "Find", "Find in article",
            "Find words in the open article (n / N move between matches)", (READER,), "open"),
     Action("next_match", "n", "next_match(1)", "Next match", "Next match",
@@ -153,6 +155,11 @@ def shown(app, binding_id: str) -> bool | None:
     if action is None:
         return None
     return focused_pane(app) in action.panes and possible(app, action)
+
+
+def footer_label(binding_id: str, description: str) -> str:
+    action = BY_ID.get(binding_id)
+    return action.short if action is not None and action.short else description
 
 
 def footer_order(binding_id: str) -> int:

@@ -72,7 +72,7 @@ class KeyBar(Widget, can_focus=False):
         active = self.screen.active_bindings
         seen: set[str] = set()
         keys = []
-        from ..actions import footer_order, shown
+        from ..actions import footer_label, footer_order, shown
 
         table = []  # the app's actions, in the table's order, after the pane's own keys
         for _node, binding, enabled, _tooltip in active.values():
@@ -80,7 +80,8 @@ class KeyBar(Widget, can_focus=False):
             if not (binding.show if show is None else show) or binding.action in seen:
                 continue
             seen.add(binding.action)
-            item = (binding.key, app.get_key_display(binding), binding.description, enabled)
+            description = binding.description if show is None else footer_label(binding.id, binding.description)
+            item = (binding.key, app.get_key_display(binding), description, enabled)
             if show is None:
                 keys.append(item)
             else:
