@@ -127,7 +127,7 @@ class NewsdeskApp(ReadingActions, App):
         if last and self.library.get(last) is not None:
             self.open_article(last, mark_read=False)
         self._update_status()
-        self.show_welcome(toast=True)
+        self.show_welcome()
         for problem in self.config.problems:
             self.notify(problem, title="Config", severity="warning", markup=False)
         self._data_version = self.library.data_version()

@@ -217,9 +217,9 @@ class ReadingActions:
             self.open_article(art.id, terms=self.search_terms, mark_read=False)
 
     # -- first run -----------------------------------------------------------------
-    def show_welcome(self, toast: bool = False) -> None:
-        """Say what the library is while it is empty or only the samples: in the
-        reader (while nothing is open) and, on the first screen, as a toast."""
+    def show_welcome(self) -> None:
+        """Say what the library is while it is empty or only the samples, where
+        the first screen has room for it: the reader, while nothing is open."""
         from .welcome import welcome
 
         try:
@@ -227,8 +227,6 @@ class ReadingActions:
         except Exception:  # a damaged store is reported elsewhere
             return
         self.reader.set_empty_text(text)
-        if text and toast:
-            self.notify(text, title="Welcome", timeout=15, markup=False)
 
     # -- status ------------------------------------------------------------------
     def unread_shown(self) -> int | None:
