@@ -130,9 +130,13 @@ POSSIBLE = {
 
 def focused_pane(app) -> str | None:
     """Which pane has the focus, as the key bar tells them apart."""
-    focused = app.focused
-    if focused is None or app.screen is not app.screen_stack[0]:
+    if app.screen is not app.screen_stack[0]:
         return None
+    focused = app.focused
+    if focused is None or not focused.display:
+        # Nothing focused (the focused pane was hidden, at 80 columns): keys act
+        # on the article on screen, else on the list.
+        return READER if app.reader.article is not None else LIST
     for node in (focused, *focused.ancestors):
         name = {"list": LIST, "reader": READER, "sidebar": ENTITIES, "search": SEARCH,
                 "feeds": FEEDS}.get(node.id or "")
