@@ -28,6 +28,7 @@ from articles.text import safe_url, sanitize_line
 
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
+from .themes import apply_saved_theme, remember_theme
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
 from .widgets.article_list import ArticleList, ListSource
@@ -137,6 +138,8 @@ class NewsdeskApp(App):
         return self.query_one(SearchPane)
 
     def on_mount(self) -> None:
+        apply_saved_theme(self, self.config)
+        remember_theme(self, self.config)
         sort = self.library.state_get("sort") or "date"
         self.sort = sort if sort in SORTS else "date"
         last = self.library.state_get("last_article")

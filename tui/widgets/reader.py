@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from rich._wrap import divide_line  # what Textual wraps Content with (rich and textual are pinned)
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Span, Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -48,7 +49,10 @@ class ArticleBody(Widget):
         self._text = Text()
         self._width = -1
         self._lines: list[tuple[int, int]] = []  # (start, end) in the text, per screen line
-        self._strips: dict[tuple[int, int], Strip] = {}
+        # Keyed by the base style too: a theme change alters it, and a line
+        # cached under the old theme kept its old background (a black block
+        # in the light themes).
+        self._strips: dict[tuple[int, int, Style], Strip] = {}
 
     def set_text(self, text: Text) -> None:
         """Show ``text`` (plain text with style spans, never markup)."""
@@ -86,7 +90,7 @@ class ArticleBody(Widget):
         base = self.rich_style
         if not 0 <= y < len(lines):
             return Strip.blank(width, base)
-        strip = self._strips.get((y, width))
+        strip = self._strips.get((y, width, base))
         if strip is None:
             start, end = lines[y]
             line = self._text[start:end]
@@ -94,7 +98,9 @@ class ArticleBody(Widget):
                 line.rstrip()  # a wrap point's spaces are not shown (as Textual does)
             segments = Segment.apply_style(line.render(self.app.console), base)
             strip = Strip(list(segments)).adjust_cell_length(width, base)
-            self._strips[(y, width)] = strip
+            if len(self._strips) > 4000:
+                self._strips.clear()
+            self._strips[(y, width, base)] = strip
         return strip
 
 
