@@ -171,3 +171,34 @@ def test_save_theme_edits_only_the_theme_line(tmp_path):
     with pytest.raises(ValueError):
         save_theme(other, "gruvbox")  # not understood: left as it was
     assert other.read_text(encoding="utf-8") == 'ui = { theme = "nord" }\n'
+
+
+# -- the ? screen ---------------------------------------------------------------
+def _screen_lines(app) -> list[str]:
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+def test_help_fits_and_scrolls_at_80x24(lib_path):
+    async def go():
+        app = _app(lib_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await _settle(pilot)
+            await pilot.press("question_mark")
+            await _settle(pilot)
+            box = app.screen.query_one("#help-box")
+            assert box.region.x >= 0 and box.region.right <= 80 and box.region.bottom <= 24
+            ids = {i for _name, rows in app.binding_sections() for _k, _d, i in rows}
+            seen = set()
+            for _ in range(30):
+                lines = _screen_lines(app)
+                # The border is on screen: its corners top and bottom.
+                assert lines[box.region.y].rstrip().endswith("█")
+                assert lines[box.region.bottom - 1].startswith("█▄")
+                text = "\n".join(lines)
+                seen |= {i for i in ids if f" {i} " in text + " "}
+                await pilot.press("pagedown")
+                await pilot.pause()
+            # Every binding id can be read whole (the id is what a keymap names).
+            assert seen == ids
+
+    run(go())
