@@ -202,3 +202,112 @@ def test_help_fits_and_scrolls_at_80x24(lib_path):
             assert seen == ids
 
     run(go())
+
+
+# -- the whole width --------------------------------------------------------------
+def _lib_of(tmp_path: Path, drafts) -> Path:
+    path = tmp_path / "made"
+    with Library(path) as lib:
+        lib.add_drafts(drafts)
+    return path
+
+
+def _list_lines(app) -> list:
+    """The article list's rendered rows (header first) as Strips."""
+    lst = app.article_list
+    return [lst.render_line(y) for y in range(lst.scrollable_content_region.height)]
+
+
+LONG = [Draft(title=f"Story {i}: " + "a headline long enough to want a wide column " * 2,
+              origin=f"test:long{i}", source="Harbour Evening Telegraph", date=f"2021-01-{i + 1:02d}",
+              body="Some body text.\n\nAnd more.") for i in range(8)]
+
+
+@pytest.mark.parametrize("size", [(120, 36), (200, 50)])
+def test_the_list_and_the_reader_share_the_width(tmp_path, size):
+    async def go():
+        app = _app(_lib_of(tmp_path, LONG))
+        async with app.run_test(size=size) as pilot:
+            await _settle(pilot)
+            await pilot.press("enter")
+            await _settle(pilot)
+            left = app.query_one("#left").region.width
+            body = app.reader._body.region.width
+            # The text keeps a readable measure...
+            assert 40 <= body <= 96
+            # ...and the reader is no wider than its text and chrome: no blank band.
+            assert app.reader.region.width - body <= 5
+            header = _list_lines(app)[0].text
+            if size == (120, 36):
+                assert left > 42  # wider than the fixed list of before
+            else:
+                assert body >= 80 and left >= 75
+                assert "source" in header  # room for the outlet too
+                assert "Harbour Evening" in _list_lines(app)[1].text
+
+    run(go())
+
+
+def test_short_titles_leave_their_room_to_the_reader(tmp_path):
+    short = [Draft(title=f"Brief {i}", origin=f"test:s{i}", date="2020-01-01", body=f"Text {i}.")
+             for i in range(3)]
+
+    async def go():
+        app = _app(_lib_of(tmp_path, short))
+        async with app.run_test(size=(200, 50)) as pilot:
+            await pilot.press("enter")
+            await _settle(pilot)
+            # Titles need ~30 columns: the text takes its widest measure and
+            # the sidebar grows, instead of the list padding blank columns.
+            assert app.reader._body.region.width == 96
+            assert app.sidebar.region.width == 40
+
+    run(go())
+
+
+def test_the_date_column_is_hidden_when_no_row_in_view_has_a_date(tmp_path):
+    undated = [Draft(title=f"Undated report number {i}", origin=f"test:u{i}", body=f"Text {i}.")
+               for i in range(5)]
+
+    async def go():
+        app = _app(_lib_of(tmp_path, undated))
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot)
+            lines = _list_lines(app)
+            assert "date" not in lines[0].text
+            assert lines[1].text.startswith(" ●Undated report number")
+
+    run(go())
+
+
+def test_wide_and_zero_width_characters_keep_the_columns_aligned(tmp_path):
+    titles = ["東京の港でストライキが続く長い見出しの記事です", "Cafe\u0301 owners cheer the re\u0301opened quay",
+              "Family 👨\u200d👩\u200d👧 reunited at the ferry ❤\ufe0f", "Zero\u200bwidth soft\u00adhyphen headline",
+              "Plain ASCII headline for comparison only"]
+    sources = ["日本経済新聞", "Le Monde", "BBC", "Zeitung\u200d", "Wire"]
+    drafts = [Draft(title=t, origin=f"test:w{i}", source=s, date="2022-02-02", body=f"Text number {i}.")
+              for i, (t, s) in enumerate(zip(titles, sources))]
+
+    async def go():
+        app = _app(_lib_of(tmp_path, drafts))
+        async with app.run_test(size=(200, 50)) as pilot:
+            await _settle(pilot)
+            width = app.article_list.scrollable_content_region.width
+            rows = _list_lines(app)[: len(drafts) + 1]
+            from rich.cells import cell_len
+
+            starts = set()
+            for strip in rows:
+                assert strip.cell_length == width
+            texts = [strip.text for strip in rows]
+            # Where the title column starts, in cells, on each row (and the
+            # header's "title"): after the marks, the date and the source,
+            # whatever characters those hold.
+            for word in ["title", "東京の港", "Café", "Family", "Zerowidth", "Plain"]:
+                line = next(t for t in texts if word in t)
+                starts.add(cell_len(line[:line.index(word)]))
+            assert len(starts) == 1, starts
+            text = "".join(s.text for s in rows)
+            assert "\u200d" not in text and "\ufe0f" not in text and "\u00ad" not in text
+
+    run(go())

@@ -28,6 +28,7 @@ from articles.text import safe_url, sanitize_line
 
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
+from .layout import NARROW_SIDEBAR, pane_widths
 from .themes import apply_saved_theme, remember_theme
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
@@ -233,6 +234,14 @@ class NewsdeskApp(App):
         self.set_class(narrow, "-narrow")
         # 80 columns cannot hold list, reader and sidebar: the sidebar takes the list's place.
         self.query_one("#left").display = not (narrow and show)
+        widths = pane_widths(self.size.width if width is None else width, show,
+                             self.article_list.wanted_width())
+        self.query_one("#left").styles.width = widths.list
+        self.sidebar.styles.width = widths.sidebar or NARROW_SIDEBAR
+        self.reader.set_measure(widths.measure)
+
+    def on_article_list_sized(self) -> None:
+        self._apply_sidebar()  # the list's content asks for other widths
 
     # -- status -------------------------------------------------------------
     def _update_status(self) -> None:

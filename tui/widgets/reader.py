@@ -152,6 +152,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._plain = ""  # the shown text: paragraphs on one line each, PARA_GAP apart
         self.sources: list[dict] = []  # the reports the article credits (found by a worker)
 
+    def set_measure(self, columns: int) -> None:
+        """The longest line of text (the app's layout sets it from the terminal)."""
+        for child in self.children:
+            child.styles.max_width = columns
+
     def compose(self):
         yield Static(Text(EMPTY), id="reader-title", classes="-empty")
         yield Static(id="reader-meta")
