@@ -311,3 +311,78 @@ def test_wide_and_zero_width_characters_keep_the_columns_aligned(tmp_path):
             assert "\u200d" not in text and "\ufe0f" not in text and "\u00ad" not in text
 
     run(go())
+
+
+# -- the middle pane before enter -------------------------------------------------
+def _reader_text(app) -> str:
+    """The reader's region as the terminal shows it, wrapped lines joined."""
+    r = app.reader.region
+    strips = app.screen._compositor.render_strips()[r.y:r.bottom]
+    return " ".join(" ".join(s.crop(r.x, r.right).text.split()) for s in strips)
+
+
+def test_the_overview_fills_the_reader_when_nothing_is_open(lib_path):
+    with Library(lib_path) as lib:
+        first = lib.rows()[0]
+        lib.set_starred(first.id, True)
+
+    async def go():
+        app = _app(lib_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot)
+            assert app.reader.article is None
+            text = _reader_text(app)
+            assert "2 articles · 2 unread · 1 starred" in text
+            assert "Followed" in text and "Recent stories" in text
+            assert "Markets calm as central bank holds rates" in text  # the newest
+            assert "Choose an article" not in text
+
+    run(go())
+
+
+def test_moving_the_cursor_previews_the_article_without_marking_it_read(lib_path):
+    async def go():
+        app = _app(lib_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot)
+            lst = app.article_list
+            await pilot.press("j", "k", "j")
+            await pilot.pause(0.3)  # the cursor rests: past the debounce
+            await _settle(pilot)
+            row = lst.current_row
+            assert app.reader.article is not None and app.reader.article.id == row.id
+            assert "Kim Jong Un met Donald Trump" in _reader_text(app)
+            assert app.focused is lst  # the list keeps the keyboard
+            with Library(lib_path) as lib:
+                assert not lib.get(row.id).read  # a preview is not a read
+                assert lib.state_get("last_article") is None
+            await pilot.press("enter")
+            await _settle(pilot)
+            with Library(lib_path) as lib:
+                assert lib.get(row.id).read
+
+    run(go())
+
+
+def test_a_preview_never_overrides_a_later_move(lib_path, monkeypatch):
+    """The article shown is the one under the cursor when the load finishes,
+    even when an earlier load finishes last."""
+    from tui import preview
+
+    async def go():
+        app = _app(lib_path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot)
+            lst = app.article_list
+            first, second = lst.row(0), lst.row(1)
+            lst.cursor = 1
+            await pilot.pause()
+            # A stale result for row 0 arriving after the cursor went to row 1:
+            art = app.library.get(first.id)
+            app.previewer._show(art, [])
+            assert app.reader.article is None or app.reader.article.id != first.id
+            await pilot.pause(0.3)
+            await _settle(pilot)
+            assert app.reader.article.id == second.id
+
+    run(go())

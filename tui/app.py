@@ -29,6 +29,7 @@ from articles.text import safe_url, sanitize_line
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
 from .layout import NARROW_SIDEBAR, pane_widths
+from .preview import Previewer
 from .themes import apply_saved_theme, remember_theme
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
@@ -158,6 +159,12 @@ class NewsdeskApp(App):
             self.notify(problem, title="Config", severity="warning", markup=False)
         self._data_version = self.library.data_version()
         self.set_interval(self.WATCH_INTERVAL, self._watch_library)
+        self.previewer = Previewer(self)
+        self.previewer.overview()
+
+    def on_article_list_highlighted(self, event: ArticleList.Highlighted) -> None:
+        if event.moved:
+            self.previewer.moved(event.row)
 
     def on_ready(self) -> None:
         """The first frame is on screen: now start the background work. Opening
@@ -537,6 +544,7 @@ class NewsdeskApp(App):
             row = lst.current_row
             lst.load(self._full_source(), keep_id=row.id if row else None)
         self._update_status()
+        self.previewer.overview()  # its recent stories, when nothing is open
 
     @on(EntitySidebar.ScopeToggled)
     def _scope_toggled(self) -> None:

@@ -127,6 +127,7 @@ class ReaderView(VerticalScroll, can_focus=True):
     ReaderView > #reader-body { max-width: 80; height: auto; margin-bottom: 1; }
     ReaderView > #reader-title { max-width: 80; text-style: bold; color: $text; margin-top: 1; }
     ReaderView > #reader-title.-empty { text-style: none; color: $text-muted; }
+    ReaderView > #reader-title.-overview { text-style: none; color: $text; }
     ReaderView > #reader-meta { max-width: 80; color: $text-muted; margin-bottom: 1; }
     ReaderView > #reader-legend { max-width: 80; margin-bottom: 1; }
     """
@@ -151,6 +152,15 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._shown_starts: list[int] = []  # the same paragraphs' starts in the shown text
         self._plain = ""  # the shown text: paragraphs on one line each, PARA_GAP apart
         self.sources: list[dict] = []  # the reports the article credits (found by a worker)
+
+    def show_overview(self, text: Text) -> None:
+        """What the pane shows while no article is open (ignored once one is)."""
+        if self.article is not None:
+            return
+        title = self.query_one("#reader-title", Static)
+        title.remove_class("-empty")
+        title.add_class("-overview")
+        title.update(text)
 
     def set_measure(self, columns: int) -> None:
         """The longest line of text (the app's layout sets it from the terminal)."""
@@ -208,7 +218,7 @@ class ReaderView(VerticalScroll, can_focus=True):
     def _rebuild(self, entities) -> None:
         art = self.article
         title = self.query_one("#reader-title", Static)
-        title.remove_class("-empty")
+        title.remove_class("-empty", "-overview")
         title.update(Text(sanitize_line(art.title) or "(untitled)"))
         self._update_meta()
         kinds = [k for k in ENTITY_TYPES if any(m.kind == k for m in self.mentions)]
