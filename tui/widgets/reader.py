@@ -127,7 +127,8 @@ class ReaderView(VerticalScroll, can_focus=True):
     ReaderView > #reader-body { max-width: 80; height: auto; margin-bottom: 1; }
     ReaderView > #reader-title { max-width: 80; text-style: bold; color: $text; margin-top: 1; }
     ReaderView > #reader-title.-empty { text-style: none; color: $text-muted; }
-    ReaderView > #reader-title.-overview { text-style: none; color: $text; }
+    ReaderView > #reader-title.-overview { text-style: none; color: $text;
+                                           text-wrap: nowrap; text-overflow: ellipsis; }
     ReaderView > #reader-meta { max-width: 80; color: $text-muted; margin-bottom: 1; }
     ReaderView > #reader-legend { max-width: 80; margin-bottom: 1; }
     """
