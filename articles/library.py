@@ -633,6 +633,11 @@ class Library:
     def count(self) -> int:
         return self.store.count()
 
+    def counts(self) -> dict:
+        """Articles, unread, starred: the part of ``stats`` that needs no index."""
+        s = self.store
+        return {"articles": s.count(), "unread": s.count("read=0"), "starred": s.count("starred=1")}
+
     def set_read(self, aid: str, value: bool = True) -> bool:
         with self.store.transaction():
             return self.store.set_flag(aid, "read", value)

@@ -1,4 +1,4 @@
-"""Snapshots of the reader on the shipped sample library, at 120x36 and 80x24.
+"""Snapshots of the reader on the shipped sample library, at 200x50, 120x36 and 80x24.
 
 The library (samples + entity stage) is built once per session and copied per
 test; nothing on screen depends on the machine (no clock, no absolute path).
@@ -15,7 +15,8 @@ import pytest
 from articles.library import Library
 from tui.snapshot_app import build_app
 
-SIZES = [pytest.param((120, 36), id="120x36"), pytest.param((80, 24), id="80x24")]
+SIZES = [pytest.param((200, 50), id="200x50"), pytest.param((120, 36), id="120x36"),
+         pytest.param((80, 24), id="80x24")]
 from conftest import SAMPLES
 
 
@@ -82,6 +83,26 @@ def test_help_screen(snap_compare, app, size):
     async def before(pilot):
         await _settle(pilot)
         await pilot.press("question_mark")
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_overview_before_anything_is_open(snap_compare, app, size):
+    """The first screen: the library at a glance in the middle pane."""
+    async def before(pilot):
+        await _settle(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_light_theme_with_article_open(snap_compare, app, size):
+    async def before(pilot):
+        await _settle(pilot)
+        pilot.app.theme = "solarized-light"
+        await pilot.press("enter")
         await _settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=before)

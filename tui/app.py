@@ -28,6 +28,9 @@ from articles.text import safe_url, sanitize_line
 from .actions import ActionCommands, app_bindings
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
+from .layout import NARROW_SIDEBAR, pane_widths
+from .preview import Previewer
+from .themes import apply_saved_theme, remember_theme
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
 from .widgets.article_list import ArticleList, ListSource
@@ -114,6 +117,8 @@ class NewsdeskApp(ReadingActions, App):
         return self.query_one(SearchPane)
 
     def on_mount(self) -> None:
+        apply_saved_theme(self, self.config)
+        remember_theme(self, self.config)
         sort = self.library.state_get("sort") or "date"
         self.sort = sort if sort in SORTS else "date"
         last = self.library.state_get("last_article")
@@ -132,6 +137,12 @@ class NewsdeskApp(ReadingActions, App):
             self.notify(problem, title="Config", severity="warning", markup=False)
         self._data_version = self.library.data_version()
         self.set_interval(self.WATCH_INTERVAL, self._watch_library)
+        self.previewer = Previewer(self)
+        self.previewer.overview()
+
+    def on_article_list_highlighted(self, event: ArticleList.Highlighted) -> None:
+        if event.moved:
+            self.previewer.moved(event.row)
 
     def on_ready(self) -> None:
         """The first frame is on screen: now start the background work. Opening
@@ -208,6 +219,14 @@ class NewsdeskApp(ReadingActions, App):
         self.set_class(narrow, "-narrow")
         # 80 columns cannot hold list, reader and sidebar: the sidebar takes the list's place.
         self.query_one("#left").display = not (narrow and show)
+        widths = pane_widths(self.size.width if width is None else width, show,
+                             self.article_list.wanted_width())
+        self.query_one("#left").styles.width = widths.list
+        self.sidebar.styles.width = widths.sidebar or NARROW_SIDEBAR
+        self.reader.set_measure(widths.measure)
+
+    def on_article_list_sized(self) -> None:
+        self._apply_sidebar()  # the list's content asks for other widths
 
     # -- status -------------------------------------------------------------
     def _update_status(self) -> None:
@@ -506,6 +525,7 @@ class NewsdeskApp(ReadingActions, App):
             row = lst.current_row
             lst.load(self._full_source(), keep_id=row.id if row else None)
         self._update_status()
+        self.previewer.overview()  # its recent stories, when nothing is open
 
     @on(EntitySidebar.ScopeToggled)
     def _scope_toggled(self) -> None:

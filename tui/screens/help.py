@@ -16,11 +16,19 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close"),
         Binding("j,down", "scroll('down')", "Down", show=False, id="help.down"),
         Binding("k,up", "scroll('up')", "Up", show=False, id="help.up"),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False, id="help.page_down"),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False, id="help.page_up"),
+        Binding("g,home", "scroll('home')", "Top", show=False, id="help.top"),
+        Binding("G,end", "scroll('end')", "Bottom", show=False, id="help.bottom"),
     ]
 
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > #help-box { width: 86; height: 90%; border: thick $primary; background: $surface; }
+    /* Never wider or taller than the terminal (at 80x24 a fixed 86 columns
+       pushed the border off screen and cut the entries): the box shrinks and
+       its body scrolls. */
+    HelpScreen > #help-box { width: 100%; max-width: 90; height: 100%; max-height: 40;
+                             border: thick $primary; background: $surface; }
     HelpScreen #help-body { width: 1fr; height: 1fr; padding: 0 1; }
     HelpScreen #help-title { text-style: bold; margin-bottom: 1; }
     """
@@ -33,13 +41,19 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self):
         with Vertical(id="help-box"), VerticalScroll(id="help-body"):
-            yield Static(Text("Newsdesk keys  (escape closes)"), id="help-title")
+            yield Static(Text("Newsdesk keys  (escape closes · j/k, pgup/pgdn scroll)"), id="help-title")
+            # One width per column across the sections, so that they line up.
+            key_w = max((len(k) for _n, rows in self.sections for k, _d, _i in rows), default=6)
+            id_w = max((len(i) for _n, rows in self.sections for _k, _d, i in rows), default=6)
             for name, rows in self.sections:
                 table = Table(title=Text(name, style="bold"), title_justify="left", expand=True,
                               show_header=False, show_edge=False, box=None, padding=(0, 1))
-                table.add_column("key", style="bold", no_wrap=True, width=16)
-                table.add_column("action", ratio=1)
-                table.add_column("id", style="dim", no_wrap=True)
+                # The key and id columns take what their longest entry needs
+                # (never cut: the id is what a keymap line names); the
+                # description wraps in the rest.
+                table.add_column("key", style="bold", no_wrap=True, width=min(key_w, 20))
+                table.add_column("action", ratio=1, overflow="fold")
+                table.add_column("id", style="dim", no_wrap=True, width=id_w)
                 for keys, description, binding_id in rows:
                     table.add_row(Text(keys), Text(description), Text(binding_id))
                 yield Static(table)
@@ -55,7 +69,6 @@ class HelpScreen(ModalScreen[None]):
 
     def action_scroll(self, direction: str) -> None:
         body = self.query_one("#help-body", VerticalScroll)
-        if direction == "down":
-            body.scroll_down()
-        else:
-            body.scroll_up()
+        {"down": body.scroll_down, "up": body.scroll_up, "page_down": body.scroll_page_down,
+         "page_up": body.scroll_page_up, "home": body.scroll_home,
+         "end": body.scroll_end}[direction](animate=False)

@@ -8,8 +8,11 @@ of rows under the viewport, so its cost does not depend on the library size.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -27,6 +30,9 @@ from articles.text import sanitize_line
 PAGE = 200
 DATE_W = 10
 MARK_W = 2
+SOURCE_MAX = 22  # an outlet's name beyond this is cut
+TITLE_MIN = 28  # the source column shows only when the title keeps this much
+TITLE_WANTED_MAX = 100  # the list never asks for more than this for titles
 
 
 @dataclass(frozen=True)
@@ -91,9 +97,15 @@ class ArticleList(ScrollView, can_focus=True):
             self.article_id = article_id
 
     class Highlighted(Message):
-        def __init__(self, row: ArticleRow | None) -> None:
+        """The cursor is on ``row``; ``moved`` when the user moved it (not a load)."""
+
+        def __init__(self, row: ArticleRow | None, moved: bool = False) -> None:
             super().__init__()
             self.row = row
+            self.moved = moved
+
+    class Sized(Message):
+        """The width the list's content asks for changed (see ``wanted_width``)."""
 
     def __init__(self, library, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -108,6 +120,10 @@ class ArticleList(ScrollView, can_focus=True):
         # Rendered lines by (row index, row, is cursor, width, focused): moving the
         # cursor then costs two lines, not a screenful of Rich rendering.
         self._lines: dict[tuple, Strip] = {}
+        self._loading = False
+        self._wanted = 0
+        self._view_key: tuple | None = None
+        self._view_cols: tuple[int, int] = (DATE_W, 0)
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", lambda *_: self._lines.clear(), init=False)
@@ -140,10 +156,63 @@ class ArticleList(ScrollView, can_focus=True):
         cursor = 0
         if keep_id is not None:
             cursor = self.index_of(keep_id, default=0)
-        self.cursor = min(cursor, max(self.total - 1, 0))
+        self._loading = True
+        try:
+            self.cursor = min(cursor, max(self.total - 1, 0))
+        finally:
+            self._loading = False
         self.scroll_to(y=max(0, self.cursor - self.scrollable_content_region.height // 2),
                        animate=False, immediate=True)
+        self._view_key = None
+        wanted = self._measure_wanted()
+        if wanted != self._wanted:
+            self._wanted = wanted
+            self.post_message(self.Sized())
         self.refresh()
+
+    # -- sizing -------------------------------------------------------------
+    def wanted_width(self) -> int:
+        """Columns the list would use to show its titles whole (marks, date,
+        source, title, scrollbar), measured on the first rows it shows: the
+        app's layout gives the list up to this much, the rest to the reader."""
+        return self._wanted
+
+    def _sample_rows(self) -> list[ArticleRow]:
+        if self._id_rows is not None:
+            return self._id_rows[:2000]
+        return [r for i in range(min(self.total, PAGE)) if (r := self.row(i)) is not None]
+
+    def _measure_wanted(self) -> int:
+        rows = self._sample_rows()
+        if not rows:
+            return 0
+        date_w = DATE_W + 1 if any(r.date for r in rows) else 0
+        source_w = min(max(cell_len(_clean(r.source or "")) for r in rows), SOURCE_MAX)
+        title_w = min(max(cell_len(_clean(r.title)) for r in rows) + 7, TITLE_WANTED_MAX)
+        return MARK_W + date_w + (source_w + 1 if source_w else 0) + title_w + 1
+
+    def _view_columns(self, width: int) -> tuple[int, int]:
+        """(date width, source width) for the rows now in view: a column none
+        of them fills is not shown, and the source only when the title keeps
+        room enough; widths are terminal cells, not characters."""
+        top = round(self.scroll_y)
+        height = max(self.scrollable_content_region.height - 1, 1)
+        key = (top, height, width, self.total, id(self._id_rows), len(self._pages))
+        if key != self._view_key:
+            rows = [r for i in range(top, min(top + height, self.total)) if (r := self.row(i))]
+            date_w = DATE_W if any(r.date for r in rows) else 0
+            source_w = max((cell_len(_clean(r.source or "")) for r in rows), default=0)
+            rest = width - MARK_W - (date_w + 1 if date_w else 0)
+            # The outlet takes at most a quarter of the row: the title is what is read.
+            source_w = min(source_w, SOURCE_MAX, max(10, rest // 4))
+            if source_w and rest - source_w - 1 < TITLE_MIN:
+                # Narrow: shrink the outlet to its first word or so, else drop it.
+                source_w = min(source_w, rest - 1 - TITLE_MIN)
+                if source_w < 8:
+                    source_w = 0
+            self._view_cols = (date_w, source_w)
+            self._view_key = key
+        return self._view_cols
 
     def _load_groups(self, source: ListSource) -> None:
         """Stories in the list's sort order, each placed where its newest article
@@ -256,7 +325,7 @@ class ArticleList(ScrollView, can_focus=True):
             self.refresh(Region(0, old - top + 1, width, 1), Region(0, new - top + 1, width, 1))
         else:
             self.refresh()
-        self.post_message(self.Highlighted(self.row(new)))
+        self.post_message(self.Highlighted(self.row(new), moved=not self._loading))
 
     def _scroll_cursor_visible(self) -> None:
         height = self.scrollable_content_region.height - 1  # minus the header line
@@ -304,21 +373,23 @@ class ArticleList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, self.total + 1)
 
     # -- rendering ----------------------------------------------------------
-    def _columns(self, width: int) -> tuple[int, int]:
-        """(source width, title width) for the space available."""
-        rest = width - MARK_W - DATE_W - 2
-        source_w = 0 if width < 60 else min(18, max(8, rest // 4))
+    def _columns(self, width: int) -> tuple[int, int, int]:
+        """(date width, source width, title width) for the space available."""
+        date_w, source_w = self._view_columns(width)
+        rest = width - MARK_W - (date_w + 1 if date_w else 0)
         title_w = rest - (source_w + 1 if source_w else 0)
-        return source_w, max(title_w, 1)
+        return date_w, source_w, max(title_w, 1)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        source_w, title_w = self._columns(width)
+        date_w, source_w, title_w = self._columns(width)
         if y == 0:
             base = self.rich_style
             style = self.get_component_rich_style("article-list--header")
             text = Text(no_wrap=True, overflow="ellipsis")
-            text.append(" " * MARK_W + "date".ljust(DATE_W) + " ")
+            text.append(" " * MARK_W)
+            if date_w:
+                text.append("date".ljust(date_w) + " ")
             if source_w:
                 text.append("source".ljust(source_w) + " ")
             text.append("title")
@@ -327,22 +398,24 @@ class ArticleList(ScrollView, can_focus=True):
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
-        key = (index, row, index == self.cursor, width, self.has_focus, self.place(index))
+        key = (index, row, index == self.cursor, width, self.has_focus, self.place(index),
+               date_w, source_w)
         strip = self._lines.get(key)
         if strip is None:
             if len(self._lines) > 2000:
                 self._lines.clear()
-            strip = self._lines[key] = self._render_row(row, index, width, source_w, title_w,
-                                                        self.rich_style)
+            strip = self._lines[key] = self._render_row(row, index, width, date_w, source_w,
+                                                        title_w, self.rich_style)
         return strip
 
-    def _render_row(self, row: ArticleRow, index: int, width: int, source_w: int, title_w: int,
-                    base: Style) -> Strip:
+    def _render_row(self, row: ArticleRow, index: int, width: int, date_w: int, source_w: int,
+                    title_w: int, base: Style) -> Strip:
         dim = self.get_component_rich_style("article-list--dim")
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append("★" if row.starred else " ", self.get_component_rich_style("article-list--star"))
         text.append("●" if not row.read else " ", self.get_component_rich_style("article-list--star"))
-        text.append((row.date or "")[:DATE_W].ljust(DATE_W) + " ", dim)
+        if date_w:
+            text.append((row.date or "")[:date_w].ljust(date_w) + " ", dim)
         if source_w:
             text.append_text(_cell(row.source or "", source_w, dim))
             text.append(" ")
@@ -375,8 +448,21 @@ class ArticleList(ScrollView, can_focus=True):
         self.cursor = index
 
 
+# Characters whose width terminals disagree on (Rich counts an emoji joined
+# with U+200D as two emoji; a terminal draws one): dropped from list cells so
+# that the columns after them line up on every terminal.
+_UNSURE_WIDTH = re.compile("[\u00ad\u200d\ufe0e\ufe0f]")
+
+
+def _clean(value: str) -> str:
+    """Untrusted text for one cell: one line, composed (e + combining accent
+    becomes é), no characters of disputed width."""
+    return _UNSURE_WIDTH.sub("", unicodedata.normalize("NFC", sanitize_line(value)))
+
+
 def _cell(value: str, width: int, style: Style) -> Text:
-    """One cell: untrusted text on one line, cut with an ellipsis, padded."""
-    t = Text(sanitize_line(value), style=style, no_wrap=True, overflow="ellipsis")
+    """One cell of exactly ``width`` terminal cells: cut with an ellipsis, padded
+    (Rich measures in cells, so wide CJK characters count two)."""
+    t = Text(_clean(value), style=style, no_wrap=True, overflow="ellipsis")
     t.truncate(width, overflow="ellipsis", pad=True)
     return t

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from rich._wrap import divide_line  # what Textual wraps Content with (rich and textual are pinned)
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Span, Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -54,7 +55,10 @@ class ArticleBody(Widget):
         self._text = Text()
         self._width = -1
         self._lines: list[tuple[int, int]] = []  # (start, end) in the text, per screen line
-        self._strips: dict[tuple[int, int], Strip] = {}
+        # Keyed by the base style too: a theme change alters it, and a line
+        # cached under the old theme kept its old background (a black block
+        # in the light themes).
+        self._strips: dict[tuple[int, int, Style], Strip] = {}
 
     def set_text(self, text: Text) -> None:
         """Show ``text`` (plain text with style spans, never markup)."""
@@ -92,7 +96,7 @@ class ArticleBody(Widget):
         base = self.rich_style
         if not 0 <= y < len(lines):
             return Strip.blank(width, base)
-        strip = self._strips.get((y, width))
+        strip = self._strips.get((y, width, base))
         if strip is None:
             start, end = lines[y]
             line = self._text[start:end]
@@ -100,7 +104,9 @@ class ArticleBody(Widget):
                 line.rstrip()  # a wrap point's spaces are not shown (as Textual does)
             segments = Segment.apply_style(line.render(self.app.console), base)
             strip = Strip(list(segments)).adjust_cell_length(width, base)
-            self._strips[(y, width)] = strip
+            if len(self._strips) > 4000:
+                self._strips.clear()
+            self._strips[(y, width, base)] = strip
         return strip
 
 
@@ -127,6 +133,8 @@ class ReaderView(VerticalScroll, can_focus=True):
     ReaderView > #reader-body { max-width: 80; height: auto; margin-bottom: 1; }
     ReaderView > #reader-title { max-width: 80; text-style: bold; color: $text; margin-top: 1; }
     ReaderView > #reader-title.-empty { text-style: none; color: $text-muted; }
+    ReaderView > #reader-title.-overview { text-style: none; color: $text;
+                                           text-wrap: nowrap; text-overflow: ellipsis; }
     ReaderView > #reader-meta { max-width: 80; color: $text-muted; margin-bottom: 1; }
     ReaderView > #reader-legend { max-width: 80; margin-bottom: 1; }
     """
@@ -151,6 +159,20 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._shown_starts: list[int] = []  # the same paragraphs' starts in the shown text
         self._plain = ""  # the shown text: paragraphs on one line each, PARA_GAP apart
         self.sources: list[dict] = []  # the reports the article credits (found by a worker)
+
+    def show_overview(self, text: Text) -> None:
+        """What the pane shows while no article is open (ignored once one is)."""
+        if self.article is not None:
+            return
+        title = self.query_one("#reader-title", Static)
+        title.remove_class("-empty")
+        title.add_class("-overview")
+        title.update(text)
+
+    def set_measure(self, columns: int) -> None:
+        """The longest line of text (the app's layout sets it from the terminal)."""
+        for child in self.children:
+            child.styles.max_width = columns
 
     def compose(self):
         yield Static(Text(EMPTY), id="reader-title", classes="-empty")
@@ -211,7 +233,7 @@ class ReaderView(VerticalScroll, can_focus=True):
     def _rebuild(self, entities) -> None:
         art = self.article
         title = self.query_one("#reader-title", Static)
-        title.remove_class("-empty")
+        title.remove_class("-empty", "-overview")
         title.update(Text(sanitize_line(art.title) or "(untitled)"))
         self._update_meta()
         kinds = [k for k in ENTITY_TYPES if any(m.kind == k for m in self.mentions)]

@@ -1,0 +1,82 @@
+"""The article under the list's cursor, shown in the reader as the cursor
+moves (before Enter), and the overview when nothing is open.
+
+Debounced: holding j through the list loads one article when the cursor
+rests, not one per row. The article and its entities are read in a worker;
+the UI thread only shows them. A preview is not a read: nothing is marked.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.app import App
+
+from articles.store import ArticleRow
+
+from . import overview
+
+DELAY = 0.15  # seconds the cursor rests before its article is shown
+
+
+class Previewer:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._timer = None
+        self._wanted: str | None = None
+
+    # -- the article under the cursor ------------------------------------------
+    def moved(self, row: ArticleRow | None) -> None:
+        if row is None:
+            return
+        self._wanted = row.id
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.app.set_timer(DELAY, self._start)
+
+    def _start(self) -> None:
+        self._timer = None
+        aid = self._wanted
+        reader = self.app.reader
+        if aid is None or (reader.article is not None and reader.article.id == aid):
+            return
+        self.app.run_worker(partial(self._load, aid), thread=True, exclusive=True,
+                            group="preview", name="Previewing the article")
+
+    def _load(self, aid: str) -> None:
+        lib = self.app.library
+        art = lib.get(aid)
+        try:
+            entities = list(lib.article_entities(aid)) if art is not None else []
+        except Exception:  # entities are extra: the article still shows
+            entities = []
+        if art is not None:
+            self.app.call_from_thread(self._show, art, entities)
+
+    def _show(self, art, entities) -> None:
+        app = self.app
+        row = app.article_list.current_row
+        if row is None or row.id != art.id or self._wanted != art.id:
+            return  # the cursor moved on meanwhile
+        if app.reader.article is not None and app.reader.article.id == art.id:
+            return
+        app.search_terms = frozenset()
+        app.reader.show(art, entities)
+        app.load_sources(art.id)
+        if app.sidebar.scope == "article":
+            app.sidebar.set_entities(entities, "article", note=app._no_entities_note())
+
+    # -- the overview -------------------------------------------------------------
+    def overview(self) -> None:
+        """Fill the empty reader with the library at a glance (in a worker)."""
+        if self.app.reader.article is not None:
+            return
+        # Widgets are looked up here, on the UI thread: never from the worker.
+        reader, path = self.app.reader, self.app.library.path
+        groups = self.app._story_groups
+        self.app.run_worker(partial(self._gather, path, groups, reader.show_overview), thread=True,
+                            exclusive=True, group="overview", name="Library overview")
+
+    def _gather(self, path, groups, show) -> None:
+        text = overview.render(overview.gather(path, groups))
+        self.app.call_from_thread(show, text)
