@@ -1019,6 +1019,64 @@ def cmd_batch(args) -> int:
     return EXIT_OK if not result["failed"] else EXIT_FAIL
 
 
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it,
+    flushed to disk, then renamed over it (a failure leaves no half file)."""
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def cmd_export(args) -> int:
+    """A query, tag, story, saved search or dossier as Markdown, JSON or CSV."""
+    from articles.library import QueryError
+
+    chosen = [x for x in (args.query, args.tag, args.story, args.dossier, args.saved) if x is not None]
+    if len(chosen) != 1:
+        _error("export one selection: a QUERY, --tag T, --story ID, --saved NAME or --dossier NAME")
+        return EXIT_USAGE
+    if args.output is not None and not args.output.parent.is_dir():
+        _error(f"cannot write {args.output}: {args.output.parent} is not a folder; nothing was written")
+        return EXIT_FAIL
+    with _open(args) as lib:
+        lib.ensure_index(notice=_error)
+        try:
+            ok, text = _lib_call(lib.export, args.format, query=args.query, tag=args.tag,
+                                 story=args.story, dossier=args.dossier, saved=args.saved)
+        except QueryError as exc:
+            _error(str(exc), "bad_query")
+            return EXIT_USAGE
+        if not ok:
+            return EXIT_FAIL
+    if args.output is None:
+        sys.stdout.write(text)
+        _RUN["json_written"] = True
+        return EXIT_OK
+    try:
+        _write_whole(args.output, text)
+    except OSError as exc:
+        _error(f"cannot write {args.output}: {exc.strerror or exc}; nothing was written")
+        return EXIT_FAIL
+    if args.json:
+        _emit_json({"output": str(args.output), "format": args.format, "bytes": len(text.encode("utf-8"))})
+    else:
+        _notice(f"exported to {args.output}")
+    return EXIT_OK
+
+
 def cmd_tui(args) -> int:
     if args.library is not None or os.environ.get("NEWSDESK_LIBRARY"):
         # A mistyped --library is an error before the screen opens, not an empty library.
@@ -1198,6 +1256,16 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--csv", action="store_true", help="one CSV row per query and hit")
     bt.add_argument("--limit", type=int, default=5, help="top hits per query (default 5)")
     bt.set_defaults(func=cmd_batch)
+
+    ex = sub.add_parser("export", parents=[common], help="export a selection to Markdown, JSON or CSV")
+    ex.add_argument("query", nargs="?", help="a search query (or use --tag, --story, --saved, --dossier)")
+    ex.add_argument("--tag", help="every article with this tag")
+    ex.add_argument("--story", metavar="ID", help="every article of this article's story")
+    ex.add_argument("--saved", metavar="NAME", help="a saved search's articles")
+    ex.add_argument("--dossier", metavar="NAME", help="an entity's dossier, as a briefing")
+    ex.add_argument("--format", choices=("md", "json", "csv"), default="md")
+    ex.add_argument("--output", type=Path, metavar="FILE", help="write here (whole or not at all)")
+    ex.set_defaults(func=cmd_export)
 
     tu = sub.add_parser("tui", parents=[common], help="open the reader (the default)")
     tu.set_defaults(func=cmd_tui)

@@ -598,6 +598,70 @@ class Library:
 
         return desk.batch_lines(lines, run, (QueryError,))
 
+    # -- exports (services/export.py renders) ------------------------------------
+    def export_selection(self, *, query: str | None = None, tag: str | None = None,
+                         story: str | None = None, dossier: str | None = None,
+                         saved: str | None = None, ids: Sequence[str] | None = None,
+                         limit: int = 500) -> dict:
+        """The articles of one selection with everything the user made on them:
+        {"selection", "exported", "articles": [...], "dossier": {...} | None}."""
+        doss = None
+        if dossier is not None:
+            doss = self.dossier(dossier)
+            picked = [a["id"] for a in doss["articles"]]
+            label, kind, value = f"Dossier: {doss['entity']['name']}", "dossier", dossier
+        elif story is not None:
+            art = self._require(story)
+            picked = list(self.story_of(art.id).articles)
+            label, kind, value = f"Story of {art.title}", "story", art.id
+        elif tag is not None:
+            from .store.tags import clean_tag
+
+            try:
+                name = clean_tag(tag)
+            except ValueError as exc:
+                raise LibraryError(str(exc)) from None
+            picked = [r.id for r in self.rows(sort="date-asc", ids=self.tagged(name))]
+            if not picked:
+                raise LibraryError(f"no article is tagged {name!r}")
+            label, kind, value = f"Tag: {name}", "tag", name
+        elif ids is not None:
+            picked = [self._require(i).id for i in ids]
+            label, kind, value = "Articles", "articles", list(picked)
+        else:
+            if saved is not None:
+                query = self.saved_query(saved)
+            if not query or not query.strip():
+                raise LibraryError("give a query, --tag, --story or --dossier to export")
+            picked = self.matching_ids(query)[:limit]
+            label, kind, value = (f"Saved search: {saved}" if saved else f"Search: {query}"), \
+                ("saved" if saved else "query"), query
+        arts = self.store.get_many(picked)
+        sentences = {a["id"]: a.get("sentence") for a in doss["articles"]} if doss else {}
+        out = []
+        for aid in picked:
+            art = arts.get(aid)
+            if art is None:
+                continue
+            doc = {k: v for k, v in art.to_json().items() if k not in ("body", "path")}
+            doc.update(tags=self.article_tags(aid), notes=self.article_notes(aid),
+                       highlights=self.article_highlights(art),
+                       quotes=[{"text": q.text, "speaker": q.speaker} for q in self.quotes(aid)])
+            if aid in sentences:
+                doc["sentence"] = sentences[aid]
+            out.append(doc)
+        return {"selection": {"kind": kind, "value": value, "label": label},
+                "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "articles": out, "dossier": doss}
+
+    def export(self, fmt: str, **selection) -> str:
+        """One selection (see export_selection) as Markdown, JSON or CSV text."""
+        from .services.export import FORMATS, render
+
+        if fmt not in FORMATS:
+            raise LibraryError(f"unknown export format {fmt!r}: md, json or csv")
+        return render(self.export_selection(**selection), fmt)
+
     def article_entities(self, article_id: str):
         """The article's entities (list[EntityRef]): by type, most mentioned first."""
         from .entities import article_entities

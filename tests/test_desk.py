@@ -147,3 +147,67 @@ def test_batch_runs_good_lines_and_reports_bad_ones(lib, tmp_path, capsys):
     assert rows[0] == "line,query,total,rank,id,title,score" and rows[1].startswith("1,kim,")
     assert main.main(["--library", str(lib), "batch", str(tmp_path / "missing.txt")]) == 1
     assert "cannot read" in capsys.readouterr().err
+
+
+def test_export_markdown_json_csv_and_dossier_briefing(lib, tmp_path, capsys):
+    import json
+
+    import main
+
+    hit = run_json(capsys, "--library", lib, "search", "Pompeo")["hits"][0]["id"]
+    body = run_json(capsys, "--library", lib, "show", hit)["body"]
+    passage = body.split(". ")[0].strip()
+    run_json(capsys, "--library", lib, "highlight", hit, "--text", passage, "--note", "lede")
+    run_json(capsys, "--library", lib, "note", hit, "call the embassy")
+    run_json(capsys, "--library", lib, "tag", hit, "dprk")
+
+    out = tmp_path / "tag.md"
+    assert run_json(capsys, "--library", lib, "export", "--tag", "dprk", "--output", out)["output"] == str(out)
+    md = out.read_text(encoding="utf-8")
+    assert md.startswith("# Tag: dprk\n") and f"“{passage}” — lede" in md
+    assert "call the embassy" in md and "**Quotes**" in md
+    assert main.main(["--library", str(lib), "export", "Pompeo", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert hit in [a["id"] for a in doc["articles"]]
+    art = next(a for a in doc["articles"] if a["id"] == hit)
+    assert art["notes"][0]["text"] == "call the embassy" and art["highlights"][0]["note"] == "lede"
+    assert main.main(["--library", str(lib), "export", "--story", hit, "--format", "csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0].startswith("id,title") and any(r.startswith(hit) and "call the embassy" in r for r in rows)
+
+    # A dossier reads as a briefing: who, in brief, what was said, the reports oldest first.
+    assert main.main(["--library", str(lib), "export", "--dossier", "Kim Jong Un"]) == 0
+    brief = capsys.readouterr().out
+    for heading in ("# Briefing: Kim Jong Un", "## In brief", "## What was said", "## The reports, oldest first"):
+        assert heading in brief
+    assert "Appears most with: Donald Trump" in brief and "call the embassy" in brief
+
+    # An unwritable path: one clear line, nothing written, no temporary file left.
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    assert main.main(["--library", str(lib), "export", "kim", "--output", str(blocker / "x.md")]) == 1
+    assert "is not a folder; nothing was written" in capsys.readouterr().err
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "old.md").mkdir()  # the target is a directory: the rename fails
+    assert main.main(["--library", str(lib), "export", "kim", "--output", str(folder / "old.md")]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write" in err and "nothing was written" in err and len(err.strip().splitlines()) == 1
+    assert [p.name for p in folder.iterdir()] == ["old.md"]
+    # bad selections
+    assert main.main(["--library", str(lib), "export", "--tag", "never-used"]) == 1
+    assert "no article is tagged 'never-used'" in capsys.readouterr().err
+    assert main.main(["--library", str(lib), "export", "--story", "ffffffffffff"]) == 1
+    assert main.main(["--library", str(lib), "export"]) == 2
+
+
+def test_markdown_export_does_not_let_a_title_forge_markup():
+    from articles.services.export import render
+
+    doc = {"selection": {"label": "x"}, "exported": "now", "dossier": None, "articles": [
+        {"id": "abc", "title": "# Fake heading\n- [link](javascript:x) \x1b[31mred", "source": None,
+         "author": None, "date": None, "url": None, "tags": [], "notes": [{"text": "*bold*\n# h", "created": "2026"}],
+         "highlights": [], "quotes": []}]}
+    md = render(doc, "md")
+    assert "\x1b" not in md and "\n# Fake" not in md and "\n# h" not in md
+    assert "\\[link\\]" in md and "\\*bold\\*" in md
