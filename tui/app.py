@@ -28,6 +28,7 @@ from articles.text import safe_url, sanitize_line
 
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
+from .desk_actions import DeskActions, DeskCommands
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
 from .widgets.article_list import ArticleList, ListSource
@@ -44,10 +45,10 @@ LIBRARY_ENTITY_LIMIT = 300
 NARROW = 100  # below this width the sidebar starts collapsed
 
 
-class NewsdeskApp(App):
+class NewsdeskApp(DeskActions):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
-    COMMANDS = App.COMMANDS | {NewsdeskCommands, FeedCommands}
+    COMMANDS = App.COMMANDS | {NewsdeskCommands, FeedCommands, DeskCommands}
 
     BINDINGS = [
         Binding("q", "quit", "Quit", id="quit"),
@@ -307,6 +308,7 @@ class NewsdeskApp(App):
                 matches = []
         self.search_terms = frozenset(terms)
         self.reader.show(art, entities, matches, to_first_match=True)
+        self.refresh_desk(art.id)
         self.load_sources(art.id)
         if self.sidebar.scope == "article":
             self.sidebar.set_entities(entities, "article", note=self._no_entities_note())
@@ -436,7 +438,11 @@ class NewsdeskApp(App):
 
     def filter_by_feed(self, kind: str, key, label: str) -> None:
         """Library-wide filter of the article list, cleared by escape like the entity filter."""
-        if kind == "feed":
+        if kind == "saved":
+            ids = self.library.matching_ids(key)
+        elif kind == "atag":
+            ids = self.library.tagged(key)
+        elif kind == "feed":
             ids = self.library.feed_article_ids(feed=key)
         elif kind == "tag":
             ids = self.library.feed_article_ids(tag=key)
@@ -889,6 +895,7 @@ def run(library_path=None) -> int:
 # also what a keymap may remap (with the screens of _all_bindings).
 BINDING_GROUPS = [
     ("Everywhere", [NewsdeskApp]),
+    ("Working on a story", [DeskActions]),
     ("Article list", [ArticleList]),
     ("Reader", [ReaderView]),
     ("Entity sidebar", [EntitySidebar, EntityOptions]),
