@@ -183,6 +183,8 @@ class FeedPane(Vertical):
 
     def on_feed_pane_desk_counted(self, message: DeskCounted) -> None:
         message.stop()
+        if (message.saved, message.tags) == (self.saved, self.article_tags):
+            return  # nothing new: keep the rows (and the highlighted one) as they are
         self.saved, self.article_tags = message.saved, message.tags
         self.set_feeds(self.feeds)
 
