@@ -1044,9 +1044,10 @@ def cmd_export(args) -> int:
     """A query, tag, story, saved search or dossier as Markdown, JSON or CSV."""
     from articles.library import QueryError
 
-    chosen = [x for x in (args.query, args.tag, args.story, args.dossier, args.saved) if x is not None]
+    chosen = [x for x in (args.query, args.tag, args.story, args.dossier, args.saved, args.article)
+              if x is not None]
     if len(chosen) != 1:
-        _error("export one selection: a QUERY, --tag T, --story ID, --saved NAME or --dossier NAME")
+        _error("export one selection: a QUERY, --article ID, --tag T, --story ID, --saved NAME or --dossier NAME")
         return EXIT_USAGE
     if args.output is not None and not args.output.parent.is_dir():
         _error(f"cannot write {args.output}: {args.output.parent} is not a folder; nothing was written")
@@ -1055,7 +1056,8 @@ def cmd_export(args) -> int:
         lib.ensure_index(notice=_error)
         try:
             ok, text = _lib_call(lib.export, args.format, query=args.query, tag=args.tag,
-                                 story=args.story, dossier=args.dossier, saved=args.saved)
+                                 story=args.story, dossier=args.dossier, saved=args.saved,
+                                 ids=[args.article] if args.article else None)
         except QueryError as exc:
             _error(str(exc), "bad_query")
             return EXIT_USAGE
@@ -1259,6 +1261,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", parents=[common], help="export a selection to Markdown, JSON or CSV")
     ex.add_argument("query", nargs="?", help="a search query (or use --tag, --story, --saved, --dossier)")
+    ex.add_argument("--article", metavar="ID", help="one article")
     ex.add_argument("--tag", help="every article with this tag")
     ex.add_argument("--story", metavar="ID", help="every article of this article's story")
     ex.add_argument("--saved", metavar="NAME", help="a saved search's articles")

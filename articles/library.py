@@ -627,7 +627,8 @@ class Library:
             label, kind, value = f"Tag: {name}", "tag", name
         elif ids is not None:
             picked = [self._require(i).id for i in ids]
-            label, kind, value = "Articles", "articles", list(picked)
+            label = self.get(picked[0]).title if len(picked) == 1 else "Articles"
+            kind, value = "articles", ",".join(picked)
         else:
             if saved is not None:
                 query = self.saved_query(saved)

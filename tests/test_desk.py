@@ -175,6 +175,10 @@ def test_export_markdown_json_csv_and_dossier_briefing(lib, tmp_path, capsys):
     rows = capsys.readouterr().out.splitlines()
     assert rows[0].startswith("id,title") and any(r.startswith(hit) and "call the embassy" in r for r in rows)
 
+    assert main.main(["--library", str(lib), "export", "--article", hit[:8]]) == 0
+    one = capsys.readouterr().out
+    assert one.count("\n## 1. ") == 1 and "## 2. " not in one and "call the embassy" in one
+
     # A dossier reads as a briefing: who, in brief, what was said, the reports oldest first.
     assert main.main(["--library", str(lib), "export", "--dossier", "Kim Jong Un"]) == 0
     brief = capsys.readouterr().out
