@@ -201,3 +201,33 @@ def test_desk_keys_are_listed_on_help_and_remappable(lib_path):
             assert styled(reader, SELECTION) == "The port reopened on Monday."
 
     run(go())
+
+
+def test_mouse_drag_selects_sentences_and_enter_saves(lib_path):
+    from tui.widgets.reader import ArticleBody
+
+    async def go():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            reader = await open_port(pilot)
+            body = reader.query_one(ArticleBody)
+            await pilot.click(body, offset=(2, 0))  # a click alone selects nothing
+            assert reader.selection is None
+            # press on the first line, drag to the line of the second paragraph, release
+            await pilot.mouse_down(body, offset=(2, 0))
+            second_para = next(i for i, (s, _) in enumerate(body.line_spans(body.content_region.width))
+                               if reader._plain[s:].startswith("Ships"))
+            await pilot.hover(body, offset=(3, second_para))
+            await pilot.mouse_up(body, offset=(3, second_para))
+            sel = styled(reader, SELECTION)
+            assert sel.startswith("The port reopened on Monday.") and sel.endswith("Ships queued outside the harbour wall.")
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")  # no note
+            await settle(pilot)
+        with Library(lib_path) as lib:
+            (h,) = lib.article_highlights(port_id(lib_path))
+            assert h["text"].startswith("The port reopened") and h["text"].endswith("harbour wall.")
+            assert h["note"] is None
+
+    run(go())

@@ -82,6 +82,33 @@ class ArticleBody(Widget):
         starts = [a for a, _ in self.line_spans(self.content_region.width)]
         return max(bisect_right(starts, offset) - 1, 0)
 
+    # -- dragging over sentences selects them (the reader turns offsets into sentences)
+    _drag_from: int | None = None
+
+    def _offset_at(self, event) -> int | None:
+        where = event.get_content_offset(self)
+        lines = self.line_spans(self.content_region.width)
+        if where is None or not 0 <= where.y < len(lines):
+            return None
+        start, end = lines[where.y]
+        return start + min(max(where.x, 0), max(end - start - 1, 0))
+
+    def on_mouse_down(self, event) -> None:
+        self._drag_from = self._offset_at(event)
+        if self._drag_from is not None:
+            self.capture_mouse()
+
+    def on_mouse_move(self, event) -> None:
+        if self._drag_from is not None and event.button:
+            here = self._offset_at(event)
+            if here is not None and isinstance(self.parent, ReaderView):
+                self.parent.drag_select(self._drag_from, here)
+
+    def on_mouse_up(self, event) -> None:
+        if self._drag_from is not None:
+            self._drag_from = None
+            self.release_mouse()
+
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self.line_spans(width))
 
@@ -421,6 +448,22 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.selection = (a, min(max(b, a), last))
         self._restyle()
         self.call_after_refresh(self.scroll_to_offset, self.sentences[self.selection[1]][0])
+
+    def _sentence_at_shown(self, shown: int) -> int:
+        i = max(bisect_right(self._shown_starts, shown) - 1, 0)
+        offset = self.paras[i][0] + max(shown - self._shown_starts[i], 0)
+        return next((k for k, (_, e, _) in enumerate(self.sentences) if e > offset), len(self.sentences) - 1)
+
+    def drag_select(self, shown_from: int, shown_to: int) -> None:
+        """A mouse drag from one place of the shown text to another: the sentences
+        between are selected (a click without moving selects nothing)."""
+        if not self.sentences or not self._offsets_ok:
+            return
+        a, b = sorted((self._sentence_at_shown(shown_from), self._sentence_at_shown(shown_to)))
+        if self.selection is None and a == b:
+            return
+        self.selection = (a, b)
+        self._restyle()
 
     def action_select_start(self) -> None:
         if self.article is None or not self.sentences:
