@@ -231,3 +231,26 @@ def test_mouse_drag_selects_sentences_and_enter_saves(lib_path):
             assert h["note"] is None
 
     run(go())
+
+
+def test_a_saved_search_shown_in_the_list_picks_up_new_articles(lib_path):
+    with Library(lib_path) as lib:
+        lib.ensure_index()
+        lib.save_search("dockers", "dockers")
+
+    async def go():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.filter_by_feed("saved", "dockers", "saved dockers")
+            lst = app.query_one(ArticleList)
+            assert lst.total == 1
+            # another process imports a matching article
+            with Library(lib_path) as other:
+                other.add_drafts([Draft(title="Dockers vote on the offer", origin="test:vote",
+                                        body="Dockers voted on the pay offer on Tuesday.")])
+            app.action_reload()
+            await settle(pilot)
+            assert lst.total == 2 and "saved dockers" in lst.source.label
+
+    run(go())

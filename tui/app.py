@@ -178,7 +178,12 @@ class NewsdeskApp(DeskActions):
 
     def action_reload(self, announce: bool = False) -> None:
         """Pick up articles other processes added (also runs by itself, quietly)."""
-        self.article_list.reload()
+        if self._feed_filter_active() and self.feed_filter[0] in ("saved", "atag"):
+            self.filter_by_feed(*self.feed_filter)  # a saved search is run again: new hits appear
+        else:
+            self.article_list.reload()
+        if self.query_one(ContentSwitcher).current == "feeds":
+            self.feed_pane.load()  # fresh unread counts beside the feeds
         if self.group_by_story:
             self.load_stories()
         self._update_status()
