@@ -319,7 +319,29 @@ def cmd_show(args) -> int:
     con.print(Text(f"id {art.id}", style="dim"))
     con.print()
     con.print(Text(art.body))
+    _print_desk(con, doc)
     return EXIT_OK
+
+
+def _print_desk(con, doc) -> None:
+    """The user's notes and highlights under the article (plain Text: never markup)."""
+    from rich.text import Text
+
+    if doc.get("highlights"):
+        con.print()
+        con.print(Text("Highlights", style="bold"))
+        for h in doc["highlights"]:
+            line = Text(f"  [{h['id']}] “{_clean(h['text'])}”")
+            if h["orphaned"]:
+                line.append("  (orphaned)", style="yellow")
+            if h["note"]:
+                line.append(f" — {_clean(h['note'])}", style="italic")
+            con.print(line)
+    if doc.get("notes"):
+        con.print()
+        con.print(Text("Notes", style="bold"))
+        for n in doc["notes"]:
+            con.print(Text(f"  [{n['id']}] {n['created']}  ", style="dim") + Text(_clean(n["text"])))
 
 
 def cmd_list(args) -> int:
@@ -874,6 +896,215 @@ def cmd_tags(args) -> int:
     return EXIT_OK
 
 
+def _lib_call(fn, *args, **kw):
+    """Run a Library call, turning its LibraryError into one line (None then)."""
+    from articles.library import LibraryError
+
+    try:
+        return True, fn(*args, **kw)
+    except LibraryError as exc:
+        _error(str(exc), "not_found" if "no article with id" in str(exc) else "error")
+        return False, None
+
+
+def cmd_note(args) -> int:
+    """Add a note to an article, or --remove NOTE_ID."""
+    with _open(args) as lib:
+        art = _find(lib, args.id)
+        if art is None:
+            return EXIT_FAIL
+        if args.remove is not None:
+            ok, _ = _lib_call(lib.remove_note, art.id, args.remove)
+        elif not args.text:
+            _error("give the note's text (or --remove NOTE_ID)")
+            return EXIT_USAGE
+        else:
+            ok, note = _lib_call(lib.add_note, art.id, " ".join(args.text))
+        if not ok:
+            return EXIT_FAIL
+        notes = lib.article_notes(art.id)
+    if args.json:
+        _emit_json({"id": art.id, "notes": notes})
+    else:
+        con = _console()
+        for n in notes:
+            con.print(f"{n['id']:>4}  {n['created']}  {_clean(n['text'])}")
+    return EXIT_OK
+
+
+def cmd_highlight(args) -> int:
+    """Highlight an exact passage of an article (--text), or --remove HID."""
+    with _open(args) as lib:
+        art = _find(lib, args.id)
+        if art is None:
+            return EXIT_FAIL
+        if args.remove is not None:
+            ok, _ = _lib_call(lib.remove_highlight, art.id, args.remove)
+        elif args.text is None:
+            _error("give the passage with --text (or --remove HIGHLIGHT_ID)")
+            return EXIT_USAGE
+        else:
+            ok, _ = _lib_call(lib.add_highlight, art.id, args.text, args.note)
+        if not ok:
+            return EXIT_FAIL
+        found = lib.article_highlights(art)
+    if args.json:
+        _emit_json({"id": art.id, "highlights": found})
+    else:
+        _print_highlights(found)
+    return EXIT_OK
+
+
+def _print_highlights(found) -> None:
+    from rich.text import Text
+
+    con = _console()
+    for h in found:
+        line = Text(f"{h['id']:>4}  ")
+        if h.get("title"):
+            line.append(f"{h['article_id'][:8]} ", style="dim")
+        line.append(f"“{_clean(h['text'])}”")
+        if h["orphaned"]:
+            line.append("  (orphaned: the text is no longer in the article)", style="yellow")
+        if h["note"]:
+            line.append(f"  — {_clean(h['note'])}", style="italic")
+        con.print(line)
+
+
+def cmd_highlights(args) -> int:
+    """Every highlight in the library."""
+    with _open(args) as lib:
+        found = lib.all_highlights()
+    if args.json:
+        _emit_json({"highlights": found})
+    else:
+        _print_highlights(found)
+    return EXIT_OK
+
+
+def cmd_saved(args) -> int:
+    """saved add NAME QUERY / saved list / saved remove NAME."""
+    from articles.library import QueryError
+
+    with _open(args) as lib:
+        lib.ensure_index(notice=_error)
+        try:
+            if args.saved_command == "add":
+                ok, _ = _lib_call(lib.save_search, args.name, " ".join(args.query))
+            elif args.saved_command == "remove":
+                ok, _ = _lib_call(lib.remove_saved, args.name)
+            else:
+                ok = True
+        except QueryError as exc:
+            _error(str(exc), "bad_query")
+            return EXIT_USAGE
+        if not ok:
+            return EXIT_FAIL
+        saved = lib.saved_searches()
+    if args.json:
+        _emit_json({"saved": saved})
+    else:
+        con = _console()
+        for s in saved:
+            con.print(f"{s['unread']:>5} unread {s['total']:>6} total  {_clean(s['name'])}: {_clean(s['query'])}")
+    return EXIT_OK
+
+
+def cmd_batch(args) -> int:
+    """One query per line of FILE: the hit count and top hits of each."""
+    try:
+        lines = Path(args.file).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        _error(f"cannot read {args.file}: {exc.strerror or exc}")
+        return EXIT_FAIL
+    with _open(args) as lib:
+        lib.ensure_index(notice=_error)
+        ok, result = _lib_call(lib.batch, lines, limit=args.limit)
+        if not ok:
+            return EXIT_FAIL
+    if args.json:
+        _emit_json(result)
+    elif args.csv:
+        import csv
+
+        out = csv.writer(sys.stdout, lineterminator="\n")
+        out.writerow(["line", "query", "total", "rank", "id", "title", "score"])
+        for q in result["queries"]:
+            for rank, h in enumerate(q["hits"], 1):
+                out.writerow([q["line"], q["query"], q["total"], rank, h["id"], _clean(h["title"]), h["score"]])
+            if not q["hits"]:
+                out.writerow([q["line"], q["query"], 0, "", "", "", ""])
+    else:
+        con = _console()
+        for q in result["queries"]:
+            con.print(f"line {q['line']}: {_clean(q['query'])} — {q['total']} hit(s)")
+            for h in q["hits"]:
+                con.print(f"    {h['id'][:8]}  {h['score']:>8.3f}  {_clean(h['title'])}")
+    for f in result["failed"]:
+        _console(stderr=True).print(f"newsdesk: line {f['line']}: {_clean(f['error'])}")
+    return EXIT_OK if not result["failed"] else EXIT_FAIL
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it,
+    flushed to disk, then renamed over it (a failure leaves no half file)."""
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def cmd_export(args) -> int:
+    """A query, tag, story, saved search or dossier as Markdown, JSON or CSV."""
+    from articles.library import QueryError
+
+    chosen = [x for x in (args.query, args.tag, args.story, args.dossier, args.saved, args.article)
+              if x is not None]
+    if len(chosen) != 1:
+        _error("export one selection: a QUERY, --article ID, --tag T, --story ID, --saved NAME or --dossier NAME")
+        return EXIT_USAGE
+    if args.output is not None and not args.output.parent.is_dir():
+        _error(f"cannot write {args.output}: {args.output.parent} is not a folder; nothing was written")
+        return EXIT_FAIL
+    with _open(args) as lib:
+        lib.ensure_index(notice=_error)
+        try:
+            ok, text = _lib_call(lib.export, args.format, query=args.query, tag=args.tag,
+                                 story=args.story, dossier=args.dossier, saved=args.saved,
+                                 ids=[args.article] if args.article else None)
+        except QueryError as exc:
+            _error(str(exc), "bad_query")
+            return EXIT_USAGE
+        if not ok:
+            return EXIT_FAIL
+    if args.output is None:
+        sys.stdout.write(text)
+        _RUN["json_written"] = True
+        return EXIT_OK
+    try:
+        _write_whole(args.output, text)
+    except OSError as exc:
+        _error(f"cannot write {args.output}: {exc.strerror or exc}; nothing was written")
+        return EXIT_FAIL
+    if args.json:
+        _emit_json({"output": str(args.output), "format": args.format, "bytes": len(text.encode("utf-8"))})
+    else:
+        _notice(f"exported to {args.output}")
+    return EXIT_OK
+
+
 def cmd_tui(args) -> int:
     if args.library is not None or os.environ.get("NEWSDESK_LIBRARY"):
         # A mistyped --library is an error before the screen opens, not an empty library.
@@ -1025,6 +1256,45 @@ def build_parser() -> argparse.ArgumentParser:
     tgs = sub.add_parser("tags", parents=[common], help="tags with their article counts")
     tgs.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"), help="rename (or merge) a tag")
     tgs.set_defaults(func=cmd_tags)
+
+    nt = sub.add_parser("note", parents=[common], help="add a note to an article (or --remove one)")
+    nt.add_argument("id")
+    nt.add_argument("text", nargs="*", metavar="TEXT")
+    nt.add_argument("--remove", type=int, metavar="NOTE_ID", help="remove this note")
+    nt.set_defaults(func=cmd_note)
+    hl = sub.add_parser("highlight", parents=[common], help="highlight a passage of an article")
+    hl.add_argument("id")
+    hl.add_argument("--text", help="the exact passage to highlight")
+    hl.add_argument("--note", help="a note on the highlight")
+    hl.add_argument("--remove", type=int, metavar="HIGHLIGHT_ID", help="remove this highlight")
+    hl.set_defaults(func=cmd_highlight)
+    hls = sub.add_parser("highlights", parents=[common], help="every highlight in the library")
+    hls.set_defaults(func=cmd_highlights)
+    sv = sub.add_parser("saved", parents=[common], help="saved searches with their unread counts")
+    svs = sv.add_subparsers(dest="saved_command", metavar="ACTION", required=True)
+    sva = svs.add_parser("add", parents=[common], help="save a query under a name")
+    sva.add_argument("name")
+    sva.add_argument("query", nargs="+")
+    svs.add_parser("list", parents=[common], help="saved searches, total and unread")
+    svr = svs.add_parser("remove", parents=[common], help="forget a saved search")
+    svr.add_argument("name")
+    sv.set_defaults(func=cmd_saved)
+    bt = sub.add_parser("batch", parents=[common], help="run one query per line of FILE")
+    bt.add_argument("file", type=Path)
+    bt.add_argument("--csv", action="store_true", help="one CSV row per query and hit")
+    bt.add_argument("--limit", type=int, default=5, help="top hits per query (default 5)")
+    bt.set_defaults(func=cmd_batch)
+
+    ex = sub.add_parser("export", parents=[common], help="export a selection to Markdown, JSON or CSV")
+    ex.add_argument("query", nargs="?", help="a search query (or use --tag, --story, --saved, --dossier)")
+    ex.add_argument("--article", metavar="ID", help="one article")
+    ex.add_argument("--tag", help="every article with this tag")
+    ex.add_argument("--story", metavar="ID", help="every article of this article's story")
+    ex.add_argument("--saved", metavar="NAME", help="a saved search's articles")
+    ex.add_argument("--dossier", metavar="NAME", help="an entity's dossier, as a briefing")
+    ex.add_argument("--format", choices=("md", "json", "csv"), default="md")
+    ex.add_argument("--output", type=Path, metavar="FILE", help="write here (whole or not at all)")
+    ex.set_defaults(func=cmd_export)
 
     tu = sub.add_parser("tui", parents=[common], help="open the reader (the default)")
     tu.set_defaults(func=cmd_tui)

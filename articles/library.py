@@ -3,6 +3,7 @@ Whoosh index derived from it. main.py and tui/ both go through this class."""
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sqlite3
@@ -421,6 +422,14 @@ class Library:
         fields = index_fields(self.store.conn, ids)
         for aid, names in tags_of_many(self.store, ids).items():
             fields.setdefault(aid, {})["tag"] = ",".join(names)
+        from .store.highlights import highlight_notes_of_many
+        from .store.notes import notes_of_many
+
+        # Notes on the article and on its highlights, for note:WORD.
+        for source in (notes_of_many(self.store, ids), highlight_notes_of_many(self.store, ids)):
+            for aid, texts in source.items():
+                f = fields.setdefault(aid, {})
+                f["note"] = "\n".join(filter(None, [f.get("note"), *texts]))
         return fields
 
     # -- tags -------------------------------------------------------------------
@@ -493,6 +502,167 @@ class Library:
         self.sync_index()
         return n
 
+    # -- notes, highlights, saved and batch searches (services/desk.py) ---------
+    def _desk_write(self, fn, *args):
+        with self._write_lock:
+            out = fn(self.store, *args)
+        self.sync_index()
+        return out
+
+    def add_note(self, ref: str, text: str) -> dict:
+        from .services import desk
+
+        return self._desk_write(desk.add_note, self._require(ref), text)
+
+    def remove_note(self, ref: str, note_id: int) -> None:
+        from .services import desk
+
+        self._desk_write(desk.remove_note, self._require(ref), note_id)
+
+    def article_notes(self, aid: str) -> list[dict]:
+        from .services import desk
+
+        return desk.notes_json(self.store, aid)
+
+    def add_highlight(self, ref: str, text: str = "", note: str | None = None,
+                      start: int | None = None, end: int | None = None) -> dict:
+        from .services import desk
+
+        return self._desk_write(desk.add_highlight, self._require(ref), text, note, start, end)
+
+    def remove_highlight(self, ref: str, highlight_id: int) -> None:
+        from .services import desk
+
+        self._desk_write(desk.remove_highlight, self._require(ref), highlight_id)
+
+    def article_highlights(self, art: Article | str) -> list[dict]:
+        from .services import desk
+
+        return desk.highlights_json(self.store, art if isinstance(art, Article) else self._require(art))
+
+    def all_highlights(self) -> list[dict]:
+        from .services import desk
+
+        return desk.all_highlights_json(self.store, self.store.get_many)
+
+    def matching_ids(self, query: str) -> list[str]:
+        """Every article the query matches, best first (raises QueryError)."""
+        try:
+            return search_index.matching_ids(self.index, query)
+        except SearchIndexError as exc:
+            raise LibraryError(f"cannot search: {exc}; run `newsdesk check --repair`") from exc
+
+    def save_search(self, name: str, query: str) -> bool:
+        from .services import desk
+
+        with self._write_lock:
+            return desk.save_search(self.store, name, query, self.matching_ids)
+
+    def remove_saved(self, name: str) -> None:
+        from .services import desk
+
+        with self._write_lock:
+            desk.remove_saved(self.store, name)
+
+    def saved_searches(self) -> list[dict]:
+        """Each saved search with its hits now: total and unread."""
+        from .services import desk
+
+        out = []
+        for name, query in desk.saved_names(self.store):
+            try:
+                ids = self.matching_ids(query)
+            except QueryError:
+                ids = []
+            unread = self.store.count("read=0 AND id IN (SELECT value FROM json_each(?))",
+                                      (json.dumps(ids),)) if ids else 0
+            out.append({"name": name, "query": query, "total": len(ids), "unread": unread})
+        return out
+
+    def saved_query(self, name: str) -> str:
+        from .services import desk
+
+        found = dict(desk.saved_names(self.store)).get(" ".join(str(name).split()))
+        if found is None:
+            raise LibraryError(f"no saved search named {name!r}")
+        return found
+
+    def batch(self, lines: Iterable[str], limit: int = 5) -> dict:
+        """One search per line: {"queries": [...], "failed": [{"line", "error"}]}."""
+        from .services import desk
+
+        def run(query: str) -> dict:
+            res = self.search(query, limit=limit)
+            return {"total": res.total, "hits": [{"id": h.id, "title": h.title, "score": round(h.score, 4)}
+                                                 for h in res.hits]}
+
+        return desk.batch_lines(lines, run, (QueryError,))
+
+    # -- exports (services/export.py renders) ------------------------------------
+    def export_selection(self, *, query: str | None = None, tag: str | None = None,
+                         story: str | None = None, dossier: str | None = None,
+                         saved: str | None = None, ids: Sequence[str] | None = None,
+                         limit: int = 500) -> dict:
+        """The articles of one selection with everything the user made on them:
+        {"selection", "exported", "articles": [...], "dossier": {...} | None}."""
+        doss = None
+        if dossier is not None:
+            doss = self.dossier(dossier)
+            picked = [a["id"] for a in doss["articles"]]
+            label, kind, value = f"Dossier: {doss['entity']['name']}", "dossier", dossier
+        elif story is not None:
+            art = self._require(story)
+            picked = list(self.story_of(art.id).articles)
+            label, kind, value = f"Story of {art.title}", "story", art.id
+        elif tag is not None:
+            from .store.tags import clean_tag
+
+            try:
+                name = clean_tag(tag)
+            except ValueError as exc:
+                raise LibraryError(str(exc)) from None
+            picked = [r.id for r in self.rows(sort="date-asc", ids=self.tagged(name))]
+            if not picked:
+                raise LibraryError(f"no article is tagged {name!r}")
+            label, kind, value = f"Tag: {name}", "tag", name
+        elif ids is not None:
+            picked = [self._require(i).id for i in ids]
+            label = self.get(picked[0]).title if len(picked) == 1 else "Articles"
+            kind, value = "articles", ",".join(picked)
+        else:
+            if saved is not None:
+                query = self.saved_query(saved)
+            if not query or not query.strip():
+                raise LibraryError("give a query, --tag, --story or --dossier to export")
+            picked = self.matching_ids(query)[:limit]
+            label, kind, value = (f"Saved search: {saved}" if saved else f"Search: {query}"), \
+                ("saved" if saved else "query"), query
+        arts = self.store.get_many(picked)
+        sentences = {a["id"]: a.get("sentence") for a in doss["articles"]} if doss else {}
+        out = []
+        for aid in picked:
+            art = arts.get(aid)
+            if art is None:
+                continue
+            doc = {k: v for k, v in art.to_json().items() if k not in ("body", "path")}
+            doc.update(tags=self.article_tags(aid), notes=self.article_notes(aid),
+                       highlights=self.article_highlights(art),
+                       quotes=[{"text": q.text, "speaker": q.speaker} for q in self.quotes(aid)])
+            if aid in sentences:
+                doc["sentence"] = sentences[aid]
+            out.append(doc)
+        return {"selection": {"kind": kind, "value": value, "label": label},
+                "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "articles": out, "dossier": doss}
+
+    def export(self, fmt: str, **selection) -> str:
+        """One selection (see export_selection) as Markdown, JSON or CSV text."""
+        from .services.export import FORMATS, render
+
+        if fmt not in FORMATS:
+            raise LibraryError(f"unknown export format {fmt!r}: md, json or csv")
+        return render(self.export_selection(**selection), fmt)
+
     def article_entities(self, article_id: str):
         """The article's entities (list[EntityRef]): by type, most mentioned first."""
         from .entities import article_entities
@@ -503,6 +673,8 @@ class Library:
         """What `newsdesk show --json` adds to an article: its entities with offsets into
         body, and the reports it credits (``sources``, see article_sources)."""
         return {"tags": self.article_tags(art.id),
+                "notes": self.article_notes(art.id),
+                "highlights": self.article_highlights(art),
                 "entities": [{"name": r.name, "type": r.type, "count": r.count,
                               "mentions": [{"start": s, "end": e, "text": t} for s, e, t in r.mentions]}
                              for r in self.article_entities(art.id)],

@@ -6,11 +6,11 @@ checks), its errors, ``to_document``, and the operations of ``index.api``
 ``bulk`` and ``analysis`` are private to the package.
 """
 
-from .api import analyse, key_terms, match_spans, more_like_this, search, surface_terms
+from .api import analyse, key_terms, match_spans, matching_ids, more_like_this, search, surface_terms
 from .core import BULK_CHUNK, IndexBusy, SearchIndex, SearchIndexError, to_document
 from .query import Hit, QueryError, SearchResults, Snippet
 from .schema import INDEX_VERSION
 
 __all__ = ["SearchIndex", "SearchIndexError", "IndexBusy", "QueryError", "SearchResults", "Hit",
-           "Snippet", "BULK_CHUNK", "INDEX_VERSION", "to_document", "search", "more_like_this",
+           "Snippet", "BULK_CHUNK", "INDEX_VERSION", "to_document", "search", "matching_ids", "more_like_this",
            "key_terms", "match_spans", "surface_terms", "analyse"]

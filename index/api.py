@@ -10,10 +10,10 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 
 from .core import SearchIndex
-from .query import SearchResults, make_parser, run_search, term_spans
+from .query import SearchResults, make_parser, matching_ids as _matching_ids, run_search, term_spans
 from .schema import make_schema
 
-__all__ = ["search", "more_like_this", "key_terms", "match_spans", "surface_terms", "analyse"]
+__all__ = ["search", "matching_ids", "more_like_this", "key_terms", "match_spans", "surface_terms", "analyse"]
 
 
 @functools.cache
@@ -33,6 +33,16 @@ def search(index: SearchIndex, query: str, *, limit: int, offset: int = 0, sort:
     if parser is None:
         parser = index._query_parser = make_parser(searcher.schema)
     return run_search(searcher, parser, query, limit=limit, offset=offset, sort=sort, load=load)
+
+
+def matching_ids(index: SearchIndex, query: str) -> list[str]:
+    """Every article id the query matches, best first (no snippets, no store
+    reads): for counting a saved search's unread articles.  Raises QueryError."""
+    searcher = index.searcher()
+    parser = getattr(index, "_query_parser", None)
+    if parser is None:
+        parser = index._query_parser = make_parser(searcher.schema)
+    return _matching_ids(searcher, parser, query)
 
 
 def more_like_this(index: SearchIndex, article_id: str, text: str, *, top: int,

@@ -416,6 +416,15 @@ def _rank(searcher, q: Query, want: int, sort: str):
     return page, total, exact, query_terms(q, searcher.reader())
 
 
+def matching_ids(searcher, parser, qstring: str) -> list[str]:
+    q = parse(parser, qstring)
+    try:
+        ranked, _, _, _ = _rank(searcher, q, max(searcher.doc_count_all(), 1), "relevance")
+    except Exception as exc:
+        raise QueryError(f"cannot run query {qstring!r}: {exc}") from exc
+    return [searcher.stored_fields(docnum)["id"] for docnum, _ in ranked]
+
+
 def run_search(searcher, parser, qstring: str, *, limit: int, offset: int, sort: str,
                load: Callable[[Sequence[str]], dict], snippet_chars: int = 220) -> SearchResults:
     q = parse(parser, qstring)

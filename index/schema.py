@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from whoosh.fields import Schema
 
 # Bump when the schema or analysis changes: an index with another version is rebuilt.
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 
 # Entity fields users can search: person:"Kim Jong Un", org:..., entity:Maxwell.
 ENTITY_FIELDS = ("person", "org", "place", "group", "event", "other")
@@ -47,6 +47,8 @@ def make_schema() -> Schema:
         url=ID(),
         feed=NUMERIC(),
         tag=KEYWORD(lowercase=True, commas=True),
+        # The user's notes on the article and on its highlights, for note:WORD.
+        note=TEXT(analyzer=stem),
         # Every entity name and alias of any type, for entity:NAME.
         entity=TEXT(analyzer=names, phrase=True),
     )

@@ -138,6 +138,18 @@ def collect(library: Path, samples: Path, seeds: Path) -> dict[str, dict]:
     run("feeds list", "feeds", "list")
     run("refresh", "refresh", str(feed["id"]), "--timeout", "2", "--no-entities")
     run("feeds remove", "feeds", "remove", str(feed["id"]))
+    # Working on a story (issue #18): notes, highlights, saved and batch searches, export.
+    run("note", "note", sample, "check the museum's dates")
+    run("highlight", "highlight", sample, "--text", "Haraldsen", "--note", "the name")
+    run("highlights", "highlights")
+    run("show (notes and highlights)", "show", sample)
+    run("saved add", "saved", "add", "harbour", "harbour")
+    run("saved list", "saved", "list")
+    run("saved remove", "saved", "remove", "harbour")
+    queries = library.parent / "queries.txt"
+    queries.write_text('harbour\n\n"unclosed\n', encoding="utf-8")
+    run("batch", "batch", queries)
+    run("export --format json", "export", "--tag", "harbour", "--format", "json")
     return results
 
 

@@ -106,3 +106,36 @@ def test_light_theme_with_article_open(snap_compare, app, size):
         await _settle(pilot)
 
     assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+@pytest.fixture()
+def worked_app(sample_library, tmp_path):
+    """The samples with the newest article highlighted (one with a note, one
+    whose text an edit took away: orphaned) and annotated, at fixed times."""
+    from articles.store.highlights import add_highlight
+
+    dest = tmp_path / "lib"
+    shutil.copytree(sample_library, dest)
+    with Library(dest) as lib:
+        aid = lib.rows()[0].id
+        # Two sentences near the end, on screen with the list under the article.
+        lib.add_highlight(aid, "The survey will be repeated next spring.", note="the lede: check the numbers")
+        lib.add_highlight(aid, "volunteer divers with at least fifty logged dives")
+        add_highlight(lib.store, aid, "A sentence an editor later cut.", "", "", 0, "kept, orphaned", 0.0)
+        lib.add_note(aid, "Ask the union for its own count of [b]pickets[/b].")
+        lib.add_note(aid, "Second source needed before the briefing.")
+        with lib.store.transaction() as conn:  # no clock on screen
+            conn.execute("UPDATE article_notes SET created = 1767225600 + id * 3600")
+    return build_app(dest)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_article_with_highlights_and_notes(snap_compare, worked_app, size):
+    async def before(pilot):
+        await _settle(pilot)
+        await pilot.press("enter")
+        await _settle(pilot)
+        await pilot.press("tab", "end")  # down to the highlights and notes under the article
+        await _settle(pilot)
+
+    assert snap_compare(worked_app, terminal_size=size, run_before=before)

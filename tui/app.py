@@ -28,6 +28,7 @@ from articles.text import safe_url, sanitize_line
 from .actions import ActionCommands, app_bindings
 from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
+from .desk_actions import DeskActions, DeskCommands
 from .layout import NARROW_SIDEBAR, pane_widths
 from .preview import Previewer
 from .themes import apply_saved_theme, remember_theme
@@ -49,10 +50,10 @@ LIBRARY_ENTITY_LIMIT = 300
 NARROW = 100  # below this width the sidebar starts collapsed
 
 
-class NewsdeskApp(ReadingActions, App):
+class NewsdeskApp(ReadingActions, DeskActions):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
-    COMMANDS = App.COMMANDS | {ActionCommands, NewsdeskCommands, FeedCommands}
+    COMMANDS = App.COMMANDS | {ActionCommands, NewsdeskCommands, FeedCommands, DeskCommands}
 
     # Every binding comes from the actions table, which also fills the palette.
     BINDINGS = app_bindings()
@@ -166,7 +167,12 @@ class NewsdeskApp(ReadingActions, App):
 
     def action_reload(self, announce: bool = False) -> None:
         """Pick up articles other processes added (also runs by itself, quietly)."""
-        self.article_list.reload()
+        if self._feed_filter_active() and self.feed_filter[0] in ("saved", "atag"):
+            self.filter_by_feed(*self.feed_filter)  # a saved search is run again: new hits appear
+        else:
+            self.article_list.reload()
+        if self.query_one(ContentSwitcher).current == "feeds":
+            self.feed_pane.load()  # fresh unread counts beside the feeds
         if self.group_by_story:
             self.load_stories()
         self._update_status()
@@ -306,6 +312,7 @@ class NewsdeskApp(ReadingActions, App):
                 matches = []
         self.search_terms = frozenset(terms)
         self.reader.show(art, entities, matches, to_first_match=True)
+        self.refresh_desk(art.id)
         self.load_sources(art.id)
         if self.sidebar.scope == "article":
             self.sidebar.set_entities(entities, "article", note=self._no_entities_note())
@@ -435,7 +442,11 @@ class NewsdeskApp(ReadingActions, App):
 
     def filter_by_feed(self, kind: str, key, label: str) -> None:
         """Library-wide filter of the article list, cleared by escape like the entity filter."""
-        if kind == "feed":
+        if kind == "saved":
+            ids = self.library.matching_ids(key)
+        elif kind == "atag":
+            ids = self.library.tagged(key)
+        elif kind == "feed":
             ids = self.library.feed_article_ids(feed=key)
         elif kind == "tag":
             ids = self.library.feed_article_ids(tag=key)
@@ -896,6 +907,7 @@ def run(library_path=None) -> int:
 # also what a keymap may remap (with the screens of _all_bindings).
 BINDING_GROUPS = [
     ("Everywhere", [NewsdeskApp]),
+    ("Working on a story", [DeskActions]),
     ("Article list", [ArticleList]),
     ("Reader", [ReaderView]),
     ("Entity sidebar", [EntitySidebar, EntityOptions]),

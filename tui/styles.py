@@ -37,3 +37,9 @@ CURRENT_MATCH = Style(color="#ffffff", bgcolor="#d84315", bold=True)
 
 def entity_style(kind: str) -> Style:
     return ENTITY_STYLES.get(kind, ENTITY_STYLES["other"])
+
+# A saved highlight: a marker-pen background that reads on dark and light themes;
+# one whose note exists is underlined too. The selection being made is reversed.
+HIGHLIGHT = Style(color="#1b1b1b", bgcolor="#b8f0a8")
+HIGHLIGHT_NOTED = Style(color="#1b1b1b", bgcolor="#b8f0a8", underline=True)
+SELECTION = Style(color="#ffffff", bgcolor="#1565c0", bold=True)

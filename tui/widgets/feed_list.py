@@ -36,7 +36,8 @@ from .keys import list_bindings
 # Most failures listed in the summary notification; the rest are in the feeds view.
 MAX_FAILURES_SHOWN = 8
 
-ALL = "all"  # option id of the "every feed" row; feeds are "feed:<id>", tags "tag:<name>"
+ALL = "all"  # option id of the "every feed" row; feeds are "feed:<id>", tags "tag:<name>",
+# saved searches "saved:<name>", article tags "atag:<name>"
 
 
 class FeedOptions(OptionList):
@@ -59,7 +60,8 @@ class FeedPane(Vertical):
     """
 
     class Chosen(Message):
-        """``kind`` is "all", "feed" or "tag"; ``key`` the feed id or the tag."""
+        """``kind`` is "all", "feed" or "tag" (a feed's), "saved" or "atag" (an article
+        tag); ``key`` the feed id, the tag or the saved query."""
 
         def __init__(self, kind: str, key, label: str) -> None:
             super().__init__()
@@ -81,6 +83,10 @@ class FeedPane(Vertical):
         self._rows: dict[str, tuple[str, object, str]] = {}  # option id -> (kind, key, label)
         # Set while a refresh runs; setting it stops the refresh soon (on quit).
         self._refresh_cancel: threading.Event | None = None
+        # Saved searches ({"name", "query", "total", "unread"}) and article tags
+        # ({"name", "articles"}), counted by a worker (a search each) when the pane opens.
+        self.saved: list[dict] = []
+        self.article_tags: list[dict] = []
 
     @property
     def refreshing(self) -> bool:
@@ -108,12 +114,13 @@ class FeedPane(Vertical):
         if unread:
             title.append(f" · {unread:,} unread", style="bold")
         self.query_one("#feeds-title", Static).update(title)
+        width = max((opts.scrollable_content_region.width or self.size.width or 40) - 2, 16)
         if not self.feeds:
             opts.add_option(Option(Text("No feeds yet: press a (or ctrl+p “Add feed…”)", style="dim"),
                                    disabled=True))
+            opts.add_options(self._desk_options(width))
             self._show_detail(None)
             return
-        width = max((opts.scrollable_content_region.width or self.size.width or 40) - 2, 16)
         options: list[Option | None] = []
         self._rows[ALL] = ("all", None, "all feeds")
         options.append(Option(_line("", "All feeds", unread, width, bold=True), id=ALL))
@@ -130,7 +137,7 @@ class FeedPane(Vertical):
             options.append(Option(_line("# ", tag, sum(f.unread for f in group), width, bold=True), id=key))
             for f in group:
                 options.append(self._feed_option(f, width, indent="  "))
-        opts.add_options(options)
+        opts.add_options(options + self._desk_options(width))
         index = next((i for i in range(opts.option_count) if opts.get_option_at_index(i).id == keep), 0)
         opts.highlighted = index
 
@@ -144,6 +151,43 @@ class FeedPane(Vertical):
                      marker_style="bold red" if failed else "")
         return Option(line, id=key)
 
+    class DeskCounted(Message):
+        def __init__(self, saved: list[dict], tags: list[dict]) -> None:
+            super().__init__()
+            self.saved = saved
+            self.tags = tags
+
+    def _desk_options(self, width: int) -> list[Option | None]:
+        """Saved searches (unread counts, like feeds) and article tags, beside the feeds."""
+        out: list[Option | None] = []
+        if self.saved:
+            out += [None, Option(Text("Saved searches", style="bold dim"), disabled=True)]
+            for s in self.saved:
+                key = f"saved:{s['name']}"
+                self._rows[key] = ("saved", s["query"], f"saved {sanitize_line(s['name'])}")
+                out.append(Option(_line("? ", s["name"], s["unread"], width), id=key))
+        if self.article_tags:
+            out += [None, Option(Text("Article tags", style="bold dim"), disabled=True)]
+            for t in self.article_tags:
+                key = f"atag:{t['name']}"
+                self._rows[key] = ("atag", t["name"], f"tagged {sanitize_line(t['name'])}")
+                out.append(Option(_line("+ ", t["name"], t["articles"], width), id=key))
+        return out
+
+    @work(thread=True, exclusive=True, group="desk-counts", name="Counting saved searches")
+    def _count_desk(self) -> None:
+        # Its own connection, as the refresh worker: a search per saved query.
+        with Library(self.library.path) as lib:
+            saved, tags = lib.saved_searches(), lib.tags()
+        self.post_message(self.DeskCounted(saved, tags))
+
+    def on_feed_pane_desk_counted(self, message: DeskCounted) -> None:
+        message.stop()
+        if (message.saved, message.tags) == (self.saved, self.article_tags):
+            return  # nothing new: keep the rows (and the highlighted one) as they are
+        self.saved, self.article_tags = message.saved, message.tags
+        self.set_feeds(self.feeds)
+
     def feed_by_id(self, feed_id: int):
         return next((f for f in self.feeds if f.id == feed_id), None)
 
@@ -156,6 +200,16 @@ class FeedPane(Vertical):
         detail = Text()
         if row is None:
             detail.append("Subscribe with a, refresh with R.")
+        elif row[0] == "saved":
+            s = next((x for x in self.saved if x["query"] == row[1]), None)
+            detail.append(f"query: {sanitize_line(row[1])}")
+            if s is not None:
+                detail.append(f"\n{s['unread']:,} unread of {s['total']:,}")
+            detail.append("\nenter runs it · esc back")
+        elif row[0] == "atag":
+            t = next((x for x in self.article_tags if x["name"] == row[1]), None)
+            detail.append(f"{t['articles'] if t else 0:,} article(s) tagged {sanitize_line(row[1])}"
+                          "\nenter filter · esc back")
         elif row[0] == "feed":
             feed = self.feed_by_id(row[1])
             if feed is not None:
@@ -191,6 +245,7 @@ class FeedPane(Vertical):
             self.app.push_screen(ErrorDialog("Cannot list the feeds", str(exc) or type(exc).__name__))
             return False
         self.set_feeds(feeds)
+        self._count_desk()
         return True
 
     def prompt_add_feed(self) -> None:

@@ -21,10 +21,15 @@ from textual.widgets import Static
 from articles.model import Article
 from articles.text import sanitize, sanitize_line
 
-from ..styles import CURRENT_MATCH, ENTITY_TYPES, FOCUS_ENTITY, SEARCH_TERM, TYPE_LABELS, entity_style
+from textual.actions import SkipAction
+
+from ..styles import (CURRENT_MATCH, ENTITY_TYPES, FOCUS_ENTITY, HIGHLIGHT, HIGHLIGHT_NOTED, SEARCH_TERM,
+                      SELECTION, TYPE_LABELS, entity_style)
 
 EMPTY = "Choose an article from the list (enter) or search (/)."
 _PARA = re.compile(r"\S(?:[^\n]|\n(?![ \t]*\n))*")
+# A sentence inside a paragraph: up to a stop (and its closing quotes) before a space, or the end.
+_SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"'”’)\]]*(?=\s)|$)", re.S)
 PARA_GAP = "\n\n"  # paragraphs are shown one blank line apart
 
 
@@ -87,6 +92,33 @@ class ArticleBody(Widget):
         starts = [a for a, _ in self.line_spans(self.content_region.width)]
         return max(bisect_right(starts, offset) - 1, 0)
 
+    # -- dragging over sentences selects them (the reader turns offsets into sentences)
+    _drag_from: int | None = None
+
+    def _offset_at(self, event) -> int | None:
+        where = event.get_content_offset(self)
+        lines = self.line_spans(self.content_region.width)
+        if where is None or not 0 <= where.y < len(lines):
+            return None
+        start, end = lines[where.y]
+        return start + min(max(where.x, 0), max(end - start - 1, 0))
+
+    def on_mouse_down(self, event) -> None:
+        self._drag_from = self._offset_at(event)
+        if self._drag_from is not None:
+            self.capture_mouse()
+
+    def on_mouse_move(self, event) -> None:
+        if self._drag_from is not None and event.button:
+            here = self._offset_at(event)
+            if here is not None and isinstance(self.parent, ReaderView):
+                self.parent.drag_select(self._drag_from, here)
+
+    def on_mouse_up(self, event) -> None:
+        if self._drag_from is not None:
+            self._drag_from = None
+            self.release_mouse()
+
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self.line_spans(width))
 
@@ -126,6 +158,22 @@ class ReaderView(VerticalScroll, can_focus=True):
         Binding("g,home", "scroll_home", "Top", show=False, id="reader.top"),
         Binding("G,end", "scroll_end", "Bottom", show=False, id="reader.bottom"),
         Binding("space", "page_down", "Page down", show=False, id="reader.page_down"),
+        # Highlighting by keyboard: start at the sentence in view, extend, save.
+        Binding("h", "select_start", "Highlight: start a selection", show=False, id="reader.select"),
+        Binding("right_square_bracket", "select_extend(1)", "Selection: one sentence more", show=False,
+                id="reader.select_more"),
+        Binding("left_square_bracket", "select_extend(-1)", "Selection: one sentence less", show=False,
+                id="reader.select_less"),
+        Binding("right_curly_bracket", "select_paragraph(1)", "Selection: to the next paragraph's end",
+                show=False, id="reader.select_para_more"),
+        Binding("left_curly_bracket", "select_paragraph(-1)", "Selection: back a paragraph", show=False,
+                id="reader.select_para_less"),
+        Binding("right_parenthesis", "select_move(1)", "Selection: start one sentence later", show=False,
+                id="reader.select_next"),
+        Binding("left_parenthesis", "select_move(-1)", "Selection: start one sentence earlier", show=False,
+                id="reader.select_previous"),
+        Binding("enter", "select_save", "Selection: save as a highlight", show=False, id="reader.select_save"),
+        Binding("escape", "select_cancel", "Selection: cancel", show=False, id="reader.select_cancel"),
     ]
 
     DEFAULT_CSS = """
@@ -137,7 +185,17 @@ class ReaderView(VerticalScroll, can_focus=True):
                                            text-wrap: nowrap; text-overflow: ellipsis; }
     ReaderView > #reader-meta { max-width: 80; color: $text-muted; margin-bottom: 1; }
     ReaderView > #reader-legend { max-width: 80; margin-bottom: 1; }
+    ReaderView > #reader-desk { max-width: 80; height: auto; margin-bottom: 1; }
     """
+
+    class HighlightChosen(Message):
+        """The user saved a selection: body[start:end] of ``article_id``."""
+
+        def __init__(self, article_id: str, start: int, end: int) -> None:
+            super().__init__()
+            self.article_id = article_id
+            self.start = start
+            self.end = end
 
     class MatchMoved(Message):
         def __init__(self, index: int, total: int) -> None:
@@ -159,6 +217,10 @@ class ReaderView(VerticalScroll, can_focus=True):
         self._shown_starts: list[int] = []  # the same paragraphs' starts in the shown text
         self._plain = ""  # the shown text: paragraphs on one line each, PARA_GAP apart
         self.sources: list[dict] = []  # the reports the article credits (found by a worker)
+        self.highlights: list[dict] = []  # the user's highlights (start/end into body; None when orphaned)
+        self.notes: list[dict] = []
+        self.sentences: list[tuple[int, int, int]] = []  # (start, end, paragraph) in body
+        self.selection: tuple[int, int] | None = None  # first and last sentence selected
 
     def show_overview(self, text: Text) -> None:
         """What the pane shows while no article is open (ignored once one is)."""
@@ -183,6 +245,9 @@ class ReaderView(VerticalScroll, can_focus=True):
         body = ArticleBody(id="reader-body", classes="reader--body")
         body.display = False
         yield body
+        desk = Static(id="reader-desk")
+        desk.display = False
+        yield desk
 
     def set_empty_text(self, note: str | None) -> None:
         """What the pane says while no article is open (and after ``note``, how to open one)."""
@@ -225,6 +290,10 @@ class ReaderView(VerticalScroll, can_focus=True):
         self.current_match = 0 if to_first_match and self.matches else -1
         self.focus_entity = None
         self.sources = []
+        self.highlights, self.notes, self.selection = [], [], None
+        self.sentences = [(m.start(), m.end(), i) for i, (ps, pe) in enumerate(self.paras)
+                          for m in _SENTENCE.finditer(self.body, ps, pe)]
+        self._update_desk()
         self._rebuild(entities)
         self.scroll_home(animate=False)
         if self.current_match == 0:
@@ -296,9 +365,16 @@ class ReaderView(VerticalScroll, can_focus=True):
         for m in self.mentions:
             style = FOCUS_ENTITY if m.entity_id == self.focus_entity else entity_style(m.kind)
             spans += [Span(a, b, style) for a, b in self._shown_ranges(m.start, m.end)]
+        if self._offsets_ok:
+            for h in self.highlights:
+                if h.get("start") is not None and 0 <= h["start"] < h["end"] <= len(self.body):
+                    style = HIGHLIGHT_NOTED if h.get("note") else HIGHLIGHT
+                    spans += [Span(a, b, style) for a, b in self._shown_ranges(h["start"], h["end"])]
         for j, (s, e) in enumerate(self.matches):
             style = CURRENT_MATCH if j == self.current_match else SEARCH_TERM
             spans += [Span(a, b, style) for a, b in self._shown_ranges(s, e)]
+        if (sel := self.selected_span()) is not None:
+            spans += [Span(a, b, SELECTION) for a, b in self._shown_ranges(*sel)]
         # Later spans win where they overlap: search matches over entity chips.
         return Text(self._plain, spans=spans)
 
@@ -350,3 +426,130 @@ class ReaderView(VerticalScroll, can_focus=True):
         # The body's screen row, turned into a row of the scrolled content.
         y = body.region.y - self.content_region.y + round(self.scroll_y) + line
         self.scroll_to_region(Region(0, y, 1, 1), center=True, animate=False)
+
+    # -- the user's highlights and notes ------------------------------------------
+    def show_desk(self, article_id: str, highlights, notes) -> None:
+        """The open article's highlights (drawn in the text) and notes (listed
+        under it); ignored when another article was opened meanwhile."""
+        if self.article is None or self.article.id != article_id:
+            return
+        self.highlights, self.notes = list(highlights), list(notes)
+        self._update_desk()
+        self._restyle()
+
+    def _update_desk(self) -> None:
+        """Highlights and notes under the article: plain Text built from the
+        user's (untrusted) words, never markup."""
+        text = Text()
+        if self.highlights:
+            text.append("Highlights\n", style="bold")
+            for h in self.highlights:
+                text.append("▌ ", style=HIGHLIGHT_NOTED if h.get("note") else HIGHLIGHT)
+                text.append(f"“{sanitize_line(h['text'])}”")
+                if h.get("orphaned"):
+                    text.append("  (orphaned: no longer in the text)", style="italic")
+                if h.get("note"):
+                    text.append(f" — {sanitize_line(h['note'])}", style="italic")
+                text.append("\n")
+        if self.notes:
+            if text.plain:
+                text.append("\n")
+            text.append("Notes\n", style="bold")
+            for n in self.notes:
+                text.append(f"{n['created'][:16].replace('T', ' ')}  ", style="dim")
+                text.append(sanitize(n["text"]).strip() + "\n")
+        desk = self.query_one("#reader-desk", Static)
+        desk.update(text)
+        desk.display = bool(text.plain)
+
+    # -- selecting a passage by keyboard --------------------------------------------
+    def selected_span(self) -> tuple[int, int] | None:
+        if self.selection is None or not self.sentences:
+            return None
+        a, b = self.selection
+        return self.sentences[a][0], self.sentences[b][1]
+
+    def _sentence_in_view(self) -> int:
+        """The sentence of the current search match, else the first one at the top of the view."""
+        if 0 <= self.current_match < len(self.matches):
+            offset = self.matches[self.current_match][0]
+        else:
+            body = self._body
+            lines = body.line_spans(body.content_region.width)
+            top = min(max(self.content_region.y - body.region.y, 0), max(len(lines) - 1, 0))
+            shown = lines[top][0] if lines else 0
+            i = max(bisect_right(self._shown_starts, shown) - 1, 0)
+            offset = self.paras[i][0] + max(shown - self._shown_starts[i], 0) if self.paras else 0
+        return next((k for k, (_, e, _) in enumerate(self.sentences) if e > offset), len(self.sentences) - 1)
+
+    def _selecting(self) -> tuple[int, int]:
+        if self.selection is None:
+            raise SkipAction()  # the key keeps its meaning elsewhere (esc clears the filter)
+        return self.selection
+
+    def _select(self, a: int, b: int) -> None:
+        last = len(self.sentences) - 1
+        a = min(max(a, 0), last)
+        self.selection = (a, min(max(b, a), last))
+        self._restyle()
+        self.call_after_refresh(self.scroll_to_offset, self.sentences[self.selection[1]][0])
+
+    def _sentence_at_shown(self, shown: int) -> int:
+        i = max(bisect_right(self._shown_starts, shown) - 1, 0)
+        offset = self.paras[i][0] + max(shown - self._shown_starts[i], 0)
+        return next((k for k, (_, e, _) in enumerate(self.sentences) if e > offset), len(self.sentences) - 1)
+
+    def drag_select(self, shown_from: int, shown_to: int) -> None:
+        """A mouse drag from one place of the shown text to another: the sentences
+        between are selected (a click without moving selects nothing)."""
+        if not self.sentences or not self._offsets_ok:
+            return
+        a, b = sorted((self._sentence_at_shown(shown_from), self._sentence_at_shown(shown_to)))
+        if self.selection is None and a == b:
+            return
+        self.selection = (a, b)
+        self._restyle()
+
+    def action_select_start(self) -> None:
+        if self.article is None or not self.sentences:
+            self.app.notify("Open an article first.", severity="warning")
+            return
+        if not self._offsets_ok:  # the shown text is not the stored one: offsets would miss
+            self.app.notify("This article holds characters that are not shown; highlight it with "
+                            "`newsdesk highlight ID --text`.", severity="warning", markup=False)
+            return
+        k = self._sentence_in_view()
+        self._select(k, k)
+        self.app.notify("Selecting: ] [ a sentence more/less, } { a paragraph, ( ) move, "
+                        "enter saves, esc cancels.", timeout=4, markup=False)
+
+    def action_select_extend(self, step: int) -> None:
+        a, b = self._selecting()
+        self._select(a, b + step)
+
+    def action_select_move(self, step: int) -> None:
+        a, _ = self._selecting()
+        self._select(a + step, a + step)
+
+    def action_select_paragraph(self, step: int) -> None:
+        a, b = self._selecting()
+        para = self.sentences[b][2]
+        ends = [k for k, s in enumerate(self.sentences) if k + 1 == len(self.sentences)
+                or self.sentences[k + 1][2] != s[2]]  # each paragraph's last sentence
+        if step > 0:
+            target = next((k for k in ends if k > b), b)
+        else:
+            target = next((k for k in reversed(ends) if k < b and self.sentences[k][2] < para), a)
+        self._select(a, target)
+
+    def action_select_save(self) -> None:
+        self._selecting()
+        start, end = self.selected_span()
+        self.selection = None
+        self._restyle()
+        self.post_message(self.HighlightChosen(self.article.id, start, end))
+
+    def action_select_cancel(self) -> None:
+        self._selecting()
+        self.selection = None
+        self._restyle()

@@ -1,0 +1,144 @@
+"""Working on a story: notes, highlights, saved searches and batch searches.
+
+Use cases over the store (store/notes.py, store/highlights.py, store/saved.py);
+searching is handed in as a callable so this module needs no index of its own.
+Every bad input is a ``LibraryError`` saying what was wrong.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+from ..model import Article
+from ..store import LibraryError, Store
+from ..store import highlights as hl_store
+from ..store import notes as notes_store
+from ..store import saved as saved_store
+from ..text.anchor import find_anchor, find_passage, make_anchor
+
+__all__ = ["add_note", "remove_note", "notes_json", "add_highlight", "remove_highlight",
+           "highlights_json", "save_search", "remove_saved", "saved_names", "batch_lines"]
+
+
+def _iso(ts: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+# -- notes ---------------------------------------------------------------------
+def _clean_text(text: str, what: str) -> str:
+    clean = str(text).strip()
+    if not clean:
+        raise LibraryError(f"{what} cannot be empty")
+    return clean
+
+
+def add_note(store: Store, art: Article, text: str) -> dict:
+    now = time.time()
+    clean = _clean_text(text, "a note")
+    nid = notes_store.add_note(store, art.id, clean, now)
+    return {"id": nid, "text": clean, "created": _iso(now)}
+
+
+def remove_note(store: Store, art: Article, note_id: int) -> None:
+    if not notes_store.remove_note(store, art.id, int(note_id)):
+        raise LibraryError(f"article {art.id} has no note {note_id}")
+
+
+def notes_json(store: Store, article_id: str) -> list[dict]:
+    return [{"id": i, "text": t, "created": _iso(c)}
+            for i, t, c in notes_store.article_notes(store, article_id)]
+
+
+# -- highlights ----------------------------------------------------------------
+def _row_json(row, body: str) -> dict:
+    hid, aid, text, prefix, suffix, start, note, created = row
+    where = find_anchor(body, text, prefix, suffix, start)
+    return {"id": hid, "article_id": aid, "start": where[0] if where else None,
+            "end": where[1] if where else None, "text": text, "note": note,
+            "orphaned": where is None, "created": _iso(created)}
+
+
+def add_highlight(store: Store, art: Article, text: str, note: str | None = None,
+                  start: int | None = None, end: int | None = None) -> dict:
+    """Highlight ``text`` (its first occurrence), or body[start:end] when offsets are given."""
+    body = art.body
+    if start is not None and end is not None:
+        if not 0 <= start < end <= len(body):
+            raise LibraryError(f"no passage {start}..{end} in article {art.id}")
+        span = (start, end)
+    else:
+        passage = _clean_text(text, "the highlighted passage")
+        span = find_passage(body, passage)
+        if span is None:
+            raise LibraryError(f"article {art.id} does not contain the passage {passage[:60]!r}")
+    note = note.strip() if note and note.strip() else None
+    exact, prefix, suffix = make_anchor(body, *span)
+    hid = hl_store.add_highlight(store, art.id, exact, prefix, suffix, span[0], note, time.time())
+    return next(h for h in highlights_json(store, art) if h["id"] == hid)
+
+
+def remove_highlight(store: Store, art: Article, highlight_id: int) -> None:
+    if not hl_store.remove_highlight(store, art.id, int(highlight_id)):
+        raise LibraryError(f"article {art.id} has no highlight {highlight_id}")
+
+
+def highlights_json(store: Store, art: Article) -> list[dict]:
+    """The article's highlights anchored in its current body (an edited copy
+    re-imported moves them; one whose text is gone is orphaned, still listed)."""
+    return [_row_json(r, art.body) for r in hl_store.article_highlights(store, art.id)]
+
+
+def all_highlights_json(store: Store, load: Callable[[list[str]], dict]) -> list[dict]:
+    rows = hl_store.all_highlights(store)
+    arts = load(sorted({r[1] for r in rows}))
+    out = []
+    for r in rows:
+        art = arts.get(r[1])
+        if art is None:
+            continue
+        doc = _row_json(r, art.body)
+        doc["title"] = art.title
+        out.append(doc)
+    return out
+
+
+# -- saved searches --------------------------------------------------------------
+def save_search(store: Store, name: str, query: str, check: Callable[[str], object]) -> bool:
+    """Save ``query`` under ``name``; ``check(query)`` raises on a bad query, so
+    nothing unusable is kept."""
+    try:
+        clean = saved_store.clean_name(name)
+    except ValueError as exc:
+        raise LibraryError(str(exc)) from None
+    if not query.strip():
+        raise LibraryError("a saved search needs a query")
+    check(query)
+    return saved_store.save_search(store, clean, query.strip(), time.time())
+
+
+def remove_saved(store: Store, name: str) -> None:
+    if not saved_store.remove_search(store, " ".join(str(name).split())):
+        raise LibraryError(f"no saved search named {name!r}")
+
+
+def saved_names(store: Store) -> list[tuple[str, str]]:
+    return saved_store.saved_searches(store)
+
+
+# -- batch search ----------------------------------------------------------------
+def batch_lines(lines: Iterable[str], run: Callable[[str], dict], error_types: tuple) -> dict:
+    """One query per line (blank lines and ``#`` comments skipped): each good
+    line's result from ``run(query)``, each bad one with its line number."""
+    queries, failed = [], []
+    for n, raw in enumerate(lines, 1):
+        query = raw.strip()
+        if not query or query.startswith("#"):
+            continue
+        try:
+            result = run(query)
+        except error_types as exc:
+            failed.append({"line": n, "query": query, "error": str(exc)})
+            continue
+        queries.append({"line": n, "query": query, **result})
+    return {"queries": queries, "failed": failed}

@@ -1,0 +1,144 @@
+"""Exports of a selection of articles: Markdown (to read, or to brief someone),
+JSON and CSV (for other tools).
+
+The input is plain data gathered by the Library (``Library.export_selection``):
+articles with their tags, notes, highlights and quotes, and for a dossier the
+entity's timeline, companions and quotes. Everything in it is untrusted text
+(titles, bodies, notes): it is sanitized for the terminal and kept on one line
+where Markdown needs one, so a title cannot start a heading or forge a list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from ..text import sanitize, sanitize_line
+
+__all__ = ["FORMATS", "render"]
+
+FORMATS = ("md", "json", "csv")
+
+
+def render(doc: dict, fmt: str) -> str:
+    if fmt == "md":
+        return to_markdown(doc)
+    if fmt == "json":
+        return json.dumps(doc, ensure_ascii=True, indent=2) + "\n"
+    if fmt == "csv":
+        return to_csv(doc)
+    raise ValueError(f"unknown export format {fmt!r} (md, json or csv)")
+
+
+def _line(value) -> str:
+    """One Markdown-safe line: no control characters, no newline, and no
+    character that would make Markdown read it as a heading, list or quote."""
+    text = " ".join(sanitize_line(str(value or "")).split())
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("`", "\\`") \
+        .replace("[", "\\[").replace("]", "\\]").replace("<", "&lt;")
+
+
+def _quote_block(text: str) -> str:
+    return "\n".join("> " + _line(p) for p in sanitize(text).split("\n") if p.strip())
+
+
+def _meta(art: dict) -> str:
+    parts = [_line(x) for x in (art.get("source"), art.get("author"), art.get("date") or "undated") if x]
+    return " · ".join(parts)
+
+
+def _article_md(art: dict, n: int, level: str = "###", lead: str | None = None) -> list[str]:
+    out = [f"{level} {n}. {_line(art.get('title')) or '(untitled)'}", "", _meta(art)]
+    if art.get("url"):
+        url = sanitize_line(art["url"]).replace(">", "%3E").replace(" ", "%20")
+        out += ["", f"<{url}>"]
+    out += ["", f"Article id: `{sanitize_line(art['id']).replace('`', '')}`"]
+    if art.get("tags"):
+        out += ["", "Tags: " + ", ".join(_line(t) for t in art["tags"])]
+    if lead:
+        out += ["", _quote_block(lead)]
+    if art.get("highlights"):
+        out += ["", "**Highlights**", ""]
+        for h in art["highlights"]:
+            item = f"- “{_line(h['text'])}”"
+            if h.get("note"):
+                item += f" — {_line(h['note'])}"
+            if h.get("orphaned"):
+                item += " *(orphaned: no longer in the article's text)*"
+            out.append(item)
+    if art.get("notes"):
+        out += ["", "**Notes**", ""]
+        out += [f"- {_line(x['created'][:10])}: {_line(x['text'])}" for x in art["notes"]]
+    if art.get("quotes"):
+        out += ["", "**Quotes**", ""]
+        for q in art["quotes"]:
+            out.append(f"- “{_line(q['text'])}” — {_line(q.get('speaker')) or 'unattributed'}")
+    return out + [""]
+
+
+def to_markdown(doc: dict) -> str:
+    sel = doc["selection"]
+    arts = doc["articles"]
+    out: list[str] = []
+    dossier = doc.get("dossier")
+    if dossier:
+        ent = dossier["entity"]
+        out += [f"# Briefing: {_line(ent['name'])}", ""]
+        facts = [_line(ent.get("type"))]
+        if ent.get("aliases"):
+            facts.append("also written " + ", ".join(_line(a) for a in ent["aliases"]))
+        facts.append(f"{ent.get('articles', len(arts))} article(s), {ent.get('mentions', 0)} mention(s)")
+        out += [" · ".join(f for f in facts if f), "", f"Exported {_line(doc['exported'])}.", ""]
+        out += ["## In brief", ""]
+        dated = [a for a in arts if a.get("date")]
+        if dated:
+            first, last = _line(dated[0]["date"]), _line(dated[-1]["date"])
+            out.append((f"- Reported from {first} to {last}" if first != last else f"- Dated report: {first}")
+                       + (f"; {len(arts) - len(dated)} undated report(s)" if len(dated) < len(arts) else ""))
+        sources = sorted({a["source"] for a in arts if a.get("source")})
+        if sources:
+            out.append("- Outlets: " + ", ".join(_line(s) for s in sources))
+        if dossier.get("timeline"):
+            out.append("- Mentions by month: " + "; ".join(
+                f"{_line(t['month'])}: {t['mentions']} in {t['articles']} article(s)" for t in dossier["timeline"]))
+        if dossier.get("co_mentioned"):
+            out.append("- Appears most with: " + ", ".join(
+                f"{_line(c['name'])} ({c['articles']})" for c in dossier["co_mentioned"][:8]))
+        n_h = sum(len(a.get("highlights") or ()) for a in arts)
+        n_n = sum(len(a.get("notes") or ()) for a in arts)
+        if n_h or n_n:
+            out.append(f"- Working notes: {n_h} highlight(s), {n_n} note(s) on these articles")
+        out.append("")
+        own = [q for q in dossier.get("quotes") or () if q.get("speaker") == ent["name"]]
+        about = [q for q in dossier.get("quotes") or () if q.get("speaker") != ent["name"]]
+        titles = {a["id"]: a.get("title") for a in arts}
+        if own or about:
+            out += ["## What was said", ""]
+            for q in (own + about)[:12]:
+                where = titles.get(q.get("article"))
+                out.append(f"- “{_line(q['text'])}” — {_line(q.get('speaker')) or 'unattributed'}"
+                           + (f", in *{_line(where)}*" if where else ""))
+            out.append("")
+        out += ["## The reports, oldest first", ""]
+        for n, art in enumerate(arts, 1):
+            out += _article_md(art, n, lead=art.get("sentence"))
+    else:
+        out += [f"# {_line(sel['label'])}", "", f"{len(arts)} article(s) · exported {_line(doc['exported'])}", ""]
+        for n, art in enumerate(arts, 1):
+            out += _article_md(art, n, level="##")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def to_csv(doc: dict) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "title", "source", "author", "date", "url", "tags", "highlights", "notes"])
+    for a in doc["articles"]:
+        w.writerow([a["id"], sanitize_line(a.get("title") or ""), sanitize_line(a.get("source") or ""),
+                    sanitize_line(a.get("author") or ""), a.get("date") or "", a.get("url") or "",
+                    ", ".join(a.get("tags") or ()),
+                    " | ".join(sanitize_line(h["text"]) + (" [orphaned]" if h.get("orphaned") else "")
+                               for h in a.get("highlights") or ()),
+                    " | ".join(sanitize_line(n["text"]) for n in a.get("notes") or ())])
+    return buf.getvalue()

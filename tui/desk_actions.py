@@ -1,0 +1,163 @@
+"""Working on a story from the reader: tags, notes and highlights on the open
+article, saved searches from the search box.
+
+A base class of the app (its bindings are the app's, listed on ? under their
+own heading and remappable by id like every other); every change goes through
+the Library and the reader is told what changed.
+"""
+
+from __future__ import annotations
+
+from textual.app import App
+from textual.binding import Binding
+
+from articles.library import LibraryError, QueryError
+from articles.text import sanitize_line
+
+from .commands import CommandList
+from .screens.dialogs import PromptDialog
+from .widgets.reader import ReaderView
+
+
+class DeskActions(App):
+    BINDINGS = [
+        Binding("T", "tag_article", "Tag the article", show=False, id="tag_article"),
+        Binding("ctrl+t", "untag_article", "Remove a tag from the article", show=False, id="untag_article"),
+        Binding("i", "note_article", "Add a note to the article", show=False, id="note_article"),
+        Binding("ctrl+s", "save_search", "Save the search", show=False, id="save_search"),
+    ]
+
+    def _open_article_id(self) -> str | None:
+        art = self.query_one(ReaderView).article
+        if art is None:
+            self.notify("Open an article first.", severity="warning")
+            return None
+        return art.id
+
+    def refresh_desk(self, article_id: str) -> None:
+        """Show the article's highlights and notes in the reader (after a change or on open)."""
+        try:
+            art = self.library.get(article_id)
+            if art is None:
+                return
+            highlights = self.library.article_highlights(art)
+            notes = self.library.article_notes(article_id)
+        except LibraryError as exc:
+            self.notify(f"Could not load highlights and notes: {exc}", severity="warning", markup=False)
+            return
+        self.query_one(ReaderView).show_desk(article_id, highlights, notes)
+
+    def _changed(self, what: str, fn, *args) -> bool:
+        try:
+            fn(*args)
+        except (LibraryError, ValueError) as exc:
+            self.notify(str(exc), title=what, severity="error", markup=False)
+            return False
+        # Our own write is not another process's import (the library watch would reload).
+        self._data_version = self.library.data_version()
+        return True
+
+    def action_tag_article(self) -> None:
+        aid = self._open_article_id()
+        if aid is None:
+            return
+        have = self.library.article_tags(aid)
+
+        def chosen(value: str | None) -> None:
+            if value and self._changed("Tag", self.library.tag, aid, value.split(",")):
+                tags = self.library.article_tags(aid)
+                self.notify("Tags: " + ", ".join(sanitize_line(t) for t in tags), markup=False)
+
+        self.push_screen(PromptDialog("Tag this article", "Names separated by commas. Now: "
+                                      + (", ".join(sanitize_line(t) for t in have) or "no tags"),
+                                      placeholder="tag, another tag"), chosen)
+
+    def action_untag_article(self) -> None:
+        aid = self._open_article_id()
+        if aid is None:
+            return
+        have = self.library.article_tags(aid)
+        if not have:
+            self.notify("This article has no tags.", markup=False)
+            return
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._untag(aid, value)
+
+        self.push_screen(PromptDialog("Remove tags", "Its tags: " + ", ".join(sanitize_line(t) for t in have),
+                                      placeholder=have[0]), chosen)
+
+    def _untag(self, aid: str, value: str) -> bool:
+        try:
+            left = self.library.tag(aid, value.split(","), remove=True)
+        except LibraryError as exc:
+            self.notify(str(exc), title="Remove tag", severity="error", markup=False)
+            return False
+        self._data_version = self.library.data_version()
+        self.notify("Tags: " + (", ".join(sanitize_line(t) for t in left) or "none"), markup=False)
+        return True
+
+    def action_note_article(self) -> None:
+        aid = self._open_article_id()
+        if aid is None:
+            return
+
+        def chosen(value: str | None) -> None:
+            if value and self._changed("Note", self.library.add_note, aid, value):
+                self.refresh_desk(aid)
+
+        self.push_screen(PromptDialog("Add a note to this article", "Shown under the article; note:WORD finds it."),
+                         chosen)
+
+    def on_reader_view_highlight_chosen(self, message: ReaderView.HighlightChosen) -> None:
+        aid, start, end = message.article_id, message.start, message.end
+
+        def chosen(note: str | None) -> None:
+            if self._changed("Highlight", lambda: self.library.add_highlight(aid, note=note, start=start, end=end)):
+                self.refresh_desk(aid)
+                self.notify("Highlight saved.", markup=False)
+
+        self.push_screen(PromptDialog("A note on this highlight?", "Enter with nothing typed saves it without one."),
+                         chosen)
+
+    def action_save_search(self) -> None:
+        """Save the search box's query under a name (it then appears beside the feeds)."""
+        from .widgets.search_pane import SearchPane
+
+        query = self.query_one(SearchPane).input.value.strip()
+        if not query:
+            self.notify("Type a search first (/), then save it.", severity="warning")
+            return
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                self.library.save_search(name, query)
+            except (LibraryError, QueryError) as exc:
+                self.notify(str(exc), title="Save search", severity="error", markup=False)
+                return
+            self.notify(f"Saved “{sanitize_line(name)}”: it is listed in the feeds view (F).", markup=False)
+
+        self.push_screen(PromptDialog(f"Save the search “{sanitize_line(query)}” as", placeholder="a name"), chosen)
+
+    def action_start_highlight(self) -> None:
+        reader = self.query_one(ReaderView)
+        reader.focus()
+        reader.action_select_start()
+
+
+class DeskCommands(CommandList):
+    """Palette commands for tags, notes, highlights and saved searches."""
+
+    def _commands(self):
+        app = self.app
+        yield "Tag article…", "Add tags to the open article (T)", app.action_tag_article
+        yield "Remove tag…", "Remove a tag from the open article (U)", app.action_untag_article
+        yield "Add note…", "Write a note on the open article (A)", app.action_note_article
+        yield "Highlight passage", "Select sentences in the reader by keys and save them (h)", \
+            app.action_start_highlight
+        yield "Save search…", "Save the search box's query under a name (ctrl+s)", app.action_save_search
+        yield "Saved searches and tags", "Listed with the feeds: choose one to filter the list (F)", \
+            app.action_feeds
