@@ -843,6 +843,30 @@ class Library:
                 self.store.set_flag(aid, "read", value)
         return changed
 
+    def unread_count(self, ids: Sequence[str] | None = None) -> int:
+        """Unread articles, among ``ids`` when given."""
+        if ids is None:
+            return self.store.count("read=0")
+        import json
+
+        return self.store.count("read=0 AND id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+
+    def only_samples(self) -> bool | None:
+        """True when every article is a shipped sample, None when there are none."""
+        conn = self.store.conn
+        if conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+            return None
+        return conn.execute("SELECT 1 FROM articles WHERE origin NOT LIKE 'sample:%' LIMIT 1").fetchone() is None
+
+    def entities_read(self, article_id: str) -> bool:
+        """Whether the entity stage has read this article's current text."""
+        try:
+            return self.store.conn.execute(
+                "SELECT 1 FROM entity_state s JOIN articles a ON a.id = s.article_id "
+                "AND a.body_hash = s.body_hash WHERE s.article_id = ?", (article_id,)).fetchone() is not None
+        except sqlite3.Error:  # no entity tables yet
+            return False
+
     def state_get(self, key: str) -> str | None:
         return self.store.meta_get(f"state.{key}")
 

@@ -129,7 +129,14 @@ def test_palette_command_groups_by_story(sample_lib):
             async with app.run_test(size=SIZE) as pilot:
                 await settle(pilot)
                 await pilot.press("ctrl+p")
-                await pilot.pause()
+                # Type only once the palette is up: on a busy machine the letters
+                # reached the app's own keys (r, u, s…) before it opened.
+                from textual.command import CommandPalette
+
+                for _ in range(100):
+                    if isinstance(app.screen, CommandPalette):
+                        break
+                    await pilot.pause(0.05)
                 await pilot.press(*"Group by story")
                 await pilot.pause()
                 await pilot.press("enter")

@@ -50,7 +50,7 @@ class ReadingActions:
         if lst.total == 0:
             return
         if lst.source.ids is None and lst.source.groups is None:
-            if self.library.store.count("read=0") == 0:
+            if self.library.unread_count() == 0:
                 self.notify("No unread articles.", timeout=2)
                 return
         start = self._open_row_index()
@@ -191,15 +191,8 @@ class ReadingActions:
         if self._entities_running:
             return "Finding entities…"
         art = self.reader.article
-        if art is not None:
-            try:
-                done = self.library.store.conn.execute(
-                    "SELECT 1 FROM entity_state s JOIN articles a ON a.id = s.article_id "
-                    "AND a.body_hash = s.body_hash WHERE s.article_id = ?", (art.id,)).fetchone()
-            except Exception:  # no entity tables yet
-                done = None
-            if done is None:
-                return "Entities not found yet (the entity stage has not read this article)"
+        if art is not None and not self.library.entities_read(art.id):
+            return "Entities not found yet (the entity stage has not read this article)"
         return "No entities found in this article"
 
     def refresh_sidebar(self, reopen: bool = True) -> None:
@@ -231,13 +224,7 @@ class ReadingActions:
     # -- status ------------------------------------------------------------------
     def unread_shown(self) -> int | None:
         """Unread articles among those the list shows."""
-        import json
-
-        ids = self._shown_ids()
         try:
-            if ids is None:
-                return self.library.store.count("read=0")
-            return self.library.store.count("read=0 AND id IN (SELECT value FROM json_each(?))",
-                                            (json.dumps(ids),))
+            return self.library.unread_count(self._shown_ids())
         except Exception:  # a damaged store says so elsewhere; the count is extra
             return None

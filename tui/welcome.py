@@ -8,12 +8,10 @@ IMPORT_HOW = "Import your own: ctrl+p → Import files…, or run `newsdesk add 
 
 def welcome(library) -> str | None:
     """The line to show while the library is empty or holds only the samples; else None."""
-    conn = library.store.conn
-    total = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    if total == 0:
+    samples = library.only_samples()
+    if samples is None:
         return f"This library is empty. {IMPORT_HOW}"
-    own = conn.execute("SELECT 1 FROM articles WHERE origin NOT LIKE 'sample:%' LIMIT 1").fetchone()
-    if own is None:
-        return (f"You are looking at {total} sample articles shipped with Newsdesk "
+    if samples:
+        return (f"You are looking at {library.count()} sample articles shipped with Newsdesk "
                 f"(invented news, to try it on). {IMPORT_HOW}")
     return None
