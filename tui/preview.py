@@ -61,8 +61,11 @@ class Previewer:
         if app.reader.article is not None and app.reader.article.id == art.id:
             return
         app.search_terms = frozenset()
+        # No credited reports ("Sourced from") in a preview: finding them may
+        # write, and the app takes its own writes' data_version as no news, so
+        # a preview per keystroke hid another process's import from the list.
+        # They show on enter.
         app.reader.show(art, entities)
-        app.load_sources(art.id)
         if app.sidebar.scope == "article":
             app.sidebar.set_entities(entities, "article", note=app._no_entities_note())
 
