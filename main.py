@@ -459,13 +459,16 @@ def cmd_feeds_export(args) -> int:
 
 def cmd_refresh(args) -> int:
     with _open(args) as lib, _Progress("Refreshing") as prog:
+        # --timeout bounds the whole refresh; no one server is waited on for longer
+        # than the usual per-read timeout within it.
         results = lib.refresh_feeds(args.feed or None, progress=prog, entities=not args.no_entities,
-                                    timeout=args.timeout)
+                                    timeout=min(args.timeout, 10.0), deadline=args.timeout)
     failed = [r for r in results if r.status == "failed"]
+    cut_off = [r for r in results if r.cut_off]
     if args.json:
         _emit_json({"feeds": [r.to_json() for r in results],
                     "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
-                    "failed": len(failed)})
+                    "failed": len(failed), "cut_off": len(cut_off)})
     else:
         from rich.text import Text
 
@@ -482,7 +485,9 @@ def cmd_refresh(args) -> int:
             for w in r.warnings:
                 con.print(Text(f"    {_clean(w)}", style="dim"))
         con.print(Text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
-                       f"{sum(r.updated for r in results)} updated, {len(failed)} failed"))
+                       f"{sum(r.updated for r in results)} updated, {len(failed)} failed"
+                       + (f" ({len(cut_off)} cut off by the {args.timeout:g}s time limit; "
+                          "they are fetched again next time)" if cut_off else "")))
     # Like `add`: scripts must notice a feed that failed even when others worked.
     return EXIT_FAIL if failed else EXIT_OK
 
@@ -940,7 +945,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rf = sub.add_parser("refresh", parents=[common], help="fetch new articles from subscribed feeds")
     rf.add_argument("feed", nargs="*", help="feed ids or URLs (default: all)")
-    rf.add_argument("--timeout", type=float, default=10.0, help="seconds to wait on a silent server")
+    rf.add_argument("--timeout", type=float, default=60.0,
+                    help="seconds the whole refresh may spend fetching (default 60); feeds not "
+                         "fetched by then are reported as cut off and tried again next time")
     rf.add_argument("--no-entities", action="store_true", help="skip the entity stage")
     rf.set_defaults(func=cmd_refresh)
 

@@ -11,7 +11,6 @@ import gzip
 import re
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -24,94 +23,13 @@ from articles.web.feedparse import parse_feed
 from articles.web.fetch import USER_AGENT, FetchError
 from articles.web.pages import fetch_page
 from articles.model import Draft
+from conftest import LocalHandler, LocalServer
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "feeds"
 
 
-# --------------------------------------------------------------------------
-# A small real web server
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):  # keep test output quiet
-        pass
-
-    def do_GET(self):
-        server: FeedServer = self.server.owner  # type: ignore[attr-defined]
-        server.log.append((self.path, dict(self.headers)))
-        route = server.routes.get(self.path)
-        if route is None:
-            self._send(404, {"Content-Type": "text/plain"}, b"not found")
-            return
-        if callable(route):
-            route(self)
-            return
-        status, headers, body = route
-        self._send(status, headers, body)
-
-    def _send(self, status, headers, body, length=True):
-        self.send_response(status)
-        for k, v in headers.items():
-            self.send_header(k, v)
-        if length:
-            self.send_header("Content-Length", str(len(body)))
-        else:
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        self.end_headers()
-        if body:
-            self.wfile.write(body)
-
-
-class FeedServer:
-    def __init__(self):
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.httpd.daemon_threads = True
-        self.httpd.owner = self
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.routes: dict = {}
-        self.log: list[tuple[str, dict]] = []
-        self.release = threading.Event()  # lets stalled handlers finish at teardown
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def fixture(self, name: str) -> bytes:
-        return (FIXTURES / name).read_text(encoding="utf-8").replace("{{BASE}}", self.base).encode()
-
-    def serve(self, path, name, ctype="application/rss+xml", etag=None, last_modified=None, gzipped=False):
-        """Serve a fixture, answering conditional requests with 304 like a real server."""
-        body = self.fixture(name)
-
-        def route(req: _Handler):
-            inm, ims = req.headers.get("If-None-Match"), req.headers.get("If-Modified-Since")
-            headers = {"Content-Type": ctype}
-            if etag:
-                headers["ETag"] = etag
-            if last_modified:
-                headers["Last-Modified"] = last_modified
-            if (etag and inm == etag) or (last_modified and not etag and ims == last_modified):
-                req._send(304, headers, b"")
-                return
-            data = body
-            if gzipped and "gzip" in req.headers.get("Accept-Encoding", ""):
-                data = gzip.compress(body)
-                headers["Content-Encoding"] = "gzip"
-            req._send(200, headers, data)
-
-        self.routes[path] = route
-
-    def requests_for(self, path: str) -> list[dict]:
-        return [h for p, h in self.log if p == path]
-
-    def close(self):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
+# The real web server on 127.0.0.1 is the shared one (tests/conftest.py).
+FeedServer, _Handler = LocalServer, LocalHandler
 
 
 @pytest.fixture

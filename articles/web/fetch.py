@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -61,6 +62,19 @@ class Response:
 # byte inside every read timeout never trips them; every socket operation below is
 # therefore also cut to the time left before this deadline.
 _deadline = threading.local()
+
+
+@contextmanager
+def deadline(at: float | None):
+    """Bound every request this thread makes inside the block by ``at``
+    (time.monotonic()): a whole refresh's time limit, on top of each request's own."""
+    outer = getattr(_deadline, "at", None)
+    if at is not None:
+        _deadline.at = at if outer is None else min(outer, at)
+    try:
+        yield
+    finally:
+        _deadline.at = outer
 
 
 def _time_left(timeout: float | None) -> float | None:
@@ -147,11 +161,14 @@ def fetch(
     """
     url = check_url(url)
     per_read = timeout if timeout is not None else _client_read_timeout(client)
-    deadline = time.monotonic() + per_read * DEADLINE_FACTOR
+    end = time.monotonic() + per_read * DEADLINE_FACTOR
     outer = getattr(_deadline, "at", None)
-    _deadline.at = deadline if outer is None else min(outer, deadline)
+    cut_short = outer is not None and outer < end  # a whole refresh's limit comes first
+    if cut_short and outer <= time.monotonic():
+        raise FetchError("timeout", "not fetched: the time limit ran out")
+    _deadline.at = end if outer is None else min(outer, end)
     try:
-        return _fetch(client, url, headers, max_bytes, max_redirects, per_read, deadline)
+        return _fetch(client, url, headers, max_bytes, max_redirects, per_read, _deadline.at)
     finally:
         _deadline.at = outer
 
