@@ -332,8 +332,14 @@ def cmd_stats(args) -> int:
 
 
 def cmd_check(args) -> int:
+    done, recovered = _check_store(args)
+    if done is not None:
+        return done
     with _open(args) as lib:
         report = lib.check(repair=args.repair)
+    if recovered:  # what was found before the library opened, and what was done
+        report.problems.insert(0, recovered[0])
+        report.repaired[:0] = recovered[1:]
     if args.json:
         _emit_json(report.to_json())
     else:
@@ -353,6 +359,32 @@ def cmd_check(args) -> int:
         elif not args.repair:
             con.print(Text("run `newsdesk check --repair` to fix what can be fixed"))
     return EXIT_OK if report.clean else EXIT_FAIL
+
+
+def _check_store(args) -> tuple[int | None, list[str]]:
+    """A damaged store is found before the library opens (it may not open at all);
+    under --repair it is recovered first. Returns (an exit code when check ends
+    here, what the recovery did)."""
+    from rich.text import Text
+
+    from articles.library import Library, default_library_path
+
+    folder = Path(args.library or default_library_path()).expanduser()
+    damage = Library.store_damage(folder)
+    if damage is None:
+        return None, []
+    if not args.repair:
+        if args.json:
+            _emit_json({"clean": False, "articles": 0, "indexed": None, "queued": 0, "missing": 0,
+                        "extra": 0, "duplicated": 0, "problems": [f"store damaged: {damage}"],
+                        "repaired": [], "unrepairable": ["run newsdesk check --repair"]})
+        else:
+            con = _console()
+            con.print(Text("  found: ", style="yellow") + Text(_clean(f"store damaged: {damage}")))
+            con.print(Text("run `newsdesk check --repair` to recover it (from its backups, "
+                           "or what can still be read)"))
+        return EXIT_FAIL, []
+    return None, [f"store damaged: {damage}"] + Library.recover_store(folder).lines()
 
 
 def cmd_reindex(args) -> int:
@@ -1079,7 +1111,7 @@ def _one_line(exc: BaseException) -> str:
 
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return (f"the library's store is damaged ({exc}); "
-                "run 'newsdesk check' to see what can be recovered")
+                "run 'newsdesk check --repair' to recover it")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "the disk is full: nothing more could be written (what was saved before is kept)"
     if isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc):

@@ -103,6 +103,8 @@ def friendly_error(exc: BaseException, what: str, path: Path | str | None = None
         return f"{what}: the library is read-only ({text})"
     if isinstance(exc, sqlite3.OperationalError) and "locked" in low:
         return f"{what}: the library is busy in another process; try again"
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in low or "malformed" in low):
+        return f"{what}: {text} (the store is damaged: `newsdesk check --repair` recovers it)"
     return f"{what}: {text}"
 
 
