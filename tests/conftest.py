@@ -2,6 +2,7 @@ import atexit
 import gzip
 import os
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -122,12 +123,17 @@ class _Listener(ThreadingHTTPServer):
     daemon_threads = True
 
 
+class _Listener6(_Listener):
+    address_family = socket.AF_INET6
+
+
 class LocalServer:
     def __init__(self, host: str = "127.0.0.1"):
-        self.httpd = _Listener((host, 0), LocalHandler)
+        six = ":" in host
+        self.httpd = (_Listener6 if six else _Listener)((host, 0), LocalHandler)
         self.httpd.daemon_threads = True
         self.httpd.owner = self
-        self.base = f"http://{host}:{self.httpd.server_address[1]}"
+        self.base = f"http://{f'[{host}]' if six else host}:{self.httpd.server_address[1]}"
         self.routes: dict = {}
         self.log: list[tuple[str, dict]] = []
         self.release = threading.Event()  # lets stalled handlers finish at teardown

@@ -29,7 +29,8 @@ from ..store import feeds as table
 from ..store.feeds import FEEDS_SCHEMA, Feed
 from ..text import sanitize_line
 from ..web.feedparse import ParsedEntry, ParsedFeed, parse_feed, short_reason
-from ..web.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, check_url, deadline, fetch, make_client
+from ..web.fetch import (DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, check_url, deadline, fetch,
+                         host_kinds, make_client)
 from ..web.opml import read_opml, write_opml
 from ..web.pages import extract_page, looks_like_html
 
@@ -176,6 +177,10 @@ class _FeedFetch:
     last_modified: str | None = None
     error: str | None = None
     cut_off: bool = False  # not fetched before the refresh's time limit
+    timed_out: bool = False  # the error is a timeout (the refresh's limit, if it has passed)
+    # The kinds of address the feed was served from (see web.fetch.address_kind):
+    # its links may reach those besides public ones.
+    kinds: set[str] = field(default_factory=set)
 
 
 def _fetch_feed(client: httpx.Client, feed: Feed, seen: dict[str, str], max_bytes: int,
@@ -197,10 +202,15 @@ def _fetch_feed(client: httpx.Client, feed: Feed, seen: dict[str, str], max_byte
         out.parsed = parse_feed(resp.content, resp.url, resp.headers)
     except (FetchError, FeedError) as exc:
         out.error = getattr(exc, "reason", None) or str(exc)
+        out.timed_out = getattr(exc, "kind", None) == "timeout"
         return out
     except Exception as exc:  # a parser bug on odd input must not stop the other feeds
         out.error = f"could not read the feed: {type(exc).__name__}: {short_reason(exc)}"
         return out
+    try:
+        out.kinds = set(host_kinds(urlsplit(resp.url).hostname or "").values())
+    except FetchError:
+        out.kinds = set()  # its links may then reach public addresses only
     lower = {k.lower(): v for k, v in resp.headers.items()}
     out.etag = lower.get("etag")
     out.last_modified = lower.get("last-modified")
@@ -217,13 +227,14 @@ def _fetch_feed(client: httpx.Client, feed: Feed, seen: dict[str, str], max_byte
 
 
 def _fetch_entry_page(client: httpx.Client, entry: ParsedEntry, max_bytes: int, timeout: float,
-                      until: float | None = None):
+                      until: float | None = None, allow: set[str] | None = None):
     """Runs in a worker thread: the linked page's text, or the FetchError that
     stopped it. The entry itself is changed only by the calling thread (see
     _apply_page), so one abandoned at the refresh's time limit is left as it was."""
     try:
         with deadline(until):
-            resp = fetch(client, entry.link, max_bytes=max_bytes, timeout=timeout)
+            resp = fetch(client, entry.link, max_bytes=max_bytes, timeout=timeout,
+                         allow=set() if allow is None else allow)
         if resp.not_modified or not looks_like_html(resp.headers, resp.content):
             raise FetchError("content", "the link is not a web page")
         page = extract_page(resp.content, resp.url, resp.headers)
@@ -240,6 +251,7 @@ def _apply_page(entry: ParsedEntry, outcome) -> None:
     """Replace a teaser with the linked page's text, or note why it could not be."""
     if isinstance(outcome, FetchError):
         entry.page_error = outcome.reason
+        entry.page_refused = outcome.kind == "refused"
         entry.page_retry = outcome.kind in ("timeout", "connect", "dns", "network") or (
             outcome.kind == "http" and (outcome.status or 0) in (408, 429) or (outcome.status or 0) >= 500)
         return
@@ -346,14 +358,15 @@ def refresh(
                 kind, payload = pending.pop(fut)
                 if kind == "feed":
                     fetched: _FeedFetch = fut.result()
-                    if until is not None and fetched.error and time.monotonic() >= until:
+                    if until is not None and fetched.timed_out and time.monotonic() >= until:
                         fetched.error = _cut_off_reason(deadline or 0.0)
                         fetched.cut_off = True
                     need = [e for e in fetched.fresh if e.needs_page]
                     if need:
                         waiting_pages[fetched.feed.id] = [fetched, len(need)]
                         for entry in need:
-                            pf = pool.submit(_fetch_entry_page, client, entry, max_bytes, timeout, until)
+                            pf = pool.submit(_fetch_entry_page, client, entry, max_bytes, timeout, until,
+                                             fetched.kinds)
                             pending[pf] = ("page", (fetched, entry))
                         continue
                 else:
@@ -390,8 +403,10 @@ def _cut_off(pending: dict, waiting_pages: dict, limit: float, finish) -> None:
     whose pages are still being fetched are saved with the summaries."""
     for fut, (kind, payload) in list(pending.items()):
         if kind == "feed":
-            if fut.done():  # fetched just in time: saved, with the summaries
+            if fut.done():  # ended just in time: saved, with the summaries
                 fetched = fut.result()
+                if fetched.timed_out:  # stopped by the limit (its socket operations were cut to it)
+                    fetched.error, fetched.cut_off = _cut_off_reason(limit), True
                 for entry in fetched.fresh:
                     if entry.needs_page:
                         _not_fetched(entry)
@@ -454,6 +469,11 @@ def _finish(store: Store, save: Callable[[list[Draft]], Any], fetched: _FeedFetc
         ))
     if result.pages_failed:
         result.warnings.append(f"{result.pages_failed} linked page(s) could not be fetched; kept the summaries")
+    refused = [e for e in fetched.fresh if e.page_refused]
+    for e in refused[:5]:
+        result.warnings.append(sanitize_line(f"{e.link}: {e.page_error}"))
+    if len(refused) > 5:
+        result.warnings.append(f"and {len(refused) - 5} more links to addresses the feed is not on")
     result.unchanged = len(parsed.entries) - len(fetched.fresh)
     if drafts:
         try:

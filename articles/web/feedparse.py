@@ -45,6 +45,7 @@ class ParsedEntry:
     body_from: str = "feed"
     page_error: str | None = None
     page_retry: bool = False  # the page failed in a way that may pass (timeout, 5xx, ...)
+    page_refused: bool = False  # the link is on a private address the feed is not on
 
 
 @dataclass
