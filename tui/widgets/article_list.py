@@ -22,7 +22,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from articles.store import ArticleRow
-from articles.text import sanitize_line
+from articles.text import for_columns, sanitize_line
 
 PAGE = 200
 DATE_W = 10
@@ -377,6 +377,6 @@ class ArticleList(ScrollView, can_focus=True):
 
 def _cell(value: str, width: int, style: Style) -> Text:
     """One cell: untrusted text on one line, cut with an ellipsis, padded."""
-    t = Text(sanitize_line(value), style=style, no_wrap=True, overflow="ellipsis")
+    t = Text(for_columns(value), style=style, no_wrap=True, overflow="ellipsis")
     t.truncate(width, overflow="ellipsis", pad=True)
     return t
