@@ -380,8 +380,14 @@ def cmd_stats(args) -> int:
 
 
 def cmd_check(args) -> int:
+    done, recovered = _check_store(args)
+    if done is not None:
+        return done
     with _open(args) as lib:
         report = lib.check(repair=args.repair)
+    if recovered:  # what was found before the library opened, and what was done
+        report.problems.insert(0, recovered[0])
+        report.repaired[:0] = recovered[1:]
     if args.json:
         _emit_json(report.to_json())
     else:
@@ -401,6 +407,32 @@ def cmd_check(args) -> int:
         elif not args.repair:
             con.print(Text("run `newsdesk check --repair` to fix what can be fixed"))
     return EXIT_OK if report.clean else EXIT_FAIL
+
+
+def _check_store(args) -> tuple[int | None, list[str]]:
+    """A damaged store is found before the library opens (it may not open at all);
+    under --repair it is recovered first. Returns (an exit code when check ends
+    here, what the recovery did)."""
+    from rich.text import Text
+
+    from articles.library import Library, default_library_path
+
+    folder = Path(args.library or default_library_path()).expanduser()
+    damage = Library.store_damage(folder)
+    if damage is None:
+        return None, []
+    if not args.repair:
+        if args.json:
+            _emit_json({"clean": False, "articles": 0, "indexed": None, "queued": 0, "missing": 0,
+                        "extra": 0, "duplicated": 0, "problems": [f"store damaged: {damage}"],
+                        "repaired": [], "unrepairable": ["run newsdesk check --repair"]})
+        else:
+            con = _console()
+            con.print(Text("  found: ", style="yellow") + Text(_clean(f"store damaged: {damage}")))
+            con.print(Text("run `newsdesk check --repair` to recover it (from its backups, "
+                           "or what can still be read)"))
+        return EXIT_FAIL, []
+    return None, [f"store damaged: {damage}"] + Library.recover_store(folder).lines()
 
 
 def cmd_reindex(args) -> int:
@@ -507,13 +539,16 @@ def cmd_feeds_export(args) -> int:
 
 def cmd_refresh(args) -> int:
     with _open(args) as lib, _Progress("Refreshing") as prog:
+        # --timeout bounds the whole refresh; no one server is waited on for longer
+        # than the usual per-read timeout within it.
         results = lib.refresh_feeds(args.feed or None, progress=prog, entities=not args.no_entities,
-                                    timeout=args.timeout)
+                                    timeout=min(args.timeout, 10.0), deadline=args.timeout)
     failed = [r for r in results if r.status == "failed"]
+    cut_off = [r for r in results if r.cut_off]
     if args.json:
         _emit_json({"feeds": [r.to_json() for r in results],
                     "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
-                    "failed": len(failed)})
+                    "failed": len(failed), "cut_off": len(cut_off)})
     else:
         from rich.text import Text
 
@@ -530,7 +565,9 @@ def cmd_refresh(args) -> int:
             for w in r.warnings:
                 con.print(Text(f"    {_clean(w)}", style="dim"))
         con.print(Text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
-                       f"{sum(r.updated for r in results)} updated, {len(failed)} failed"))
+                       f"{sum(r.updated for r in results)} updated, {len(failed)} failed"
+                       + (f" ({len(cut_off)} cut off by the {args.timeout:g}s time limit; "
+                          "they are fetched again next time)" if cut_off else "")))
     # Like `add`: scripts must notice a feed that failed even when others worked.
     return EXIT_FAIL if failed else EXIT_OK
 
@@ -1197,7 +1234,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rf = sub.add_parser("refresh", parents=[common], help="fetch new articles from subscribed feeds")
     rf.add_argument("feed", nargs="*", help="feed ids or URLs (default: all)")
-    rf.add_argument("--timeout", type=float, default=10.0, help="seconds to wait on a silent server")
+    rf.add_argument("--timeout", type=float, default=60.0,
+                    help="seconds the whole refresh may spend fetching (default 60); feeds not "
+                         "fetched by then are reported as cut off and tried again next time")
     rf.add_argument("--no-entities", action="store_true", help="skip the entity stage")
     rf.set_defaults(func=cmd_refresh)
 
@@ -1368,7 +1407,7 @@ def _one_line(exc: BaseException) -> str:
 
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return (f"the library's store is damaged ({exc}); "
-                "run 'newsdesk check' to see what can be recovered")
+                "run 'newsdesk check --repair' to recover it")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "the disk is full: nothing more could be written (what was saved before is kept)"
     if isinstance(exc, sqlite3.OperationalError) and "disk is full" in str(exc):

@@ -765,6 +765,27 @@ class Library:
     def check(self, repair: bool = False) -> CheckReport:
         return self.indexing.check(repair)
 
+    @staticmethod
+    def store_damage(path: Path | str) -> str | None:
+        """Why the store of the library at ``path`` is damaged, or None (reads only;
+        works when the store is too damaged to open)."""
+        from .store.recover import store_damage
+
+        return store_damage(Path(path).expanduser() / STORE_NAME)
+
+    @staticmethod
+    def recover_store(path: Path | str):
+        """Replace a damaged store by the best copy to be had (a salvage of the
+        damaged file, else the newest good backup plus what can be salvaged) and
+        rebuild the index from it. Returns an articles.store.recover.Recovery
+        (``lines()`` says what was restored and what was lost)."""
+        from .store.recover import recover_store
+
+        rec = recover_store(Path(path).expanduser() / STORE_NAME)
+        with Library(path) as lib:
+            lib.reindex()  # the index described the damaged store: rebuilt from the recovered one
+        return rec
+
     # -- reading ------------------------------------------------------------
     def search(self, query: str, *, limit: int = 20, offset: int = 0,
                sort: str = "relevance") -> SearchResults:

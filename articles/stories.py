@@ -667,6 +667,9 @@ def _grouped(conn) -> dict[str, str]:
 
 
 def refresh(lib) -> dict[str, str]:
+    # Stories are derived and cached in the store; a read-only library works
+    # them out in a private copy instead (reading never needs to write).
+    lib.store.use_private_copy()
     update(lib)
     return regroup(lib)
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,30 +20,10 @@ def _feed(base: str, n: int, same_title: bool = False) -> bytes:
             f"<link>{base}/</link>{items}</channel></rss>").encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        if self.path == "/feed.xml":
-            body = self.server.body  # type: ignore[attr-defined]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        else:  # every item's page is unreachable
-            self.send_response(404)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-
-def _serve(make_body):
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.body = make_body(base)  # type: ignore[attr-defined]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd, base
+def _serve(server, body: bytes) -> str:
+    """The feed at /feed.xml of the shared 127.0.0.1 server; every item's page is a 404."""
+    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, body)
+    return server.base
 
 
 def newsdesk(lib: Path, *args: str):
@@ -52,30 +31,20 @@ def newsdesk(lib: Path, *args: str):
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
 
 
-def test_twenty_entries_with_one_teaser_are_twenty_articles(tmp_path):
-    httpd, base = _serve(lambda b: _feed(b, 20))
-    try:
-        lib = tmp_path / "lib"
-        assert newsdesk(lib, "feeds", "add", base + "/feed.xml").returncode == 0
-        out = newsdesk(lib, "refresh", "--json")
-        assert "Traceback" not in out.stderr
-        import json
-
-        doc = json.loads(out.stdout)
-        assert doc["added"] == 20, doc
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+def test_twenty_entries_with_one_teaser_are_twenty_articles(tmp_path, local_server):
+    base = _serve(local_server, _feed(local_server.base, 20))
+    lib = tmp_path / "lib"
+    assert newsdesk(lib, "feeds", "add", base + "/feed.xml").returncode == 0
+    out = newsdesk(lib, "refresh", "--json")
+    assert "Traceback" not in out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["added"] == 20, doc
 
 
-def test_what_is_merged_as_a_duplicate_is_reported(tmp_path):
+def test_what_is_merged_as_a_duplicate_is_reported(tmp_path, local_server):
     # Same title and text under different guids: the same report, merged, and said so.
-    httpd, base = _serve(lambda b: _feed(b, 3, same_title=True))
-    try:
-        lib = tmp_path / "lib"
-        assert newsdesk(lib, "feeds", "add", base + "/feed.xml").returncode == 0
-        out = newsdesk(lib, "refresh")
-        assert "2 merged as duplicates" in out.stdout, out.stdout
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    base = _serve(local_server, _feed(local_server.base, 3, same_title=True))
+    lib = tmp_path / "lib"
+    assert newsdesk(lib, "feeds", "add", base + "/feed.xml").returncode == 0
+    out = newsdesk(lib, "refresh")
+    assert "2 merged as duplicates" in out.stdout, out.stdout

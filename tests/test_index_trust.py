@@ -211,3 +211,30 @@ def test_no_key_in_the_library_and_commits_are_signed_before_they_show(tmp_path)
     with Library(lib_dir) as lib:
         assert lib.index_status() == "ok" and lib.index.doc_count() == N + 5
 
+
+
+def test_damaged_segments_with_the_sums_file_deleted_are_never_re_signed(tmp_path):
+    # Deleting the sums file must not turn damaged segments into trusted ones:
+    # a missing sums file means unverified, so the index is rebuilt from the store.
+    lib_dir = tmp_path / "lib"
+    with Library(lib_dir) as lib:
+        lib.add_drafts(drafts(N, tag="t"))
+        expected = lib.search("harbour", limit=500).total
+    index_dir = lib_dir / "index"
+    damaged = {}
+    for seg in sorted(index_dir.glob("*.seg")) + sorted(index_dir.glob("*.trm")) + sorted(index_dir.glob("*.pst")):
+        data = bytearray(seg.read_bytes())
+        for k in range(12):
+            data[(k * 7919) % len(data)] ^= 0x5A
+        seg.write_bytes(bytes(data))
+        damaged[seg.name] = bytes(data)
+    assert damaged, sorted(p.name for p in index_dir.iterdir())
+    (index_dir / "newsdesk-sums.json").unlink()
+    with Library(lib_dir) as lib:
+        assert "unverified" in lib.index_status()
+        assert lib.ensure_index().startswith("rebuilt")
+        assert lib.search("harbour", limit=500).total == expected
+    signed = json.loads((index_dir / "newsdesk-sums.json").read_text())["files"]
+    for name, data in damaged.items():
+        path = index_dir / name
+        assert not (name in signed and path.exists() and path.read_bytes() == data), name

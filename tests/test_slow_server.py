@@ -1,106 +1,39 @@
 """A server that drips its response a byte at a time must not hold any command.
 
 httpx's timeouts are per socket read, so a byte inside every read timeout never
-trips them; the request deadline covers connect, headers and body.  The servers
-here are real sockets on 127.0.0.1 with bounded loops: each drips for at most
-about 40 s, so a command that waits on them fails its subprocess timeout.
+trips them; the request deadline covers connect, headers and body.  The server
+is the shared real one on 127.0.0.1 (tests/conftest.py); its dripping route
+stops after about 40 s, so a command that waits on it fails its subprocess timeout.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-DRIP_EVERY = 0.3  # well inside the 1 s read timeout the commands are given
-DRIP_BYTES = 130  # about 40 s in all: longer than any subprocess timeout below
-
-
-class DripServer:
-    """Accepts connections and sends a status line and headers one byte at a time."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.sock.settimeout(0.2)
-        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/slow"
-        self.connected = threading.Event()
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            threading.Thread(target=self._drip, args=(conn,), daemon=True).start()
-
-    def _drip(self, conn):
-        self.connected.set()
-        data = (b"HTTP/1.1 200 OK\r\n" + b"X-Slow: " + b"a" * 200)[:DRIP_BYTES]
-        try:
-            conn.recv(4096)
-            for i in range(len(data)):
-                if self.stop.is_set():
-                    break
-                conn.sendall(data[i:i + 1])
-                time.sleep(DRIP_EVERY)
-        except OSError:
-            pass
-        finally:
-            conn.close()
-
-    def close(self):
-        self.stop.set()
-        self.sock.close()
-
-
-class FeedHandler(BaseHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-    def do_GET(self):
-        body = self.server.feed_body  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("Content-Type", "application/rss+xml")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
 
 @pytest.fixture
-def drip():
-    server = DripServer()
-    yield server
-    server.close()
+def drip(local_server):
+    return SimpleNamespace(url=local_server.drip("/slow"), connected=local_server.connected)
 
 
 @pytest.fixture
-def feed_linking_to(drip):
+def feed_linking_to(local_server, drip):
     rss = f"""<?xml version="1.0"?>
 <rss version="2.0"><channel><title>Slow links</title><link>http://127.0.0.1/</link>
 <item><title>Harbour works begin</title><link>{drip.url}</link><guid>slow-1</guid>
 <description>Short teaser.</description></item>
 </channel></rss>""".encode()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), FeedHandler)
-    httpd.feed_body = rss  # type: ignore[attr-defined]
-    t = threading.Thread(target=httpd.serve_forever, daemon=True)
-    t.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/feed.xml"
-    httpd.shutdown()
-    httpd.server_close()
+    local_server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, rss)
+    return local_server.base + "/feed.xml"
 
 
 def newsdesk(lib: Path, *args: str, timeout: float = 25):
@@ -160,3 +93,44 @@ def test_ctrl_c_ends_a_refresh_stuck_on_a_slow_server(drip, feed_linking_to, tmp
     assert proc.returncode == 130
     assert "interrupted" in err
     assert "Traceback" not in err
+
+
+def test_refresh_timeout_bounds_the_whole_refresh_and_names_what_was_cut_off(local_server, tmp_path):
+    # 40 feeds on a dripping server and a feed whose 24 items link to dripping
+    # pages: each request alone stops at its own deadline, but one after another
+    # (8 at a time) they would hold the refresh for about 8 x 6 s. `--timeout 2`
+    # bounds the whole refresh; the subprocess timeout only catches a hang.
+    slow = [local_server.drip(f"/slow/{i}") for i in range(40)]
+    items = "".join(
+        f"<item><title>Quay report {i}</title><link>{local_server.drip(f'/page/{i}')}</link>"
+        f"<guid>quay-{i}</guid><description>Teaser for quay report {i}.</description></item>"
+        for i in range(24))
+    local_server.routes["/fast.xml"] = (200, {"Content-Type": "application/rss+xml"}, (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Quay news</title>'
+        f"<link>{local_server.base}/</link>{items}</channel></rss>").encode())
+    opml = tmp_path / "subs.opml"
+    # The fast feed first, so that it is fetched before the slow ones hold every worker.
+    outlines = f'<outline type="rss" text="Quay news" xmlUrl="{local_server.base}/fast.xml"/>'
+    outlines += "".join(f'<outline type="rss" text="Slow {i}" xmlUrl="{u}"/>' for i, u in enumerate(slow))
+    opml.write_text(f'<?xml version="1.0"?><opml version="2.0"><head/><body>{outlines}</body></opml>')
+    lib = tmp_path / "lib"
+    assert newsdesk(lib, "feeds", "import", str(opml)).returncode == 0
+
+    out = newsdesk(lib, "refresh", "--timeout", "2", "--no-entities", "--json", timeout=30)
+    assert "Traceback" not in out.stderr
+    import json
+
+    doc = json.loads(out.stdout)
+    by_title = {f["title"]: f for f in doc["feeds"]}
+    assert doc["cut_off"] == 40, [(f["title"], f["reason"]) for f in doc["feeds"]]
+    assert all(by_title[f"Slow {i}"]["cut_off"] for i in range(40))
+    assert "time limit" in by_title["Slow 0"]["reason"]
+    # The feed that came in time is saved, its items with their summaries.
+    quay = by_title["Quay news"]
+    assert quay["status"] == "new" and quay["added"] == 24 and not quay["cut_off"]
+    listed = newsdesk(lib, "list")
+    assert "Quay report 7" in listed.stdout
+
+    # The plain report names the feeds cut off.
+    text = newsdesk(lib, "refresh", "--timeout", "2", "--no-entities", timeout=30)
+    assert "Slow 3" in text.stdout and "cut off" in text.stdout

@@ -29,7 +29,8 @@ from ..store import feeds as table
 from ..store.feeds import FEEDS_SCHEMA, Feed
 from ..text import sanitize_line
 from ..web.feedparse import ParsedEntry, ParsedFeed, parse_feed, short_reason
-from ..web.fetch import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, check_url, fetch, make_client
+from ..web.fetch import (DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, FetchError, check_url, deadline, fetch,
+                         host_kinds, make_client)
 from ..web.opml import read_opml, write_opml
 from ..web.pages import extract_page, looks_like_html
 
@@ -63,6 +64,7 @@ class FeedResult:
     pages_fetched: int = 0
     pages_failed: int = 0
     reason: str | None = None  # why it failed
+    cut_off: bool = False  # failed because the refresh's time limit ran out
     warnings: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict:
@@ -174,10 +176,15 @@ class _FeedFetch:
     etag: str | None = None
     last_modified: str | None = None
     error: str | None = None
+    cut_off: bool = False  # not fetched before the refresh's time limit
+    timed_out: bool = False  # the error is a timeout (the refresh's limit, if it has passed)
+    # The kinds of address the feed was served from (see web.fetch.address_kind):
+    # its links may reach those besides public ones.
+    kinds: set[str] = field(default_factory=set)
 
 
 def _fetch_feed(client: httpx.Client, feed: Feed, seen: dict[str, str], max_bytes: int,
-                timeout: float) -> _FeedFetch:
+                timeout: float, until: float | None = None) -> _FeedFetch:
     """Runs in a worker thread: network and parsing only, never the database."""
     out = _FeedFetch(feed)
     headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
@@ -187,17 +194,23 @@ def _fetch_feed(client: httpx.Client, feed: Feed, seen: dict[str, str], max_byte
     if feed.last_modified:
         headers["If-Modified-Since"] = feed.last_modified
     try:
-        resp = fetch(client, feed.url, headers=headers, max_bytes=max_bytes, timeout=timeout)
+        with deadline(until):
+            resp = fetch(client, feed.url, headers=headers, max_bytes=max_bytes, timeout=timeout)
         if resp.not_modified:
             out.not_modified = True
             return out
         out.parsed = parse_feed(resp.content, resp.url, resp.headers)
     except (FetchError, FeedError) as exc:
         out.error = getattr(exc, "reason", None) or str(exc)
+        out.timed_out = getattr(exc, "kind", None) == "timeout"
         return out
     except Exception as exc:  # a parser bug on odd input must not stop the other feeds
         out.error = f"could not read the feed: {type(exc).__name__}: {short_reason(exc)}"
         return out
+    try:
+        out.kinds = set(host_kinds(urlsplit(resp.url).hostname or "").values())
+    except FetchError:
+        out.kinds = set()  # its links may then reach public addresses only
     lower = {k.lower(): v for k, v in resp.headers.items()}
     out.etag = lower.get("etag")
     out.last_modified = lower.get("last-modified")
@@ -213,23 +226,36 @@ def _fetch_feed(client: httpx.Client, feed: Feed, seen: dict[str, str], max_byte
     return out
 
 
-def _fetch_entry_page(client: httpx.Client, entry: ParsedEntry, max_bytes: int, timeout: float) -> None:
-    """Runs in a worker thread: replace a teaser with the linked page's text if possible."""
+def _fetch_entry_page(client: httpx.Client, entry: ParsedEntry, max_bytes: int, timeout: float,
+                      until: float | None = None, allow: set[str] | None = None):
+    """Runs in a worker thread: the linked page's text, or the FetchError that
+    stopped it. The entry itself is changed only by the calling thread (see
+    _apply_page), so one abandoned at the refresh's time limit is left as it was."""
     try:
-        resp = fetch(client, entry.link, max_bytes=max_bytes, timeout=timeout)
+        with deadline(until):
+            resp = fetch(client, entry.link, max_bytes=max_bytes, timeout=timeout,
+                         allow=set() if allow is None else allow)
         if resp.not_modified or not looks_like_html(resp.headers, resp.content):
             raise FetchError("content", "the link is not a web page")
         page = extract_page(resp.content, resp.url, resp.headers)
         if page is None or len(page.text) <= len(entry.body):
             raise FetchError("content", "no article text found on the page")
     except FetchError as exc:
-        entry.page_error = exc.reason
-        entry.page_retry = exc.kind in ("timeout", "connect", "dns", "network") or (
-            exc.kind == "http" and (exc.status or 0) in (408, 429) or (exc.status or 0) >= 500)
-        return
+        return exc
     except Exception as exc:
-        entry.page_error = f"{type(exc).__name__}: {short_reason(exc)}"
+        return FetchError("content", f"{type(exc).__name__}: {short_reason(exc)}")
+    return page
+
+
+def _apply_page(entry: ParsedEntry, outcome) -> None:
+    """Replace a teaser with the linked page's text, or note why it could not be."""
+    if isinstance(outcome, FetchError):
+        entry.page_error = outcome.reason
+        entry.page_refused = outcome.kind == "refused"
+        entry.page_retry = outcome.kind in ("timeout", "connect", "dns", "network") or (
+            outcome.kind == "http" and (outcome.status or 0) in (408, 429) or (outcome.status or 0) >= 500)
         return
+    page = outcome
     entry.body = page.text
     entry.body_from = "page"
     if not entry.author and page.author:
@@ -256,6 +282,12 @@ def _select_feeds(store: Store, feeds: Iterable[int | str | Feed] | None) -> lis
     return out
 
 
+# Past the refresh's time limit, requests still running get this long to notice
+# (every socket operation is cut to the limit, so they end at once) before the
+# refresh stops waiting for them.
+CUT_OFF_GRACE = 1.0
+
+
 def refresh(
     store: Store,
     save: Callable[[list[Draft]], Any],
@@ -268,6 +300,7 @@ def refresh(
     client: httpx.Client | None = None,
     lock: AbstractContextManager | None = None,
     cancel: threading.Event | None = None,
+    deadline: float | None = None,
 ) -> list[FeedResult]:
     """Fetch feeds (all, or those named in ``feeds`` by id or URL) and save new entries.
 
@@ -279,6 +312,10 @@ def refresh(
     threads sharing the connection can serialise their writes with it.
     Setting ``cancel`` stops the refresh soon: feeds already saved stay saved, the
     rest are left exactly as they were and are missing from the results.
+    ``deadline`` (seconds) bounds the fetching of the whole refresh, however many
+    feeds and pages are slow: when it runs out, feeds not yet fetched fail as cut
+    off (``FeedResult.cut_off``) and entries whose pages were not fetched keep their
+    summaries (their pages are tried again next time).
     Returns one FeedResult per feed, in list order.
     """
     targets = _select_feeds(store, feeds)
@@ -290,17 +327,30 @@ def refresh(
     if not targets:
         return []
 
+    until = None if deadline is None else time.monotonic() + max(deadline, 0.0)
+    if until is not None:
+        timeout = min(timeout, max(deadline, 0.1))
     own = client is None
     client = client or make_client(timeout, max_connections=max(concurrency, 1) * 2)
     pool = ThreadPoolExecutor(max_workers=max(concurrency, 1), thread_name_prefix="feeds")
     pending: dict[Future, tuple[str, Any]] = {}
+
+    def finish(fetched: _FeedFetch) -> None:
+        result = _finish(store, save, fetched, lock or nullcontext())
+        results[fetched.feed.id] = result
+        if progress:
+            progress(len(results), total, _describe(result))
+
     try:
-        waiting_pages: dict[int, int] = {}
+        waiting_pages: dict[int, list] = {}
         for feed in targets:
-            fut = pool.submit(_fetch_feed, client, feed, seen[feed.id], max_bytes, timeout)
+            fut = pool.submit(_fetch_feed, client, feed, seen[feed.id], max_bytes, timeout, until)
             pending[fut] = ("feed", feed)
         while pending:
             if cancel is not None and cancel.is_set():
+                break
+            if until is not None and time.monotonic() > until + CUT_OFF_GRACE:
+                _cut_off(pending, waiting_pages, deadline or 0.0, finish)
                 break
             # A short wait, so a cancel is noticed while slow servers are pending.
             finished, _ = wait(list(pending), timeout=0.25, return_when=FIRST_COMPLETED)
@@ -308,23 +358,25 @@ def refresh(
                 kind, payload = pending.pop(fut)
                 if kind == "feed":
                     fetched: _FeedFetch = fut.result()
+                    if until is not None and fetched.timed_out and time.monotonic() >= until:
+                        fetched.error = _cut_off_reason(deadline or 0.0)
+                        fetched.cut_off = True
                     need = [e for e in fetched.fresh if e.needs_page]
                     if need:
-                        waiting_pages[fetched.feed.id] = len(need)
+                        waiting_pages[fetched.feed.id] = [fetched, len(need)]
                         for entry in need:
-                            pf = pool.submit(_fetch_entry_page, client, entry, max_bytes, timeout)
-                            pending[pf] = ("page", fetched)
+                            pf = pool.submit(_fetch_entry_page, client, entry, max_bytes, timeout, until,
+                                             fetched.kinds)
+                            pending[pf] = ("page", (fetched, entry))
                         continue
                 else:
-                    fetched = payload
-                    fut.result()
-                    waiting_pages[fetched.feed.id] -= 1
-                    if waiting_pages[fetched.feed.id]:
+                    fetched, entry = payload
+                    _apply_page(entry, fut.result())
+                    waiting_pages[fetched.feed.id][1] -= 1
+                    if waiting_pages[fetched.feed.id][1]:
                         continue
-                result = _finish(store, save, fetched, lock or nullcontext())
-                results[fetched.feed.id] = result
-                if progress:
-                    progress(len(results), total, _describe(result))
+                    del waiting_pages[fetched.feed.id]
+                finish(fetched)
     finally:
         # On cancel (or an exception from save/progress) queued fetches are dropped
         # and running ones are abandoned: they end within their timeout and their
@@ -334,6 +386,40 @@ def refresh(
         if own and not abandoning:
             client.close()
     return [results[f.id] for f in targets if f.id in results]
+
+
+def _not_fetched(entry: ParsedEntry) -> None:
+    entry.page_error = "page not fetched: the refresh's time limit ran out"
+    entry.page_retry = True
+
+
+def _cut_off_reason(limit: float) -> str:
+    return f"cut off: the refresh's time limit ({limit:g}s) ran out"
+
+
+def _cut_off(pending: dict, waiting_pages: dict, limit: float, finish) -> None:
+    """The refresh's time limit ran out: feeds still being fetched fail as cut off
+    (their state is untouched, so the next refresh fetches them again); feeds
+    whose pages are still being fetched are saved with the summaries."""
+    for fut, (kind, payload) in list(pending.items()):
+        if kind == "feed":
+            if fut.done():  # ended just in time: saved, with the summaries
+                fetched = fut.result()
+                if fetched.timed_out:  # stopped by the limit (its socket operations were cut to it)
+                    fetched.error, fetched.cut_off = _cut_off_reason(limit), True
+                for entry in fetched.fresh:
+                    if entry.needs_page:
+                        _not_fetched(entry)
+                finish(fetched)
+            else:
+                finish(_FeedFetch(payload, error=_cut_off_reason(limit), cut_off=True))
+        elif fut.done():
+            _apply_page(payload[1], fut.result())
+        else:
+            _not_fetched(payload[1])
+    for fetched, _left in list(waiting_pages.values()):
+        finish(fetched)
+    waiting_pages.clear()
 
 
 def _describe(r: FeedResult) -> str:
@@ -354,6 +440,7 @@ def _finish(store: Store, save: Callable[[list[Draft]], Any], fetched: _FeedFetc
     now = time.time()
     if fetched.error:
         result.status, result.reason = "failed", fetched.error
+        result.cut_off = fetched.cut_off
         with lock:
             table.record_status(store, feed.id, now, "failed", fetched.error)
         return result
@@ -382,6 +469,11 @@ def _finish(store: Store, save: Callable[[list[Draft]], Any], fetched: _FeedFetc
         ))
     if result.pages_failed:
         result.warnings.append(f"{result.pages_failed} linked page(s) could not be fetched; kept the summaries")
+    refused = [e for e in fetched.fresh if e.page_refused]
+    for e in refused[:5]:
+        result.warnings.append(sanitize_line(f"{e.link}: {e.page_error}"))
+    if len(refused) > 5:
+        result.warnings.append(f"and {len(refused) - 5} more links to addresses the feed is not on")
     result.unchanged = len(parsed.entries) - len(fetched.fresh)
     if drafts:
         try:

@@ -106,6 +106,8 @@ def friendly_error(exc: BaseException, what: str, path: Path | str | None = None
         return f"{what}: the library is read-only ({text})"
     if isinstance(exc, sqlite3.OperationalError) and "locked" in low:
         return f"{what}: the library is busy in another process; try again"
+    if isinstance(exc, sqlite3.DatabaseError) and ("not a database" in low or "malformed" in low):
+        return f"{what}: {text} (the store is damaged: `newsdesk check --repair` recovers it)"
     return f"{what}: {text}"
 
 
@@ -115,6 +117,33 @@ def _disk_full(path: Path) -> bool:
     except OSError:
         return False
     return st.f_bavail * st.f_frsize < 256 * 1024
+
+
+def _writable(db: Path) -> bool:
+    """Whether this process may write the database and create files beside it
+    (SQLite's log and lock files)."""
+    return os.access(db, os.W_OK) and os.access(db.parent, os.W_OK | os.X_OK)
+
+
+def _private_copy(db: Path, wal: Path) -> Path:
+    """The database with its write-ahead log applied, in a private temporary
+    folder (removed at exit), for reading a library that cannot be written."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="newsdesk-readonly-"))
+    atexit.register(shutil.rmtree, folder, True)
+    copy = folder / db.name
+    shutil.copyfile(db, copy)
+    shutil.copyfile(wal, folder / wal.name)
+    conn = sqlite3.connect(str(copy))
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # fold the log into the copy
+        conn.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        conn.close()
+    return copy
 
 
 def _read_only_fs(path: Path) -> bool:
@@ -178,7 +207,7 @@ class Store:
         self.path = Path(path)
         self.read_only = False
         try:
-            if _read_only_fs(self.path.parent) and self.path.exists():
+            if self.path.exists() and (_read_only_fs(self.path.parent) or not _writable(self.path)):
                 self._open_read_only(timeout)
             else:
                 self.conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None,
@@ -193,10 +222,22 @@ class Store:
                                             self.path)) from exc
 
     def _open_read_only(self, timeout: float) -> None:
-        """A library on a read-only file system can still be read: nobody can
-        change the file under us there, so SQLite may skip its shared-memory
-        lock file (immutable), which it could not create anyway."""
-        uri = self.path.resolve().as_uri() + "?mode=ro&immutable=1"
+        """A library on a read-only file system, or in a folder we may not write
+        to, can still be read: reading never needs to write. SQLite's WAL mode
+        wants a shared-memory file beside the database, which cannot be created
+        there, so the file is opened as immutable (nobody who could change it is
+        expected to while we read; this process changes nothing). A write-ahead
+        log left with commits in it (the writer was killed) would be ignored that
+        way, so then the database and its log are read from a private copy."""
+        target = self.path.resolve()
+        wal = target.with_name(target.name + "-wal")
+        try:
+            pending_log = wal.stat().st_size > 0
+        except OSError:
+            pending_log = False
+        if pending_log:
+            target = _private_copy(target, wal)
+        uri = target.as_uri() + "?mode=ro&immutable=1"
         self.conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None,
                                     check_same_thread=False)
         self.read_only = True
@@ -214,6 +255,19 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+        if getattr(self, "_library_conn", None) is not None:
+            self._library_conn.close()
+
+    def use_private_copy(self) -> None:
+        """For a read-only library: from now on read from an in-memory copy of
+        the store, so that tables derived on the fly (stories, ...) can be
+        brought up to date in it. The library's own file is never written; what
+        is worked out is simply not kept."""
+        if not self.read_only or getattr(self, "_library_conn", None) is not None:
+            return
+        mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        self.conn.backup(mem)
+        self._library_conn, self.conn = self.conn, mem
 
     # -- transactions -------------------------------------------------------
     def transaction(self):

@@ -77,3 +77,19 @@ def safe_url(value) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     return url
+
+
+# Characters whose width terminals and Rich's measure disagree on: a zero-width
+# joiner (Rich joins its neighbours into one cell, terminals show both), a soft
+# hyphen, emoji variation selectors and skin-tone modifiers.
+_UNMEASURED = re.compile("[\u00ad\u200d\ufe00-\ufe0f\U0001f3fb-\U0001f3ff]")
+
+
+def for_columns(text: str) -> str:
+    """One line of untrusted text fit for a fixed-width column: sanitized, composed
+    (NFC, so accents join their letters) and without the characters whose width a
+    terminal and the layout would count differently, which misalign the columns."""
+    line = sanitize_line(text)
+    if line.isascii():
+        return line
+    return _UNMEASURED.sub("", unicodedata.normalize("NFC", line))

@@ -45,6 +45,7 @@ class ParsedEntry:
     body_from: str = "feed"
     page_error: str | None = None
     page_retry: bool = False  # the page failed in a way that may pass (timeout, 5xx, ...)
+    page_refused: bool = False  # the link is on a private address the feed is not on
 
 
 @dataclass
@@ -55,7 +56,23 @@ class ParsedFeed:
     warnings: list[str] = field(default_factory=list)
 
 
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# XML may come in any of these (with or without a byte order mark); a declaration
+# hidden by a wider encoding ("<\0!\0E\0..." in UTF-16) is still a declaration.
+_XML_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
+_ENTITY_TEXT = re.compile(r"<!ENTITY", re.IGNORECASE)
+_FIRST_ELEMENT = re.compile(r"<[A-Za-z]")
+
+
+def _declares_entities(head: bytes) -> bool:
+    """Whether the document's prolog (before its first element) declares entities,
+    read in every encoding XML may use."""
+    for encoding in _XML_ENCODINGS:
+        for skip in range(4 if encoding.startswith("utf-32") else 2 if encoding.startswith("utf-16") else 1):
+            text = head[skip:].decode(encoding, errors="ignore")
+            first = _FIRST_ELEMENT.search(text)
+            if _ENTITY_TEXT.search(text[: first.start()] if first else text):
+                return True
+    return False
 
 
 def parse_feed(content: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
@@ -66,10 +83,7 @@ def parse_feed(content: bytes, url: str, headers: Mapping[str, str] | None = Non
     how entity-expansion bombs work, and real feeds don't need them.  (feedparser
     also strips unsafe declarations, which covers encodings this check can't see.)
     """
-    head = content[:65536]
-    first_element = re.search(rb"<[A-Za-z]", head)
-    prolog = head[: first_element.start()] if first_element else head
-    if _ENTITY_DECL.search(prolog):
+    if _declares_entities(content[:65536]):
         raise FeedError("refused: the feed declares XML entities (an entity-expansion attack?)")
     response_headers = {k.lower(): v for k, v in (headers or {}).items()}
     response_headers["content-location"] = url

@@ -9,9 +9,11 @@ stops at the cap), and a limit on redirects with loop detection.
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -34,7 +36,7 @@ class FetchError(Exception):
     """A fetch that failed, with a short reason fit to show the user.
 
     ``kind`` is one of: ``dns``, ``connect``, ``timeout``, ``http``, ``too-large``,
-    ``redirect``, ``url``, ``network``.
+    ``redirect``, ``url``, ``network``, ``refused`` (a private address not allowed).
     """
 
     def __init__(self, kind: str, reason: str, status: int | None = None):
@@ -61,6 +63,19 @@ class Response:
 # byte inside every read timeout never trips them; every socket operation below is
 # therefore also cut to the time left before this deadline.
 _deadline = threading.local()
+
+
+@contextmanager
+def deadline(at: float | None):
+    """Bound every request this thread makes inside the block by ``at``
+    (time.monotonic()): a whole refresh's time limit, on top of each request's own."""
+    outer = getattr(_deadline, "at", None)
+    if at is not None:
+        _deadline.at = at if outer is None else min(outer, at)
+    try:
+        yield
+    finally:
+        _deadline.at = outer
 
 
 def _time_left(timeout: float | None) -> float | None:
@@ -98,13 +113,90 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._inner = inner
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        return _DeadlineStream(self._inner.connect_tcp(host, port, _time_left(timeout), local_address, socket_options))
+        stream = self._inner.connect_tcp(host, port, _time_left(timeout), local_address, socket_options)
+        _check_peer(stream)
+        return _DeadlineStream(stream)
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):
         return _DeadlineStream(self._inner.connect_unix_socket(path, _time_left(timeout), socket_options))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
+
+
+# -- private addresses ------------------------------------------------------------
+# A link taken from a feed is the feed author's choice, not the user's: a feed on
+# the internet must not make Newsdesk request pages on this machine or its network
+# (a router's admin page, a local service). Each address has a kind; a link may
+# be fetched when its address is public or of a kind the feed itself is on.
+
+PUBLIC = "public"
+
+
+def address_kind(ip: str) -> str:
+    """``loopback``, ``link-local``, ``private`` or ``public`` for an IP address."""
+    addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    mapped = getattr(addr, "ipv4_mapped", None)
+    if mapped is not None:
+        addr = mapped
+    if addr.is_loopback or addr.is_unspecified:
+        return "loopback"  # 0.0.0.0 and :: reach this machine too
+    if addr.is_link_local:
+        return "link-local"
+    if addr.is_private or addr.is_reserved or addr.is_multicast or getattr(addr, "is_site_local", False):
+        return "private"
+    return PUBLIC
+
+
+def link_allowed(feed_kinds: set[str], link_kind: str) -> bool:
+    """Whether a link whose address is of ``link_kind`` may be fetched for a feed
+    served from addresses of ``feed_kinds``."""
+    return link_kind == PUBLIC or link_kind in feed_kinds
+
+
+def host_kinds(host: str) -> dict[str, str]:
+    """Every address ``host`` resolves to, with its kind (the name is resolved
+    here, before any connection is made)."""
+    host = host.strip("[]")
+    try:
+        return {host: address_kind(host)}
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError("dns", f"DNS lookup failed for {host}") from exc
+    return {str(info[4][0]): address_kind(str(info[4][0])) for info in infos}
+
+
+# The address kinds the current thread's request may connect to besides public
+# ones (None: any). Checked before connecting and again on the connected socket,
+# so a name that resolves differently the second time gains nothing.
+_guard = threading.local()
+
+
+def _check_peer(stream) -> None:
+    allowed = getattr(_guard, "allowed", None)
+    if allowed is None:
+        return
+    sock = stream.get_extra_info("socket")
+    try:
+        peer = sock.getpeername()[0] if sock is not None else None
+    except OSError:
+        peer = None
+    if peer is None:
+        return
+    kind = address_kind(peer)
+    if not link_allowed(allowed, kind):
+        stream.close()
+        raise FetchError("refused", f"not fetched: it is on a {kind} address ({peer}) and the feed is not")
+
+
+def _check_host(url: str, allowed: set[str]) -> None:
+    host = urlsplit(url).hostname or ""
+    for ip, kind in host_kinds(host).items():
+        if not link_allowed(allowed, kind):
+            raise FetchError("refused", f"not fetched: {host} is a {kind} address ({ip}) and the feed is not")
 
 
 def make_client(timeout: float = DEFAULT_TIMEOUT, max_connections: int = 16) -> httpx.Client:
@@ -139,26 +231,38 @@ def fetch(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_redirects: int = MAX_REDIRECTS,
     timeout: float | None = None,
+    allow: set[str] | None = None,
 ) -> Response:
     """GET ``url`` following redirects; return the final response with its body.
 
     A 304 is returned as a Response (``not_modified``); any other non-2xx status,
     and every network failure, raises FetchError with a readable reason.
+    ``allow``: the address kinds (see address_kind) this request may reach besides
+    public ones, for a link taken from a feed; every hop is checked.
     """
     url = check_url(url)
     per_read = timeout if timeout is not None else _client_read_timeout(client)
-    deadline = time.monotonic() + per_read * DEADLINE_FACTOR
+    end = time.monotonic() + per_read * DEADLINE_FACTOR
     outer = getattr(_deadline, "at", None)
-    _deadline.at = deadline if outer is None else min(outer, deadline)
+    cut_short = outer is not None and outer < end  # a whole refresh's limit comes first
+    if cut_short and outer <= time.monotonic():
+        raise FetchError("timeout", "not fetched: the time limit ran out")
+    _deadline.at = end if outer is None else min(outer, end)
+    guarded = getattr(_guard, "allowed", None)
+    _guard.allowed = None if allow is None else set(allow)
     try:
-        return _fetch(client, url, headers, max_bytes, max_redirects, per_read, deadline)
+        return _fetch(client, url, headers, max_bytes, max_redirects, per_read, _deadline.at)
     finally:
         _deadline.at = outer
+        _guard.allowed = guarded
 
 
 def _fetch(client, url, headers, max_bytes, max_redirects, per_read, deadline) -> Response:
     seen = [url]
     while True:
+        allowed = getattr(_guard, "allowed", None)
+        if allowed is not None:
+            _check_host(url, allowed)
         try:
             with client.stream("GET", url, headers=headers or {}) as resp:
                 status = resp.status_code

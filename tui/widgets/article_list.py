@@ -8,8 +8,6 @@ of rows under the viewport, so its cost does not depend on the library size.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -25,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from articles.store import ArticleRow
-from articles.text import sanitize_line
+from articles.text import for_columns
 
 PAGE = 200
 DATE_W = 10
@@ -187,8 +185,8 @@ class ArticleList(ScrollView, can_focus=True):
         if not rows:
             return 0
         date_w = DATE_W + 1 if any(r.date for r in rows) else 0
-        source_w = min(max(cell_len(_clean(r.source or "")) for r in rows), SOURCE_MAX)
-        title_w = min(max(cell_len(_clean(r.title)) for r in rows) + 7, TITLE_WANTED_MAX)
+        source_w = min(max(cell_len(for_columns(r.source or "")) for r in rows), SOURCE_MAX)
+        title_w = min(max(cell_len(for_columns(r.title)) for r in rows) + 7, TITLE_WANTED_MAX)
         return MARK_W + date_w + (source_w + 1 if source_w else 0) + title_w + 1
 
     def _view_columns(self, width: int) -> tuple[int, int]:
@@ -201,7 +199,7 @@ class ArticleList(ScrollView, can_focus=True):
         if key != self._view_key:
             rows = [r for i in range(top, min(top + height, self.total)) if (r := self.row(i))]
             date_w = DATE_W if any(r.date for r in rows) else 0
-            source_w = max((cell_len(_clean(r.source or "")) for r in rows), default=0)
+            source_w = max((cell_len(for_columns(r.source or "")) for r in rows), default=0)
             rest = width - MARK_W - (date_w + 1 if date_w else 0)
             # The outlet takes at most a quarter of the row: the title is what is read.
             source_w = min(source_w, SOURCE_MAX, max(10, rest // 4))
@@ -448,21 +446,9 @@ class ArticleList(ScrollView, can_focus=True):
         self.cursor = index
 
 
-# Characters whose width terminals disagree on (Rich counts an emoji joined
-# with U+200D as two emoji; a terminal draws one): dropped from list cells so
-# that the columns after them line up on every terminal.
-_UNSURE_WIDTH = re.compile("[\u00ad\u200d\ufe0e\ufe0f]")
-
-
-def _clean(value: str) -> str:
-    """Untrusted text for one cell: one line, composed (e + combining accent
-    becomes é), no characters of disputed width."""
-    return _UNSURE_WIDTH.sub("", unicodedata.normalize("NFC", sanitize_line(value)))
-
-
 def _cell(value: str, width: int, style: Style) -> Text:
-    """One cell of exactly ``width`` terminal cells: cut with an ellipsis, padded
-    (Rich measures in cells, so wide CJK characters count two)."""
-    t = Text(_clean(value), style=style, no_wrap=True, overflow="ellipsis")
+    """One cell of exactly ``width`` terminal cells: untrusted text on one line,
+    cut with an ellipsis, padded (Rich measures in cells: wide CJK counts two)."""
+    t = Text(for_columns(value), style=style, no_wrap=True, overflow="ellipsis")
     t.truncate(width, overflow="ellipsis", pad=True)
     return t
