@@ -183,3 +183,39 @@ def test_find_in_the_article_highlights_and_steps_through_matches(lib_path):
 def test_find_spans_is_plain_text_not_a_pattern():
     assert find_spans("a.b axb A.B", "a.b") == [(0, 3), (8, 11)]
     assert find_spans("anything", "  ") == []
+
+
+def test_story_screen_counts_its_unread_versions_and_mark_story_read_clears_them(tmp_path):
+    from tests.test_tui_stories import WALKOUT, ids_by_file
+    from tui.screens.desk import StoryScreen
+
+    path = tmp_path / "lib"
+    with Library(path) as lib:
+        lib.add_samples()
+    ids = ids_by_file(path)
+    with Library(path) as lib:
+        lib.set_read(ids[WALKOUT[0]], True)
+        lib.stories()  # grouped once, as the list's grouping or the CLI would have
+
+    async def flow():
+        app = NewsdeskApp(Library(path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            app.open_article(ids[WALKOUT[1]], mark_read=False)
+            app.reader.focus()  # v acts on the article on screen
+            await pilot.pause()
+            await pilot.press("v")
+            await settle(pilot)
+            assert isinstance(app.screen, StoryScreen)
+            summary = str(app.screen.query_one("#desk-summary").render())
+            await pilot.press("escape")
+            await settle(pilot)
+            await app.run_action("mark_story_read")
+            await pilot.pause()
+            left = app.library.unread_count([ids[f] for f in WALKOUT])
+            return summary, left, _toasts(app)
+
+    summary, left, toasts = run(flow())
+    assert summary == "3 versions · 2 unread"
+    assert left == 0
+    assert any(t.startswith("Marked 2 of this story read.") for t in toasts)

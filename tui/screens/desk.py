@@ -266,16 +266,18 @@ class StoryScreen(DeskScreen):
         self.article_id = article_id
 
     def fetch(self):
-        return self.library.story_of(self.article_id), self.library.story_versions(self.article_id)
+        story = self.library.story_of(self.article_id)
+        return story, self.library.story_versions(self.article_id), self.library.unread_count(story.articles)
 
     def show(self, data) -> None:
-        story, versions = data
+        story, versions, unread = data
         head = Text("Story: ", style="dim")
         head.append(sanitize_line(story.title), style="bold")
         self.query_one("#desk-title", Static).update(head)
         n = len(versions)
         self.query_one("#desk-summary", Static).update(Text(
-            f"{n} versions" if n > 1 else "No other outlet has reported this story.", style="dim"))
+            f"{n} versions · {unread} unread" if n > 1 else "No other outlet has reported this story.",
+            style="dim"))
         options = self.query_one(DeskOptions)
         options.clear_options()
         for v in versions:
