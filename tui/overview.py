@@ -83,9 +83,11 @@ def render(data: OverviewData) -> Text:
         t.append("  no story has two articles yet\n", style="dim")
     else:
         for title, n, outlets, date in data.stories:
-            t.append(f"  {sanitize_line(title)}")
-            extra = f"{n} articles" + (f", {outlets} outlets" if outlets > 1 else "")
-            t.append(f" — {extra}" + (f", {date}" if date else "") + "\n", style="dim")
+            # The size first: a long title is cut at the pane's edge, its count is not.
+            t.append(f"  {n} articles" + (f", {outlets} outlets" if outlets > 1 else "") + " · ",
+                     style="dim")
+            t.append(sanitize_line(title))
+            t.append((f"  {date}" if date else "") + "\n", style="dim")
     t.append("\n")
     t.append("Newest\n", style="bold")
     for r in data.newest:
