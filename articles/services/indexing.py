@@ -316,7 +316,9 @@ class Indexing:
             quick = [str(exc)]
         if quick != ["ok"]:
             rep.problems.append("store damaged: " + "; ".join(quick[:5]))
-            rep.unrepairable.append("store damaged: restore library.db from a backup")
+            rep.unrepairable.append("store damaged: run `newsdesk check --repair` again to recover it")
+        else:
+            self._check_texts(rep, repair)
         rep.articles = self.store.count()
         rep.queued = self.store.queue_len()
 
@@ -371,6 +373,38 @@ class Indexing:
         except SearchIndexError:
             rep.indexed = None
         return rep
+
+    def _check_texts(self, rep: CheckReport, repair: bool) -> None:
+        """Article texts changed under the store (a flipped bit SQLite cannot see)."""
+        from ..store.recover import altered_articles, restore_texts
+
+        try:
+            altered = altered_articles(self.store.conn)
+        except sqlite3.DatabaseError as exc:
+            rep.problems.append(f"store damaged: {exc}")
+            return
+        if not altered:
+            return
+        shown = "; ".join(f"{i} {t!r}" for i, t in altered[:5]) + (" ..." if len(altered) > 5 else "")
+        rep.problems.append(f"{len(altered)} article text(s) no longer match their checksum: {shown}")
+        if not repair or self.store.read_only:
+            return
+        from ..model import body_hash
+
+        with self._write_lock, self.store.transaction():
+            done = restore_texts(self.store.conn, self.folder, [i for i, _ in altered])
+            # No backup holds these unchanged: kept as they now read (said so by id),
+            # their checksums made to match so that the next check is clean.
+            left = [(i, t) for i, t in altered if i not in set(done)]
+            for aid, _title in left:
+                body = self.store.conn.execute("SELECT body FROM articles WHERE id=?", (aid,)).fetchone()[0]
+                self.store.conn.execute("UPDATE articles SET body_hash=? WHERE id=?", (body_hash(body or ""), aid))
+                self.store.enqueue([aid])
+        if done:
+            rep.repaired.append(f"restored {len(done)} article text(s) from the backups")
+        if left:
+            rep.repaired.append(f"kept {len(left)} changed article text(s) as they now read (no backup "
+                                "holds them unchanged): " + ", ".join(i for i, _ in left[:10]))
 
     def _check_folder(self, rep: CheckReport, repair: bool) -> None:
         try:

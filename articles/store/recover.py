@@ -252,3 +252,52 @@ def recover_store(db: Path) -> Recovery:
     for leftover in (salvage, folder / f"{db.name}.restore-{os.getpid()}"):
         leftover.unlink(missing_ok=True)
     return rec
+
+
+# -- text changed under the store --------------------------------------------------
+# SQLite keeps no checksums of what rows hold: a flipped bit inside an article's
+# text leaves a valid database. Every article carries the hash of its body, so
+# the store can tell which texts no longer match it.
+
+
+def altered_articles(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(id, title) of every article whose body no longer matches its stored hash."""
+    from ..model import body_hash
+
+    out = []
+    for aid, title, body, digest in conn.execute("SELECT id, title, body, body_hash FROM articles"):
+        if body_hash(body or "") != digest:
+            out.append((aid, title))
+    return out
+
+
+def restore_texts(conn: sqlite3.Connection, folder: Path, ids: list[str]) -> list[str]:
+    """Put back, from the newest backup that holds it unchanged, the body (and
+    title) of each article in ``ids``; queues them for the index. Returns the ids
+    restored. Call inside a transaction."""
+    from ..model import body_hash
+
+    todo, done = set(ids), []
+    for backup in reversed(backups(folder)):
+        if not todo:
+            break
+        try:
+            src = _connect(backup, read_only=True)
+        except sqlite3.Error:
+            continue
+        try:
+            marks = ",".join("?" * len(todo))
+            rows = src.execute(f"SELECT id, title, body, body_hash FROM articles WHERE id IN ({marks})",
+                               sorted(todo)).fetchall()
+        except sqlite3.Error:
+            rows = []
+        finally:
+            src.close()
+        for aid, title, body, digest in rows:
+            current = conn.execute("SELECT body_hash FROM articles WHERE id=?", (aid,)).fetchone()
+            if aid in todo and current and digest == current[0] and body_hash(body or "") == digest:
+                conn.execute("UPDATE articles SET title=?, body=? WHERE id=?", (title, body, aid))
+                conn.execute("INSERT OR IGNORE INTO index_queue(article_id) VALUES (?)", (aid,))
+                todo.discard(aid)
+                done.append(aid)
+    return done
