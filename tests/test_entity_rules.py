@@ -302,3 +302,15 @@ def test_a_town_and_its_state_are_one_mention_of_the_town():
     assert "Brackley, Ohio" in texts
     assert {m.key for m in ms if m.text == "Brackley, Ohio"} == {"brackley"}
     assert "Ohio, Texas" not in texts and "Texas" in texts
+
+
+def test_the_sample_library_names_no_person_in_its_footer(tmp_path):
+    """Every shipped sample ends with a note that it is invented; that note must
+    not put the reader's own name (or anything else) in the sidebar as a person."""
+    with Library(tmp_path / "lib") as lib:
+        lib.add_samples()
+        lib.run_entity_stage()
+        people = {e.name for e in lib.library_entities(type="person")}
+        everything = {e.name.casefold() for e in lib.library_entities()}
+    assert "Teodora Vance" in people  # the stage ran and found the samples' people
+    assert "newsdesk" not in everything
