@@ -314,3 +314,22 @@ def test_the_sample_library_names_no_person_in_its_footer(tmp_path):
         everything = {e.name.casefold() for e in lib.library_entities()}
     assert "Teodora Vance" in people  # the stage ran and found the samples' people
     assert "newsdesk" not in everything
+
+
+def test_a_name_inside_a_longer_name_is_a_mention_of_its_own():
+    """"University of Marlowe" also mentions the town the article names alone;
+    "Brackley, Ohio" also mentions Ohio; a person's name holds no other mention."""
+    from articles.entities import resolve
+
+    body = ("The University of Marlowe hired staff. Marlowe is a small town. "
+            "The plant in Brackley, Ohio closed. Anna Marlowe spoke.")
+    u, t = body.index("University"), body.index("Marlowe is")
+    b, o, p = body.index("Brackley"), body.index("Ohio"), body.index("Anna")
+    spans = [[u, u + 21, "ORG", "University of Marlowe"], [t, t + 7, "GPE", "Marlowe"],
+             [b, b + 8, "GPE", "Brackley"], [o, o + 4, "GPE", "Ohio"], [p, p + 12, "PERSON", "Anna Marlowe"]]
+    ms = resolve.clean_spans(body, spans)
+    got = {(m.start, m.text, m.label) for m in ms}
+    assert (u, "University of Marlowe", "ORG") in got
+    assert (u + 14, "Marlowe", "GPE") in got
+    assert (b, "Brackley, Ohio", "GPE") in got and (o, "Ohio", "GPE") in got
+    assert not any(m.start == p + 5 for m in ms)  # no "Marlowe" inside "Anna Marlowe"

@@ -261,7 +261,48 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         m.thing = bool(_THING_AFTER.match(body, m.end))
         kept.append(m)
         last_end = m.end
-    return kept
+    return _nested(kept)
+
+
+# "University of Texas", "Irving, Texas", "North and South Korea": a name that
+# begins a phrase of its own inside a longer name, after "of", "the", "and" or a comma.
+_NEST_LEAD = re.compile(r"(?:,\s+|\s+(?:of|the|and|for|at|in|de)\s+)$")
+_NEST_WORD = r"(?<![\w'’.&-]){}(?![\w'’&-])"
+
+
+def _nested(kept: list[Mention]) -> list[Mention]:
+    """Names inside longer names, as mentions of their own (weak, the rule's):
+    a name the article writes alone elsewhere (same label as there), or a US
+    state or similar region, that begins a phrase inside a longer name. Never
+    inside a person's name ("David Maxwell" holds no "Maxwell" mention), never
+    at the longer name's first character (one mention per start)."""
+    alone: dict[str, Counter] = defaultdict(Counter)
+    for m in kept:
+        if len(m.text) >= 2 and m.text[:1].isupper() and not m.weak and "\n" not in m.text:
+            alone[m.text][m.label] += 1
+    found: list[Mention] = []
+    for m in kept:
+        if m.label == "PERSON" or " " not in m.text:
+            continue
+        taken: list[tuple[int, int]] = []
+        # Longest names first, so "South Korea" wins over "Korea".
+        cands = [(t, c.most_common(1)[0][0]) for t, c in alone.items() if t != m.text and t in m.text]
+        for t, label in sorted(cands, key=lambda x: -len(x[0])):
+            for hit in re.finditer(_NEST_WORD.format(re.escape(t)), m.text):
+                a, b = hit.start(), hit.end()
+                if a == 0 or any(x < b and a < y for x, y in taken) or not _NEST_LEAD.search(m.text[:a]):
+                    continue
+                taken.append((a, b))
+                found.append(Mention(m.start + a, m.start + b, t, label, names.key(t), weak=True))
+        for hit in re.finditer(r"(?:,\s+|\s+of\s+)((?:[A-Z][\w.]*\s?){1,3})", m.text):
+            a, b = hit.start(1), hit.start(1) + len(hit.group(1).rstrip())
+            k = names.key(m.text[a:b])
+            if k in _REGIONS and not any(x < b and a < y for x, y in taken):
+                taken.append((a, b))
+                found.append(Mention(m.start + a, m.start + b, m.text[a:b], "GPE", k, weak=True))
+    if not found:
+        return kept
+    return sorted(kept + found, key=lambda m: (m.start, -m.end))
 
 
 # Words that are names of people and of days or months ("May", "August"): never spread.
