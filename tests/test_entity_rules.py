@@ -333,3 +333,44 @@ def test_a_name_inside_a_longer_name_is_a_mention_of_its_own():
     assert (u + 14, "Marlowe", "GPE") in got
     assert (b, "Brackley, Ohio", "GPE") in got and (o, "Ohio", "GPE") in got
     assert not any(m.start == p + 5 for m in ms)  # no "Marlowe" inside "Anna Marlowe"
+
+
+def test_a_name_that_opens_a_longer_name_is_a_mention_too(tmp_path):
+    """"Orla Finnegan Foundation" mentions Orla Finnegan (both mentions start at the
+    same character: stored, listed and highlighted side by side)."""
+    body = ("The painter Orla Finnegan died in 1990. Orla Finnegan left her letters to the "
+            "Orla Finnegan Foundation, which opened an archive in Dublin on Monday.")
+    lib, (aid,) = _library(tmp_path, body)
+    refs = _refs(lib, aid)
+    person = refs["Orla Finnegan"]
+    k = body.index("Orla Finnegan Foundation")
+    assert (k, k + len("Orla Finnegan")) in {(s, e) for s, e, _ in person.mentions}
+    assert person.type == "person"
+    found = [r for r in refs.values() if "Foundation" in r.name]
+    assert found and found[0].type == "organization"
+    assert (k, k + len("Orla Finnegan Foundation")) in {(s, e) for s, e, _ in found[0].mentions}
+    lib.close()
+
+
+def test_a_library_of_the_older_layout_is_rebuilt_with_mentions_keyed_by_start_and_end(tmp_path):
+    from articles.entities import resolve, schema, stage
+
+    body = "The painter Orla Finnegan died. Orla Finnegan left her letters to the Orla Finnegan Foundation in Cork."
+    lib, (aid,) = _library(tmp_path, body)
+    conn = lib.store.conn
+    old = schema.SCHEMA.replace("PRIMARY KEY (article_id, start, end)", "PRIMARY KEY (article_id, start)")
+    with lib.store.transaction():
+        conn.execute("DROP TABLE entity_spans")
+        conn.execute("DROP TABLE entity_mentions")
+        for stmt in old.split(";"):
+            if stmt.strip().startswith("CREATE") and ("entity_spans" in stmt or "entity_mentions" in stmt):
+                conn.execute(stmt)
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'entity_layout'")
+    assert resolve.needs_rebuild(conn)
+    stage.refresh(lib, full=True)
+    for table in ("entity_spans", "entity_mentions"):
+        assert {r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[5]} == {"article_id", "start", "end"}
+    k = body.index("Orla Finnegan Foundation")
+    starts = [s for s, e, _ in _refs(lib, aid)["Orla Finnegan"].mentions]
+    assert k in starts and not resolve.needs_rebuild(conn)
+    lib.close()

@@ -274,8 +274,8 @@ def _nested(kept: list[Mention]) -> list[Mention]:
     """Names inside longer names, as mentions of their own (weak, the rule's):
     a name the article writes alone elsewhere (same label as there), or a US
     state or similar region, that begins a phrase inside a longer name. Never
-    inside a person's name ("David Maxwell" holds no "Maxwell" mention), never
-    at the longer name's first character (one mention per start)."""
+    inside a person's name ("David Maxwell" holds no "Maxwell" mention); at the
+    longer name's first character only before more capitalised words."""
     alone: dict[str, Counter] = defaultdict(Counter)
     for m in kept:
         if len(m.text) >= 2 and m.text[:1].isupper() and not m.weak and "\n" not in m.text:
@@ -290,7 +290,16 @@ def _nested(kept: list[Mention]) -> list[Mention]:
         for t, label in sorted(cands, key=lambda x: -len(x[0])):
             for hit in re.finditer(_NEST_WORD.format(re.escape(t)), m.text):
                 a, b = hit.start(), hit.end()
-                if a == 0 or any(x < b and a < y for x, y in taken) or not _NEST_LEAD.search(m.text[:a]):
+                if any(x < b and a < y for x, y in taken):
+                    continue
+                if a == 0:
+                    # "Andy Warhol Foundation", "Google Science Fair": a name the
+                    # article writes alone, qualifying the capitalised words after it.
+                    if not re.match(r"\s+[A-Z]", m.text[b:]):
+                        continue
+                    if label == m.label != "ORG" and " " not in t:
+                        continue  # "Kowloon West", "Warhol Polaroid": one word of a place's own name
+                elif not _NEST_LEAD.search(m.text[:a]):
                     continue
                 taken.append((a, b))
                 found.append(Mention(m.start + a, m.start + b, t, label, names.key(t), weak=True))
@@ -556,7 +565,8 @@ def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]
 #   -> the corrections (replayed whole: there are few) -> the entities involved
 #   -> the articles whose index fields differ.
 # A full rebuild is the same code with every article marked dirty.
-LAYOUT = "3"  # 3: per-article type in entity_spans.label; conf and title columns
+LAYOUT = "4"  # 3: per-article type in entity_spans.label; conf and title columns;
+# 4: mentions keyed by (start, end): a name inside a longer one may start with it
 _BIG = 500  # ids per json_each() argument
 
 
@@ -921,7 +931,21 @@ def _reset(conn: sqlite3.Connection) -> None:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Columns later layouts added to the derived tables of an older library."""
+    """Columns and keys later layouts gave the derived tables of an older library
+    (called by _reset, with the tables empty)."""
+    from .schema import SCHEMA
+
+    for table in ("entity_spans", "entity_mentions"):
+        keyed = {r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[5]}
+        if keyed and "end" not in keyed:
+            # Layout 4 keys mentions by (start, end); derived rows only, rebuilt from the cache.
+            conn.execute(f"DROP TABLE {table}")
+    if any(conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone() is None
+           for t in ("entity_spans", "entity_mentions")):
+        for stmt in SCHEMA.split(";"):
+            if "entity_spans" in stmt or "entity_mentions" in stmt:
+                if stmt.strip().startswith("CREATE"):
+                    conn.execute(stmt)
     cols = {r[1] for r in conn.execute("PRAGMA table_info(entity_spans)")}
     for col, decl in (("conf", "REAL NOT NULL DEFAULT 0.5"), ("title", "TEXT")):
         if col not in cols:
@@ -1073,7 +1097,7 @@ def update(conn: sqlite3.Connection, full: bool = False) -> list[str]:
         conn.execute(insert + "WHERE s.article_id IN (SELECT value FROM json_each(?))", (_j(chunk),))
     for chunk in _chunks(reassigned):
         arg = _j(chunk)
-        conn.execute("DELETE FROM entity_mentions WHERE (article_id, start) IN (SELECT article_id, start "
+        conn.execute("DELETE FROM entity_mentions WHERE (article_id, start, end) IN (SELECT article_id, start, end "
                      "FROM entity_spans WHERE grp IN (SELECT value FROM json_each(?)))", (arg,))
         conn.execute(insert + "WHERE s.grp IN (SELECT value FROM json_each(?))", (arg,))
     conn.executemany("DELETE FROM entities WHERE id = ?", ((i,) for i in gone))
