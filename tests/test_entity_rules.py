@@ -374,3 +374,22 @@ def test_a_library_of_the_older_layout_is_rebuilt_with_mentions_keyed_by_start_a
     starts = [s for s, e, _ in _refs(lib, aid)["Orla Finnegan"].mentions]
     assert k in starts and not resolve.needs_rebuild(conn)
     lib.close()
+
+
+def test_a_reporting_verb_opening_the_sentence_is_not_part_of_the_name():
+    """"Said Haraldsen, “..." names Haraldsen; "Said Jalili, the envoy" keeps its given name."""
+    from articles.entities import resolve
+
+    body = ("Emil Haraldsen runs the port. Said Haraldsen, “Ships were on their way.” "
+            "Said Jalili, the envoy, arrived.")
+    i, j = body.index("Said Haraldsen"), body.index("Said Jalili")
+    spans = [[0, 14, "PERSON", "Emil Haraldsen"], [i, i + 14, "PERSON", "Said Haraldsen"],
+             [j, j + 11, "PERSON", "Said Jalili"]]
+    texts = {m.text for m in resolve.clean_spans(body, spans)}
+    assert "Haraldsen" in texts and "Said Haraldsen" not in texts
+    assert "Said Jalili" in texts
+
+
+def test_one_word_the_model_calls_a_person_is_an_organisation_when_only_outlets_are_called_so():
+    assert names.vote_type({"PERSON": 3}, "Gazette") == "organization"
+    assert names.vote_type({"PERSON": 3}, "Haraldsen") == "person"

@@ -175,8 +175,8 @@ def vote_type(label_counts: dict[str, int], name: str) -> str:
         fac = label_counts.get("FAC", 0)
         if fac >= label_counts.get("GPE", 0) + label_counts.get("LOC", 0):
             return "organization"
-    if best == "person" and len(words) > 1 and any(w in ORG_WORDS for w in words):
-        return "organization"  # "BBC Sport", "Raw Story": no person's name has such a word
+    if best == "person" and any(w in ORG_WORDS for w in words):
+        return "organization"  # "BBC Sport", "Raw Story", "the Gazette": no person's name has such a word
     if len(words) > 1 and facility_head(words) and best in ("organization", "person", "other"):
         return "place"  # "Fisht Stadium", "Museum of Flight": a facility, as spaCy's FAC
     return best
@@ -231,6 +231,21 @@ def facility_head(words: list[str]) -> bool:
 _PARTICLES = frozenset("al el ad ar as at ash az bin ibn bint da de del della der di do dos du la le "
                        "van von ter ten zu y".split())
 _NUMBER = re.compile(r"^[\d.,:/%+-]+$")
+
+
+_SAID_LEAD = re.compile(r"(?:Said|Says|Added|Asked|Told|Wrote|Recalled|Explained)\s+(?=[A-Z])")
+_QUOTE_NEXT = re.compile(r',?\s*[“"‘:]')
+_SENTENCE_GAP = re.compile(r'(?:^|[.!?:;”"’]\s*|\n\s*)$')
+
+
+def said_prefix(body: str, start: int, end: int) -> int:
+    """Characters of a reporting verb that opens a sentence before a name and a
+    quotation ("Said Haraldsen, “Ships ..."): the verb is no part of the name.
+    Only before a quotation: "Said Jalili, Iran's negotiator" keeps its given name."""
+    m = _SAID_LEAD.match(body, start, end)
+    if not m or not _QUOTE_NEXT.match(body, end) or not _SENTENCE_GAP.search(body[max(0, start - 3):start]):
+        return 0
+    return m.end() - start
 
 
 def title_prefix(text: str) -> int:

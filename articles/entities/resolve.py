@@ -84,6 +84,10 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
         if cut:
             s, e = names.trim(body, s + cut, e, keep_possessive=keep_s)
             continue
+        cut = names.said_prefix(body, s, e) if label == "PERSON" else 0
+        if cut:
+            s += cut  # "Said Haraldsen, “...": the verb opened the sentence
+            continue
         cut = names.title_prefix(text)
         if cut:
             rest = text[cut:].split()
