@@ -393,3 +393,28 @@ def test_a_reporting_verb_opening_the_sentence_is_not_part_of_the_name():
 def test_one_word_the_model_calls_a_person_is_an_organisation_when_only_outlets_are_called_so():
     assert names.vote_type({"PERSON": 3}, "Gazette") == "organization"
     assert names.vote_type({"PERSON": 3}, "Haraldsen") == "person"
+
+
+def test_a_trade_noun_before_or_after_a_name_says_a_person():
+    """"librarian Odile Fenwick", "Joaquim Restrepo-Hale, an economist at ...": people,
+    whatever the model said; "a retailer" is no such cue (companies retail)."""
+    body = ("Head librarian Maris Quellen said the doors opened at nine. "
+            "Tobiah Varnell, an economist at the college, agreed. Dunmore Holt, a retailer, closed. "
+            "Pell Anstruther, the Westfold College historian, smiled.")
+    q, v, d = body.index("Maris"), body.index("Tobiah"), body.index("Dunmore")
+    assert names.person_cue(body, q, q + len("Maris Quellen"))
+    assert names.person_cue(body, v, v + len("Tobiah Varnell"))
+    assert not names.person_cue(body, d, d + len("Dunmore Holt"))
+    a = body.index("Pell")
+    assert names.person_cue(body, a, a + len("Pell Anstruther"))
+
+
+def test_a_person_cue_wins_over_said_it():
+    """"Fenwick said it was aimed at students": "it" is the room, not the librarian."""
+    from articles.entities import resolve
+
+    body = ("Head librarian Maris Quellen opened the room. Quellen said it was aimed at students.")
+    q = body.index("Quellen said")
+    spans = [[15, 28, "ORG", "Maris Quellen"], [q, q + 7, "PERSON", "Quellen"]]
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    assert resolve.article_types(ms, lambda form: None)["maris quellen"][0] == "PERSON"

@@ -272,7 +272,23 @@ def role_suffix(text: str) -> int | None:
     return -1
 
 
-_APPOSITION = re.compile(r",\s+(?:a|an|the|who|its|their|his|her)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+)\b")
+_APPOSITION = re.compile(r",\s+(?:a|an|the|who|its|their|his|her)\s+(?:[\w.&-]+\s+){0,3}?([a-z-]+)\b")
+
+
+# Nouns only people are ("a librarian", "an economist", "resident"), beside the titles:
+# words of a trade in -ist or -ian, and a few common ones. Not "-er": a retailer is a company.
+PERSON_NOUNS = frozenset("""
+man woman boy girl mother father son daughter wife husband brother sister widow student pupil
+resident citizen teacher nurse worker volunteer researcher scientist farmer fisherman lecturer
+member leader owner founder organiser organizer campaigner activist survivor witness victim
+""".split())
+_TRADE = re.compile(r"^[a-z]{3,}(?:ist|ian)$")
+
+
+def person_noun(word: str) -> bool:
+    """A title, a role or another noun only a person is ("librarian", "economist")."""
+    w = word.casefold().strip(".,")
+    return w in TITLES or w in PERSON_NOUNS or bool(_TRADE.match(w))
 
 
 def person_cue(body: str, start: int, end: int) -> bool:
@@ -286,10 +302,10 @@ def person_cue(body: str, start: int, end: int) -> bool:
     if any(w.casefold().strip(".,") in ORG_WORDS or w.casefold() in FACILITY_WORDS for w in words):
         return False
     before = body[max(0, start - 30):start].split()
-    if before and before[-1].islower() and before[-1].casefold() in TITLES:
+    if before and before[-1].islower() and person_noun(before[-1]):
         return True
     m = _APPOSITION.match(body, end)
-    if m and (m.group(1) in TITLES or body[end:m.end()].split()[1] == "who"):
+    if m and (person_noun(m.group(1)) or body[end:m.end()].split()[1] == "who"):
         return True
     return False
 

@@ -49,6 +49,7 @@ class Mention:
     alias_of: str = ""  # key of the name this bracketed short form was given for ("ILO")
     weak: bool = False  # found by a rule, or in a capitals line, not by the model in prose
     thing: bool = False  # the words after it say a company or a thing, not a person ("X, which ...")
+    cued: bool = False  # the words around it say a person ("librarian X", "X, an economist")
 
     @property
     def tokens(self) -> list[str]:
@@ -75,6 +76,7 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
     s, e = names.trim(body, start, end, keep_possessive=keep_s)
     out = []
     title = ""
+    cued = False
     for _ in range(3):  # each rule may expose another
         if s >= e:
             return out
@@ -97,7 +99,7 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
                 s, label = s + cut, "PERSON"
                 continue
         if label in ("ORG", "GPE", "FAC", "WORK_OF_ART", "PRODUCT") and names.person_cue(body, s, e):
-            label = "PERSON"  # "Bruce Bennet, an analyst with ...", "analyst Bruce Bennet"
+            label, cued = "PERSON", True  # "Bruce Bennet, an analyst with ...", "analyst Bruce Bennet"
             continue
         if label != "PERSON":
             cut = names.role_suffix(text)
@@ -125,7 +127,7 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
         if (s, e, label) == before:
             break
     if s < e:
-        out.append((s, e, label, title, ""))
+        out.append((s, e, label, title, "cued" if cued else ""))
     return out
 
 
@@ -191,7 +193,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         prev = None
         for s, e, lab, title, marker in pieces:
             m = Mention(s, e, body[s:e], lab, names.key(body[s:e]), title=title,
-                        weak=caps or [start, end, label, text] in extra)
+                        weak=caps or [start, end, label, text] in extra, cued=marker == "cued")
             if marker == "alias" and prev is not None:
                 m.alias_of = prev.key
             prev = m
@@ -540,7 +542,7 @@ def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]
             labels.update(m.label for m in ms if m.short)
         name = max((m.text for m in ms if not m.short), key=len, default=ms[0].text)
         t = names.vote_type(dict(labels), name)
-        if t == "person" and any(m.thing for m in ms) and not any(m.title for m in ms):
+        if t == "person" and any(m.thing for m in ms) and not any(m.title or m.cued for m in ms):
             t = "organization"  # "Diageo, which owns ...": people are "who", companies "which"
         types = Counter(names.LABEL_TYPES.get(m.label, "other") for m in ms)
         agree = types[t] / len(ms) if t in types else 0.0
