@@ -418,3 +418,23 @@ def test_a_person_cue_wins_over_said_it():
     spans = [[15, 28, "ORG", "Maris Quellen"], [q, q + 7, "PERSON", "Quellen"]]
     ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
     assert resolve.article_types(ms, lambda form: None)["maris quellen"][0] == "PERSON"
+
+
+def test_a_place_name_is_no_short_form_of_a_body_named_after_it():
+    """"Vel Doria" (a country, five times) is not short for "Vel Doria Navy" because
+    the model once called it an organisation."""
+    from articles.entities import resolve
+
+    body = ("Vel Doria sent ships. The Vel Doria Navy said the ships were ready. Vel Doria is small. "
+            "Vel Doria and Ostrand talked. Vel Doria agreed.")
+    spans = []
+    for i, lab in zip([i for i in range(len(body)) if body.startswith("Vel Doria", i)], ["GPE", "ORG", "GPE", "ORG", "GPE"]):
+        n = len("Vel Doria Navy") if body.startswith("Vel Doria Navy", i) else len("Vel Doria")
+        spans.append([i, i + n, lab, body[i:i + n]])
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    assert {m.form for m in ms if m.text == "Vel Doria"} == {"vel doria"}
+
+
+def test_a_name_ending_in_a_word_of_bodies_is_an_organisation_not_a_place():
+    assert names.vote_type({"LOC": 5}, "Sea Org") == "organization"
+    assert names.vote_type({"GPE": 5}, "West Bank") == "place"

@@ -45,6 +45,11 @@ associated bureau service services industries systems technologies labs laborato
 story wire insider weekly review
 """.split())
 
+# Last words that make a name a body, never a place ("the Sea Org", "Port Commission";
+# not "bank": the West Bank).
+ORG_HEADS = frozenset("org inc corp corporation ltd plc llc party committee commission ministry agency "
+                      "association foundation institute police department university college".split())
+
 # Capitalised words spaCy often tags alone that name nothing by themselves.
 GENERIC = frozenset("""
 north south east west northern southern eastern western state states home news world
@@ -175,6 +180,8 @@ def vote_type(label_counts: dict[str, int], name: str) -> str:
         fac = label_counts.get("FAC", 0)
         if fac >= label_counts.get("GPE", 0) + label_counts.get("LOC", 0):
             return "organization"
+    if best == "place" and len(words) > 1 and words[-1] in ORG_HEADS:
+        return "organization"  # "the Sea Org", "Westfold Harbour Commission": the head word says a body
     if best == "person" and any(w in ORG_WORDS for w in words):
         return "organization"  # "BBC Sport", "Raw Story", "the Gazette": no person's name has such a word
     if len(words) > 1 and facility_head(words) and best in ("organization", "person", "other"):

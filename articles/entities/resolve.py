@@ -468,7 +468,13 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
     for k in sorted(full_labels, key=lambda k: -len(k.split())):
         n = len(k.split())
         mine = [m for m in mentions if m.key == k]
-        cands = [f for f in multi if len(f.split()) > n and any(allowed(m, f) for m in mine)]
+        # A name the article mostly calls a place is no short form of an organisation's
+        # name ("United States" of "United States Navy"), whatever one stray label says.
+        # (Names of two words and more: a single word the model calls a place is
+        # often a company's or a movement's short name, "Ubisoft", and is left to the other rules.)
+        placed = n > 1 and full_labels[k].most_common(1)[0][0] in _PLACE_LABELS
+        cands = [f for f in multi if len(f.split()) > n and any(allowed(m, f) for m in mine)
+                 and not (placed and not is_person(f) and full_labels[f].most_common(1)[0][0] not in _PLACE_LABELS)]
         if not cands:
             continue
         at = first_at[k]
