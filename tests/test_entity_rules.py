@@ -438,3 +438,19 @@ def test_a_place_name_is_no_short_form_of_a_body_named_after_it():
 def test_a_name_ending_in_a_word_of_bodies_is_an_organisation_not_a_place():
     assert names.vote_type({"LOC": 5}, "Sea Org") == "organization"
     assert names.vote_type({"GPE": 5}, "West Bank") == "place"
+
+
+def test_ships_and_spacecraft_are_things_not_people_or_organisations():
+    assert names.vessel("Space Shuttle Atlantis") and names.vessel("HMS Belfast") and names.vessel("USS Carl Vinson")
+    assert names.vessel("Space Shuttle")
+    assert not names.vessel("Ussher") and not names.vessel("HMRC") and not names.vessel("SS Lazio")  # a club
+    from articles.entities import resolve
+
+    body = "The Space Shuttle Halcyon landed. Halcyon flew 30 missions. Mara Odell, a pilot, flew Halcyon."
+    spans = [[4, 25, "PERSON", "Space Shuttle Halcyon"], [34, 41, "PERSON", "Halcyon"],
+             [60, 70, "PERSON", "Mara Odell"], [body.rindex("Halcyon"), len(body) - 1, "PERSON", "Halcyon"]]
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    typed = resolve.article_types(ms, lambda form: None)
+    assert typed["space shuttle halcyon"][0] == "PRODUCT"
+    assert {m.form for m in ms if m.text == "Halcyon"} == {"space shuttle halcyon"}
+    assert typed["mara odell"][0] == "PERSON"

@@ -516,6 +516,15 @@ def adjective_suffix(text: str) -> bool:
 _PRODUCT_CODE = re.compile(r"^[A-Za-z]{2,}-?\d+[A-Za-z]?$")
 
 
+_VESSEL = re.compile(r"^(?:(?:the\s+)?(?:Space\s+)?Shuttles?|USS|USNS|HMS|HMAS|HMCS|HMNZS|RMS|MV|INS)(?:\s+[A-Z]\S*)*$")
+
+
+def vessel(text: str) -> bool:
+    """A ship or a spacecraft by its prefix ("USS Carl Vinson", "HMS Belfast", "Space
+    Shuttle Atlantis"): a thing, neither who nor where."""
+    return bool(_VESSEL.match(text)) and (" " in text or text.endswith(("Shuttle", "Shuttles")))
+
+
 def product_code(text: str) -> bool:
     """Letters then digits, as models and missions are named ("IE6", "STS-134")."""
     return bool(_PRODUCT_CODE.match(text)) and not text[:1].islower()

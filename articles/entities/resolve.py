@@ -253,6 +253,8 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     for m in out:
         if len(m.tokens) == 1 and names.product_code(m.text):
             m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
+        elif names.vessel(m.text):
+            m.label = "PRODUCT"  # "Space Shuttle Discovery", "HMS Belfast": a craft
     out = _propagate(body, out, common)
     out = _city_state(body, out)
     kept = []
