@@ -454,3 +454,18 @@ def test_ships_and_spacecraft_are_things_not_people_or_organisations():
     assert typed["space shuttle halcyon"][0] == "PRODUCT"
     assert {m.form for m in ms if m.text == "Halcyon"} == {"space shuttle halcyon"}
     assert typed["mara odell"][0] == "PERSON"
+
+
+def test_a_surname_that_is_a_city_elsewhere_is_the_person_unless_written_as_a_place():
+    """The library knows Paris as a city; in an article about Valeska Paris, "Paris
+    said" is her, while "in Paris" would stay the city."""
+    from articles.entities import resolve
+
+    body = "Valeska Paris left the group. Paris said she was afraid. Later Paris wrote a book."
+    spans = [[0, 13, "PERSON", "Valeska Paris"], [30, 35, "GPE", "Paris"], [63, 68, "GPE", "Paris"]]
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), {"paris"})
+    assert {m.form for m in ms if m.text == "Paris"} == {"valeska paris"}
+    body2 = body + " She moved to Paris in May."
+    k = body2.rindex("Paris")
+    ms = resolve.resolve_article(resolve.clean_spans(body2, spans + [[k, k + 5, "GPE", "Paris"]]), {"paris"})
+    assert {m.form for m in ms if m.text == "Paris"} == {"paris"}

@@ -50,6 +50,7 @@ class Mention:
     weak: bool = False  # found by a rule, or in a capitals line, not by the model in prose
     thing: bool = False  # the words after it say a company or a thing, not a person ("X, which ...")
     cued: bool = False  # the words around it say a person ("librarian X", "X, an economist")
+    locative: bool = False  # written after "in", "to", "from" ...: where, not who
 
     @property
     def tokens(self) -> list[str]:
@@ -266,6 +267,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
                 or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
+        m.locative = bool(_LOCATIVE.search(body, max(0, m.start - 12), m.start))
         m.thing = bool(_THING_AFTER.match(body, m.end))
         kept.append(m)
         last_end = m.end
@@ -320,6 +322,9 @@ def _nested(kept: list[Mention]) -> list[Mention]:
     if not found:
         return kept
     return sorted(kept + found, key=lambda m: (m.start, -m.end))
+
+
+_LOCATIVE = re.compile(r"\b(?:in|at|to|from|near|into|across|outside|inside|around|via)\s+(?:the\s+)?$")
 
 
 # Words that are names of people and of days or months ("May", "August"): never spread.
@@ -427,6 +432,7 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
     counts: Counter = Counter()
     surfaces: dict[str, list[str]] = {}
     tagged_person = {m.key for m in mentions if m.label == "PERSON"}
+    located = {m.key for m in mentions if m.locative}
     for m in mentions:
         full_labels[m.key][m.label] += 1
         first_at.setdefault(m.key, m.start)
@@ -456,7 +462,9 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
             return False
         if is_person(full):
             if m.label in _PLACE_LABELS:
-                return m.key in tagged_person or m.key not in place_keys
+                # "Paris" of "Valeska Paris": a place elsewhere in the library, but
+                # here never written where a place goes ("in Paris", "to Paris").
+                return m.key in tagged_person or m.key not in place_keys or m.key not in located
             return True
         if len(m.text) > 1 and m.text.isupper():
             return False  # "UN" is not short for "UN Security Council"
