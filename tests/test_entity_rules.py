@@ -469,3 +469,23 @@ def test_a_surname_that_is_a_city_elsewhere_is_the_person_unless_written_as_a_pl
     k = body2.rindex("Paris")
     ms = resolve.resolve_article(resolve.clean_spans(body2, spans + [[k, k + 5, "GPE", "Paris"]]), {"paris"})
     assert {m.form for m in ms if m.text == "Paris"} == {"paris"}
+
+
+def test_brands_and_firms_the_model_calls_people_are_organisations_by_the_words_around_them():
+    """"drinks firm Kelvarr", "Brodmoray, one of Scotland's premier whisky firms": companies;
+    Ann Tully, "party leader Tully", is still a person; "1200 GMT" is no entity."""
+    from articles.entities import resolve
+
+    body = ("The deal was struck by drinks firm Kelvarr. Brodmoray, one of Scotland's premier whisky firms, "
+            "declined. Ann Tully welcomed it. Party leader Tully spoke. Shares rose by 1200 GMT.")
+    spans = []
+    for text, lab in (("Kelvarr", "PERSON"), ("Brodmoray", "PERSON"), ("Ann Tully", "PERSON"),
+                      ("Tully spoke", "PERSON"), ("GMT", "ORG")):
+        i = body.index(text)
+        text = text.split(" spoke")[0]
+        spans.append([i, i + len(text), lab, text])
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    typed = resolve.article_types(ms, lambda form: None)
+    assert typed["kelvarr"][0] == "ORG" and typed["brodmoray"][0] == "ORG"
+    assert typed["ann tully"][0] == "PERSON"
+    assert "gmt" not in typed

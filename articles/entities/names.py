@@ -54,6 +54,7 @@ ORG_HEADS = frozenset("org inc corp corporation ltd plc llc party committee comm
 GENERIC = frozenset("""
 north south east west northern southern eastern western state states home news world
 government president minister mr mrs ms dr sir chapter section page share email
+gmt utc bst cet cest est edt pst pdt cst cdt mst mdt aest aedt jst
 """.split())
 
 _LEAD = set(" \t\n\u00a0\"'“”‘’«»‹›([{<-–—―‐‑‒…/,;:!?*•·|#")

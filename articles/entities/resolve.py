@@ -268,7 +268,9 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
         m.locative = bool(_LOCATIVE.search(body, max(0, m.start - 12), m.start))
-        m.thing = bool(_THING_AFTER.match(body, m.end))
+        m.thing = bool(_THING_AFTER.match(body, m.end)) or (
+            # "drinks firm Diageo", "investment bank Barings" (never "leader": "Labour leader Starmer")
+            len(m.tokens) == 1 and bool(_THING_BEFORE.search(body, max(0, m.start - 24), m.start)))
         kept.append(m)
         last_end = m.end
     return _nested(kept)
@@ -335,7 +337,12 @@ _CALENDAR = frozenset("january february march april may june july august septemb
 # After a name: words only a company or a thing takes ("which", "said it", "its shares").
 _THING_AFTER = re.compile(r"(?:,\s+which\b|\s+(?:said|says|added)\s+it\b|['’]s?\s+(?:shares|share price|"
                           r"brands?|products|profits?|sales|shareholders|chief executive|headquarters|"
-                          r"subsidiary|takeover|stake)\b)")
+                          r"subsidiary|takeover|stake)\b|,\s+(?:a|an|the|one of)\s+(?:[\w'’.&-]+\s+){0,4}?"
+                          r"(?:firms?|compan(?:y|ies)|brands?|retailers?|manufacturers?|producers?|distillers?|"
+                          r"brewers?|conglomerates?|carriers?|airlines?|insurers?|lenders?)\b)")
+# Before a name: a word that introduces a company ("drinks firm X", "investment bank X").
+_THING_BEFORE = re.compile(r"\b(?:firm|company|giant|retailer|brand|chain|carrier|airline|insurer|lender|"
+                           r"bank|conglomerate|producer|distiller|brewer|supplier)\s+$")
 
 
 # States and provinces news writes after a town ("Houston, Texas"): the pair is one place's name.
