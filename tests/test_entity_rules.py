@@ -302,3 +302,190 @@ def test_a_town_and_its_state_are_one_mention_of_the_town():
     assert "Brackley, Ohio" in texts
     assert {m.key for m in ms if m.text == "Brackley, Ohio"} == {"brackley"}
     assert "Ohio, Texas" not in texts and "Texas" in texts
+
+
+def test_the_sample_library_names_no_person_in_its_footer(tmp_path):
+    """Every shipped sample ends with a note that it is invented; that note must
+    not put the reader's own name (or anything else) in the sidebar as a person."""
+    with Library(tmp_path / "lib") as lib:
+        lib.add_samples()
+        lib.run_entity_stage()
+        people = {e.name for e in lib.library_entities(type="person")}
+        everything = {e.name.casefold() for e in lib.library_entities()}
+    assert "Teodora Vance" in people  # the stage ran and found the samples' people
+    assert "newsdesk" not in everything
+
+
+def test_a_name_inside_a_longer_name_is_a_mention_of_its_own():
+    """"University of Marlowe" also mentions the town the article names alone;
+    "Brackley, Ohio" also mentions Ohio; a person's name holds no other mention."""
+    from articles.entities import resolve
+
+    body = ("The University of Marlowe hired staff. Marlowe is a small town. "
+            "The plant in Brackley, Ohio closed. Anna Marlowe spoke.")
+    u, t = body.index("University"), body.index("Marlowe is")
+    b, o, p = body.index("Brackley"), body.index("Ohio"), body.index("Anna")
+    spans = [[u, u + 21, "ORG", "University of Marlowe"], [t, t + 7, "GPE", "Marlowe"],
+             [b, b + 8, "GPE", "Brackley"], [o, o + 4, "GPE", "Ohio"], [p, p + 12, "PERSON", "Anna Marlowe"]]
+    ms = resolve.clean_spans(body, spans)
+    got = {(m.start, m.text, m.label) for m in ms}
+    assert (u, "University of Marlowe", "ORG") in got
+    assert (u + 14, "Marlowe", "GPE") in got
+    assert (b, "Brackley, Ohio", "GPE") in got and (o, "Ohio", "GPE") in got
+    assert not any(m.start == p + 5 for m in ms)  # no "Marlowe" inside "Anna Marlowe"
+
+
+def test_a_name_that_opens_a_longer_name_is_a_mention_too(tmp_path):
+    """"Orla Finnegan Foundation" mentions Orla Finnegan (both mentions start at the
+    same character: stored, listed and highlighted side by side)."""
+    body = ("The painter Orla Finnegan died in 1990. Orla Finnegan left her letters to the "
+            "Orla Finnegan Foundation, which opened an archive in Dublin on Monday.")
+    lib, (aid,) = _library(tmp_path, body)
+    refs = _refs(lib, aid)
+    person = refs["Orla Finnegan"]
+    k = body.index("Orla Finnegan Foundation")
+    assert (k, k + len("Orla Finnegan")) in {(s, e) for s, e, _ in person.mentions}
+    assert person.type == "person"
+    found = [r for r in refs.values() if "Foundation" in r.name]
+    assert found and found[0].type == "organization"
+    assert (k, k + len("Orla Finnegan Foundation")) in {(s, e) for s, e, _ in found[0].mentions}
+    lib.close()
+
+
+def test_a_library_of_the_older_layout_is_rebuilt_with_mentions_keyed_by_start_and_end(tmp_path):
+    from articles.entities import resolve, schema, stage
+
+    body = "The painter Orla Finnegan died. Orla Finnegan left her letters to the Orla Finnegan Foundation in Cork."
+    lib, (aid,) = _library(tmp_path, body)
+    conn = lib.store.conn
+    old = schema.SCHEMA.replace("PRIMARY KEY (article_id, start, end)", "PRIMARY KEY (article_id, start)")
+    with lib.store.transaction():
+        conn.execute("DROP TABLE entity_spans")
+        conn.execute("DROP TABLE entity_mentions")
+        for stmt in old.split(";"):
+            if stmt.strip().startswith("CREATE") and ("entity_spans" in stmt or "entity_mentions" in stmt):
+                conn.execute(stmt)
+        conn.execute("UPDATE meta SET value = '3' WHERE key = 'entity_layout'")
+    assert resolve.needs_rebuild(conn)
+    stage.refresh(lib, full=True)
+    for table in ("entity_spans", "entity_mentions"):
+        assert {r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[5]} == {"article_id", "start", "end"}
+    k = body.index("Orla Finnegan Foundation")
+    starts = [s for s, e, _ in _refs(lib, aid)["Orla Finnegan"].mentions]
+    assert k in starts and not resolve.needs_rebuild(conn)
+    lib.close()
+
+
+def test_a_reporting_verb_opening_the_sentence_is_not_part_of_the_name():
+    """"Said Haraldsen, “..." names Haraldsen; "Said Jalili, the envoy" keeps its given name."""
+    from articles.entities import resolve
+
+    body = ("Emil Haraldsen runs the port. Said Haraldsen, “Ships were on their way.” "
+            "Said Jalili, the envoy, arrived.")
+    i, j = body.index("Said Haraldsen"), body.index("Said Jalili")
+    spans = [[0, 14, "PERSON", "Emil Haraldsen"], [i, i + 14, "PERSON", "Said Haraldsen"],
+             [j, j + 11, "PERSON", "Said Jalili"]]
+    texts = {m.text for m in resolve.clean_spans(body, spans)}
+    assert "Haraldsen" in texts and "Said Haraldsen" not in texts
+    assert "Said Jalili" in texts
+
+
+def test_one_word_the_model_calls_a_person_is_an_organisation_when_only_outlets_are_called_so():
+    assert names.vote_type({"PERSON": 3}, "Gazette") == "organization"
+    assert names.vote_type({"PERSON": 3}, "Haraldsen") == "person"
+
+
+def test_a_trade_noun_before_or_after_a_name_says_a_person():
+    """"librarian Odile Fenwick", "Joaquim Restrepo-Hale, an economist at ...": people,
+    whatever the model said; "a retailer" is no such cue (companies retail)."""
+    body = ("Head librarian Maris Quellen said the doors opened at nine. "
+            "Tobiah Varnell, an economist at the college, agreed. Dunmore Holt, a retailer, closed. "
+            "Pell Anstruther, the Westfold College historian, smiled.")
+    q, v, d = body.index("Maris"), body.index("Tobiah"), body.index("Dunmore")
+    assert names.person_cue(body, q, q + len("Maris Quellen"))
+    assert names.person_cue(body, v, v + len("Tobiah Varnell"))
+    assert not names.person_cue(body, d, d + len("Dunmore Holt"))
+    a = body.index("Pell")
+    assert names.person_cue(body, a, a + len("Pell Anstruther"))
+
+
+def test_a_person_cue_wins_over_said_it():
+    """"Fenwick said it was aimed at students": "it" is the room, not the librarian."""
+    from articles.entities import resolve
+
+    body = ("Head librarian Maris Quellen opened the room. Quellen said it was aimed at students.")
+    q = body.index("Quellen said")
+    spans = [[15, 28, "ORG", "Maris Quellen"], [q, q + 7, "PERSON", "Quellen"]]
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    assert resolve.article_types(ms, lambda form: None)["maris quellen"][0] == "PERSON"
+
+
+def test_a_place_name_is_no_short_form_of_a_body_named_after_it():
+    """"Vel Doria" (a country, five times) is not short for "Vel Doria Navy" because
+    the model once called it an organisation."""
+    from articles.entities import resolve
+
+    body = ("Vel Doria sent ships. The Vel Doria Navy said the ships were ready. Vel Doria is small. "
+            "Vel Doria and Ostrand talked. Vel Doria agreed.")
+    spans = []
+    for i, lab in zip([i for i in range(len(body)) if body.startswith("Vel Doria", i)], ["GPE", "ORG", "GPE", "ORG", "GPE"]):
+        n = len("Vel Doria Navy") if body.startswith("Vel Doria Navy", i) else len("Vel Doria")
+        spans.append([i, i + n, lab, body[i:i + n]])
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    assert {m.form for m in ms if m.text == "Vel Doria"} == {"vel doria"}
+
+
+def test_a_name_ending_in_a_word_of_bodies_is_an_organisation_not_a_place():
+    assert names.vote_type({"LOC": 5}, "Sea Org") == "organization"
+    assert names.vote_type({"GPE": 5}, "West Bank") == "place"
+
+
+def test_ships_and_spacecraft_are_things_not_people_or_organisations():
+    assert names.vessel("Space Shuttle Atlantis") and names.vessel("HMS Belfast") and names.vessel("USS Carl Vinson")
+    assert names.vessel("Space Shuttle")
+    assert not names.vessel("Ussher") and not names.vessel("HMRC") and not names.vessel("SS Lazio")  # a club
+    from articles.entities import resolve
+
+    body = "The Space Shuttle Halcyon landed. Halcyon flew 30 missions. Mara Odell, a pilot, flew Halcyon."
+    spans = [[4, 25, "PERSON", "Space Shuttle Halcyon"], [34, 41, "PERSON", "Halcyon"],
+             [60, 70, "PERSON", "Mara Odell"], [body.rindex("Halcyon"), len(body) - 1, "PERSON", "Halcyon"]]
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    typed = resolve.article_types(ms, lambda form: None)
+    assert typed["space shuttle halcyon"][0] == "PRODUCT"
+    assert {m.form for m in ms if m.text == "Halcyon"} == {"space shuttle halcyon"}
+    assert typed["mara odell"][0] == "PERSON"
+
+
+def test_a_surname_that_is_a_city_elsewhere_is_the_person_unless_written_as_a_place():
+    """The library knows Paris as a city; in an article about Valeska Paris, "Paris
+    said" is her, while "in Paris" would stay the city."""
+    from articles.entities import resolve
+
+    body = "Valeska Paris left the group. Paris said she was afraid. Later Paris wrote a book."
+    spans = [[0, 13, "PERSON", "Valeska Paris"], [30, 35, "GPE", "Paris"], [63, 68, "GPE", "Paris"]]
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), {"paris"})
+    assert {m.form for m in ms if m.text == "Paris"} == {"valeska paris"}
+    body2 = body + " She moved to Paris in May."
+    k = body2.rindex("Paris")
+    ms = resolve.resolve_article(resolve.clean_spans(body2, spans + [[k, k + 5, "GPE", "Paris"]]), {"paris"})
+    assert {m.form for m in ms if m.text == "Paris"} == {"paris"}
+
+
+def test_brands_and_firms_the_model_calls_people_are_organisations_by_the_words_around_them():
+    """"drinks firm Kelvarr", "Brodmoray, one of Scotland's premier whisky firms": companies;
+    Ann Tully, "party leader Tully", is still a person; "1200 GMT" is no entity."""
+    from articles.entities import resolve
+
+    body = ("The deal was struck by drinks firm Kelvarr. Brodmoray, one of Scotland's premier whisky firms, "
+            "declined. Ann Tully welcomed it. Party leader Tully spoke. Shares rose by 1200 GMT.")
+    spans = []
+    for text, lab in (("Kelvarr", "PERSON"), ("Brodmoray", "PERSON"), ("Ann Tully", "PERSON"),
+                      ("Tully spoke", "PERSON"), ("GMT", "ORG")):
+        i = body.index(text)
+        text = text.split(" spoke")[0]
+        spans.append([i, i + len(text), lab, text])
+    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    typed = resolve.article_types(ms, lambda form: None)
+    assert typed["kelvarr"][0] == "ORG" and typed["brodmoray"][0] == "ORG"
+    assert typed["ann tully"][0] == "PERSON"
+    assert "gmt" not in typed

@@ -70,7 +70,7 @@ def test_samples_are_complete_and_marked():
         (draft,) = read_path(path)
         assert draft.title and draft.date and draft.source and draft.author, path
         assert "Sample" in draft.source
-        assert draft.body.endswith("This is a sample article shipped with Newsdesk. The people, places and events are invented.")
+        assert draft.body.endswith("An invented sample article: its people, places and events are not real.")
         assert 200 <= len(draft.body.split()) <= 600, path
         assert "*" not in draft.body and "#" not in draft.body
         sources.add(draft.source)

@@ -150,7 +150,7 @@ def article_entities(conn: sqlite3.Connection, article_id: str) -> list[EntityRe
             f"SELECT e.id, e.key, e.name, e.type, m.start, m.end, m.text, sp.label, {_span_extra(conn)} "
             f"FROM entity_mentions m {_CURRENT} "
             "JOIN entities e ON e.id = m.entity_id "
-            "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
+            "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start AND sp.end = m.end "
             "WHERE m.article_id = ? AND e.hidden = 0 ORDER BY m.start", (article_id,)):
         ref = refs.get(eid)
         if ref is None:
@@ -225,7 +225,7 @@ def library_entities(conn: sqlite3.Connection, type: str | None = None, limit: i
     conf = _span_extra(conn).split(",")[0]
     sql = (f"SELECT e.id, e.name, e.type, e.hidden, count(DISTINCT m.article_id), count(*), max({conf}) "
            f"FROM entity_mentions m {_CURRENT} JOIN entities e ON e.id = m.entity_id "
-           "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
+           "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start AND sp.end = m.end "
            + ("WHERE " + " AND ".join(where) if where else "")
            + " GROUP BY e.id ORDER BY 5 DESC, 6 DESC, e.name COLLATE NOCASE")
     if limit is not None:
@@ -250,7 +250,7 @@ def _info(conn: sqlite3.Connection, eid: int) -> EntityInfo | None:
     arts, ms, conf = conn.execute(
         f"SELECT count(DISTINCT m.article_id), count(*), max({_span_extra(conn).split(',')[0]}) "
         f"FROM entity_mentions m {_CURRENT} "
-        "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start "
+        "LEFT JOIN entity_spans sp ON sp.article_id = m.article_id AND sp.start = m.start AND sp.end = m.end "
         "WHERE m.entity_id = ?", (eid,)).fetchone()
     aliases = [a for a in _aliases(conn, [eid]).get(eid, []) if a != row[1]]
     return EntityInfo(row[0], row[1], row[2], arts, ms, aliases, bool(row[3]), _library_confidence(conf, arts))

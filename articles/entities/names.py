@@ -45,10 +45,16 @@ associated bureau service services industries systems technologies labs laborato
 story wire insider weekly review
 """.split())
 
+# Last words that make a name a body, never a place ("the Sea Org", "Port Commission";
+# not "bank": the West Bank).
+ORG_HEADS = frozenset("org inc corp corporation ltd plc llc party committee commission ministry agency "
+                      "association foundation institute police department university college".split())
+
 # Capitalised words spaCy often tags alone that name nothing by themselves.
 GENERIC = frozenset("""
 north south east west northern southern eastern western state states home news world
 government president minister mr mrs ms dr sir chapter section page share email
+gmt utc bst cet cest est edt pst pdt cst cdt mst mdt aest aedt jst
 """.split())
 
 _LEAD = set(" \t\n\u00a0\"'“”‘’«»‹›([{<-–—―‐‑‒…/,;:!?*•·|#")
@@ -175,8 +181,10 @@ def vote_type(label_counts: dict[str, int], name: str) -> str:
         fac = label_counts.get("FAC", 0)
         if fac >= label_counts.get("GPE", 0) + label_counts.get("LOC", 0):
             return "organization"
-    if best == "person" and len(words) > 1 and any(w in ORG_WORDS for w in words):
-        return "organization"  # "BBC Sport", "Raw Story": no person's name has such a word
+    if best == "place" and len(words) > 1 and words[-1] in ORG_HEADS:
+        return "organization"  # "the Sea Org", "Westfold Harbour Commission": the head word says a body
+    if best == "person" and any(w in ORG_WORDS for w in words):
+        return "organization"  # "BBC Sport", "Raw Story", "the Gazette": no person's name has such a word
     if len(words) > 1 and facility_head(words) and best in ("organization", "person", "other"):
         return "place"  # "Fisht Stadium", "Museum of Flight": a facility, as spaCy's FAC
     return best
@@ -233,6 +241,21 @@ _PARTICLES = frozenset("al el ad ar as at ash az bin ibn bint da de del della de
 _NUMBER = re.compile(r"^[\d.,:/%+-]+$")
 
 
+_SAID_LEAD = re.compile(r"(?:Said|Says|Added|Asked|Told|Wrote|Recalled|Explained)\s+(?=[A-Z])")
+_QUOTE_NEXT = re.compile(r',?\s*[“"‘:]')
+_SENTENCE_GAP = re.compile(r'(?:^|[.!?:;”"’]\s*|\n\s*)$')
+
+
+def said_prefix(body: str, start: int, end: int) -> int:
+    """Characters of a reporting verb that opens a sentence before a name and a
+    quotation ("Said Haraldsen, “Ships ..."): the verb is no part of the name.
+    Only before a quotation: "Said Jalili, Iran's negotiator" keeps its given name."""
+    m = _SAID_LEAD.match(body, start, end)
+    if not m or not _QUOTE_NEXT.match(body, end) or not _SENTENCE_GAP.search(body[max(0, start - 3):start]):
+        return 0
+    return m.end() - start
+
+
 def title_prefix(text: str) -> int:
     """Characters of leading title and role words ("Constable ", "Vice President ")
     before a name of at least one capitalised word, else 0."""
@@ -257,7 +280,23 @@ def role_suffix(text: str) -> int | None:
     return -1
 
 
-_APPOSITION = re.compile(r",\s+(?:a|an|the|who|its|their|his|her)\s+(?:[a-z-]+\s+){0,2}?([a-z-]+)\b")
+_APPOSITION = re.compile(r",\s+(?:a|an|the|who|its|their|his|her)\s+(?:[\w.&-]+\s+){0,3}?([a-z-]+)\b")
+
+
+# Nouns only people are ("a librarian", "an economist", "resident"), beside the titles:
+# words of a trade in -ist or -ian, and a few common ones. Not "-er": a retailer is a company.
+PERSON_NOUNS = frozenset("""
+man woman boy girl mother father son daughter wife husband brother sister widow student pupil
+resident citizen teacher nurse worker volunteer researcher scientist farmer fisherman lecturer
+member leader owner founder organiser organizer campaigner activist survivor witness victim
+""".split())
+_TRADE = re.compile(r"^[a-z]{3,}(?:ist|ian)$")
+
+
+def person_noun(word: str) -> bool:
+    """A title, a role or another noun only a person is ("librarian", "economist")."""
+    w = word.casefold().strip(".,")
+    return w in TITLES or w in PERSON_NOUNS or bool(_TRADE.match(w))
 
 
 def person_cue(body: str, start: int, end: int) -> bool:
@@ -271,10 +310,10 @@ def person_cue(body: str, start: int, end: int) -> bool:
     if any(w.casefold().strip(".,") in ORG_WORDS or w.casefold() in FACILITY_WORDS for w in words):
         return False
     before = body[max(0, start - 30):start].split()
-    if before and before[-1].islower() and before[-1].casefold() in TITLES:
+    if before and before[-1].islower() and person_noun(before[-1]):
         return True
     m = _APPOSITION.match(body, end)
-    if m and (m.group(1) in TITLES or body[end:m.end()].split()[1] == "who"):
+    if m and (person_noun(m.group(1)) or body[end:m.end()].split()[1] == "who"):
         return True
     return False
 
@@ -476,6 +515,15 @@ def adjective_suffix(text: str) -> bool:
 
 
 _PRODUCT_CODE = re.compile(r"^[A-Za-z]{2,}-?\d+[A-Za-z]?$")
+
+
+_VESSEL = re.compile(r"^(?:(?:the\s+)?(?:Space\s+)?Shuttles?|USS|USNS|HMS|HMAS|HMCS|HMNZS|RMS|MV|INS)(?:\s+[A-Z]\S*)*$")
+
+
+def vessel(text: str) -> bool:
+    """A ship or a spacecraft by its prefix ("USS Carl Vinson", "HMS Belfast", "Space
+    Shuttle Atlantis"): a thing, neither who nor where."""
+    return bool(_VESSEL.match(text)) and (" " in text or text.endswith(("Shuttle", "Shuttles")))
 
 
 def product_code(text: str) -> bool:

@@ -49,6 +49,8 @@ class Mention:
     alias_of: str = ""  # key of the name this bracketed short form was given for ("ILO")
     weak: bool = False  # found by a rule, or in a capitals line, not by the model in prose
     thing: bool = False  # the words after it say a company or a thing, not a person ("X, which ...")
+    cued: bool = False  # the words around it say a person ("librarian X", "X, an economist")
+    locative: bool = False  # written after "in", "to", "from" ...: where, not who
 
     @property
     def tokens(self) -> list[str]:
@@ -75,6 +77,7 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
     s, e = names.trim(body, start, end, keep_possessive=keep_s)
     out = []
     title = ""
+    cued = False
     for _ in range(3):  # each rule may expose another
         if s >= e:
             return out
@@ -83,6 +86,10 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
         cut = names.hyphen_prefix(text)
         if cut:
             s, e = names.trim(body, s + cut, e, keep_possessive=keep_s)
+            continue
+        cut = names.said_prefix(body, s, e) if label == "PERSON" else 0
+        if cut:
+            s += cut  # "Said Haraldsen, “...": the verb opened the sentence
             continue
         cut = names.title_prefix(text)
         if cut:
@@ -93,7 +100,7 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
                 s, label = s + cut, "PERSON"
                 continue
         if label in ("ORG", "GPE", "FAC", "WORK_OF_ART", "PRODUCT") and names.person_cue(body, s, e):
-            label = "PERSON"  # "Bruce Bennet, an analyst with ...", "analyst Bruce Bennet"
+            label, cued = "PERSON", True  # "Bruce Bennet, an analyst with ...", "analyst Bruce Bennet"
             continue
         if label != "PERSON":
             cut = names.role_suffix(text)
@@ -121,7 +128,7 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
         if (s, e, label) == before:
             break
     if s < e:
-        out.append((s, e, label, title, ""))
+        out.append((s, e, label, title, "cued" if cued else ""))
     return out
 
 
@@ -187,7 +194,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         prev = None
         for s, e, lab, title, marker in pieces:
             m = Mention(s, e, body[s:e], lab, names.key(body[s:e]), title=title,
-                        weak=caps or [start, end, label, text] in extra)
+                        weak=caps or [start, end, label, text] in extra, cued=marker == "cued")
             if marker == "alias" and prev is not None:
                 m.alias_of = prev.key
             prev = m
@@ -247,6 +254,8 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     for m in out:
         if len(m.tokens) == 1 and names.product_code(m.text):
             m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
+        elif names.vessel(m.text):
+            m.label = "PRODUCT"  # "Space Shuttle Discovery", "HMS Belfast": a craft
     out = _propagate(body, out, common)
     out = _city_state(body, out)
     kept = []
@@ -258,10 +267,66 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
                 or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
-        m.thing = bool(_THING_AFTER.match(body, m.end))
+        m.locative = bool(_LOCATIVE.search(body, max(0, m.start - 12), m.start))
+        m.thing = bool(_THING_AFTER.match(body, m.end)) or (
+            # "drinks firm Diageo", "investment bank Barings" (never "leader": "Labour leader Starmer")
+            len(m.tokens) == 1 and bool(_THING_BEFORE.search(body, max(0, m.start - 24), m.start)))
         kept.append(m)
         last_end = m.end
-    return kept
+    return _nested(kept)
+
+
+# "University of Texas", "Irving, Texas", "North and South Korea": a name that
+# begins a phrase of its own inside a longer name, after "of", "the", "and" or a comma.
+_NEST_LEAD = re.compile(r"(?:,\s+|\s+(?:of|the|and|for|at|in|de)\s+)$")
+_NEST_WORD = r"(?<![\w'’.&-]){}(?![\w'’&-])"
+
+
+def _nested(kept: list[Mention]) -> list[Mention]:
+    """Names inside longer names, as mentions of their own (weak, the rule's):
+    a name the article writes alone elsewhere (same label as there), or a US
+    state or similar region, that begins a phrase inside a longer name. Never
+    inside a person's name ("David Maxwell" holds no "Maxwell" mention); at the
+    longer name's first character only before more capitalised words."""
+    alone: dict[str, Counter] = defaultdict(Counter)
+    for m in kept:
+        if len(m.text) >= 2 and m.text[:1].isupper() and not m.weak and "\n" not in m.text:
+            alone[m.text][m.label] += 1
+    found: list[Mention] = []
+    for m in kept:
+        if m.label == "PERSON" or " " not in m.text:
+            continue
+        taken: list[tuple[int, int]] = []
+        # Longest names first, so "South Korea" wins over "Korea".
+        cands = [(t, c.most_common(1)[0][0]) for t, c in alone.items() if t != m.text and t in m.text]
+        for t, label in sorted(cands, key=lambda x: -len(x[0])):
+            for hit in re.finditer(_NEST_WORD.format(re.escape(t)), m.text):
+                a, b = hit.start(), hit.end()
+                if any(x < b and a < y for x, y in taken):
+                    continue
+                if a == 0:
+                    # "Andy Warhol Foundation", "Google Science Fair": a name the
+                    # article writes alone, qualifying the capitalised words after it.
+                    if not re.match(r"\s+[A-Z]", m.text[b:]):
+                        continue
+                    if label == m.label != "ORG" and " " not in t:
+                        continue  # "Kowloon West", "Warhol Polaroid": one word of a place's own name
+                elif not _NEST_LEAD.search(m.text[:a]):
+                    continue
+                taken.append((a, b))
+                found.append(Mention(m.start + a, m.start + b, t, label, names.key(t), weak=True))
+        for hit in re.finditer(r"(?:,\s+|\s+of\s+)((?:[A-Z][\w.]*\s?){1,3})", m.text):
+            a, b = hit.start(1), hit.start(1) + len(hit.group(1).rstrip())
+            k = names.key(m.text[a:b])
+            if k in _REGIONS and not any(x < b and a < y for x, y in taken):
+                taken.append((a, b))
+                found.append(Mention(m.start + a, m.start + b, m.text[a:b], "GPE", k, weak=True))
+    if not found:
+        return kept
+    return sorted(kept + found, key=lambda m: (m.start, -m.end))
+
+
+_LOCATIVE = re.compile(r"\b(?:in|at|to|from|near|into|across|outside|inside|around|via)\s+(?:the\s+)?$")
 
 
 # Words that are names of people and of days or months ("May", "August"): never spread.
@@ -272,7 +337,12 @@ _CALENDAR = frozenset("january february march april may june july august septemb
 # After a name: words only a company or a thing takes ("which", "said it", "its shares").
 _THING_AFTER = re.compile(r"(?:,\s+which\b|\s+(?:said|says|added)\s+it\b|['’]s?\s+(?:shares|share price|"
                           r"brands?|products|profits?|sales|shareholders|chief executive|headquarters|"
-                          r"subsidiary|takeover|stake)\b)")
+                          r"subsidiary|takeover|stake)\b|,\s+(?:a|an|the|one of)\s+(?:[\w'’.&-]+\s+){0,4}?"
+                          r"(?:firms?|compan(?:y|ies)|brands?|retailers?|manufacturers?|producers?|distillers?|"
+                          r"brewers?|conglomerates?|carriers?|airlines?|insurers?|lenders?)\b)")
+# Before a name: a word that introduces a company ("drinks firm X", "investment bank X").
+_THING_BEFORE = re.compile(r"\b(?:firm|company|giant|retailer|brand|chain|carrier|airline|insurer|lender|"
+                           r"bank|conglomerate|producer|distiller|brewer|supplier)\s+$")
 
 
 # States and provinces news writes after a town ("Houston, Texas"): the pair is one place's name.
@@ -369,6 +439,7 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
     counts: Counter = Counter()
     surfaces: dict[str, list[str]] = {}
     tagged_person = {m.key for m in mentions if m.label == "PERSON"}
+    located = {m.key for m in mentions if m.locative}
     for m in mentions:
         full_labels[m.key][m.label] += 1
         first_at.setdefault(m.key, m.start)
@@ -398,7 +469,9 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
             return False
         if is_person(full):
             if m.label in _PLACE_LABELS:
-                return m.key in tagged_person or m.key not in place_keys
+                # "Paris" of "Valeska Paris": a place elsewhere in the library, but
+                # here never written where a place goes ("in Paris", "to Paris").
+                return m.key in tagged_person or m.key not in place_keys or m.key not in located
             return True
         if len(m.text) > 1 and m.text.isupper():
             return False  # "UN" is not short for "UN Security Council"
@@ -412,7 +485,13 @@ def resolve_article(mentions: list[Mention], place_keys: set[str]) -> list[Menti
     for k in sorted(full_labels, key=lambda k: -len(k.split())):
         n = len(k.split())
         mine = [m for m in mentions if m.key == k]
-        cands = [f for f in multi if len(f.split()) > n and any(allowed(m, f) for m in mine)]
+        # A name the article mostly calls a place is no short form of an organisation's
+        # name ("United States" of "United States Navy"), whatever one stray label says.
+        # (Names of two words and more: a single word the model calls a place is
+        # often a company's or a movement's short name, "Ubisoft", and is left to the other rules.)
+        placed = n > 1 and full_labels[k].most_common(1)[0][0] in _PLACE_LABELS
+        cands = [f for f in multi if len(f.split()) > n and any(allowed(m, f) for m in mine)
+                 and not (placed and not is_person(f) and full_labels[f].most_common(1)[0][0] not in _PLACE_LABELS)]
         if not cands:
             continue
         at = first_at[k]
@@ -486,7 +565,7 @@ def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]
             labels.update(m.label for m in ms if m.short)
         name = max((m.text for m in ms if not m.short), key=len, default=ms[0].text)
         t = names.vote_type(dict(labels), name)
-        if t == "person" and any(m.thing for m in ms) and not any(m.title for m in ms):
+        if t == "person" and any(m.thing for m in ms) and not any(m.title or m.cued for m in ms):
             t = "organization"  # "Diageo, which owns ...": people are "who", companies "which"
         types = Counter(names.LABEL_TYPES.get(m.label, "other") for m in ms)
         agree = types[t] / len(ms) if t in types else 0.0
@@ -515,7 +594,8 @@ def article_types(mentions: list[Mention], prior) -> dict[str, tuple[str, float]
 #   -> the corrections (replayed whole: there are few) -> the entities involved
 #   -> the articles whose index fields differ.
 # A full rebuild is the same code with every article marked dirty.
-LAYOUT = "3"  # 3: per-article type in entity_spans.label; conf and title columns
+LAYOUT = "4"  # 3: per-article type in entity_spans.label; conf and title columns;
+# 4: mentions keyed by (start, end): a name inside a longer one may start with it
 _BIG = 500  # ids per json_each() argument
 
 
@@ -880,7 +960,21 @@ def _reset(conn: sqlite3.Connection) -> None:
 
 
 def migrate(conn: sqlite3.Connection) -> None:
-    """Columns later layouts added to the derived tables of an older library."""
+    """Columns and keys later layouts gave the derived tables of an older library
+    (called by _reset, with the tables empty)."""
+    from .schema import SCHEMA
+
+    for table in ("entity_spans", "entity_mentions"):
+        keyed = {r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[5]}
+        if keyed and "end" not in keyed:
+            # Layout 4 keys mentions by (start, end); derived rows only, rebuilt from the cache.
+            conn.execute(f"DROP TABLE {table}")
+    if any(conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone() is None
+           for t in ("entity_spans", "entity_mentions")):
+        for stmt in SCHEMA.split(";"):
+            if "entity_spans" in stmt or "entity_mentions" in stmt:
+                if stmt.strip().startswith("CREATE"):
+                    conn.execute(stmt)
     cols = {r[1] for r in conn.execute("PRAGMA table_info(entity_spans)")}
     for col, decl in (("conf", "REAL NOT NULL DEFAULT 0.5"), ("title", "TEXT")):
         if col not in cols:
@@ -1032,7 +1126,7 @@ def update(conn: sqlite3.Connection, full: bool = False) -> list[str]:
         conn.execute(insert + "WHERE s.article_id IN (SELECT value FROM json_each(?))", (_j(chunk),))
     for chunk in _chunks(reassigned):
         arg = _j(chunk)
-        conn.execute("DELETE FROM entity_mentions WHERE (article_id, start) IN (SELECT article_id, start "
+        conn.execute("DELETE FROM entity_mentions WHERE (article_id, start, end) IN (SELECT article_id, start, end "
                      "FROM entity_spans WHERE grp IN (SELECT value FROM json_each(?)))", (arg,))
         conn.execute(insert + "WHERE s.grp IN (SELECT value FROM json_each(?))", (arg,))
     conn.executemany("DELETE FROM entities WHERE id = ?", ((i,) for i in gone))

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS entity_mentions (
     start INTEGER NOT NULL,
     end INTEGER NOT NULL,
     text TEXT NOT NULL,
-    PRIMARY KEY (article_id, start)
+    PRIMARY KEY (article_id, start, end)  -- a name inside a longer one may start with it
 );
 CREATE INDEX IF NOT EXISTS entity_mentions_entity ON entity_mentions(entity_id, article_id);
 -- What the incremental refresh keeps so that one new article, or one
@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS entity_spans (
     the_prefix INTEGER NOT NULL,
     conf REAL NOT NULL DEFAULT 0.5,  -- how sure, 0..1 (resolve.article_types)
     title TEXT,                      -- title or role written before the name ("Constable")
-    PRIMARY KEY (article_id, start)
+    PRIMARY KEY (article_id, start, end)
 );
 CREATE INDEX IF NOT EXISTS entity_spans_grp ON entity_spans(grp, article_id);
 -- per group, its votes and counts, the person it is a surname of (link) and
