@@ -386,3 +386,23 @@ def test_a_preview_never_overrides_a_later_move(lib_path, monkeypatch):
             assert app.reader.article.id == second.id
 
     run(go())
+
+
+def test_the_overview_lists_recent_stories_once_the_list_is_grouped(tmp_path):
+    path = tmp_path / "samples"
+    with Library(path) as lib:
+        lib.add_samples()
+
+    async def go():
+        app = _app(path)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await _settle(pilot)
+            assert "ctrl+g groups the list by story" in _reader_text(app)
+            await pilot.press("ctrl+g")
+            await _settle(pilot)
+            text = _reader_text(app)
+            assert "ctrl+g groups" not in text
+            # The strike's reports from several outlets make one story, listed with its size.
+            assert "3 articles, 3 outlets · Port strike" in text
+
+    run(go())

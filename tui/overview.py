@@ -12,10 +12,10 @@ from rich.text import Text
 from articles.library import Library
 from articles.text import sanitize_line
 
-# Grouping stories costs seconds at BBC size (and more at 100,000): the
-# overview groups by itself only below this; above, it uses a grouping the
-# app already made (ctrl+g) or says how to get one.
-GROUP_LIMIT = 300
+# The overview never groups stories itself: grouping costs seconds at BBC
+# size and writes sketches, and a write from here would look to the app's
+# library watcher like another process's import (reload, index check again).
+# It lists the grouping the app already made (ctrl+g), or says how to get one.
 SHOWN = 5
 
 
@@ -31,8 +31,8 @@ class OverviewData:
 
 
 def gather(path, groups=None) -> OverviewData:
-    """Everything the overview shows; ``groups`` is the app's last grouping
-    ((story id, ids) per story) when it has one."""
+    """Everything the overview shows, read only; ``groups`` is the app's last
+    grouping ((story id, ids) per story) when it has one."""
     with Library(path, create=False) as lib:
         data = OverviewData(**lib.counts())
         try:
@@ -40,8 +40,6 @@ def gather(path, groups=None) -> OverviewData:
         except Exception:  # follows are extra: the counts are still worth showing
             data.follows = []
         data.newest = lib.rows(sort="date", limit=SHOWN)
-        if groups is None and data.articles <= GROUP_LIMIT:
-            groups = [(st.id, tuple(st.articles)) for st in lib.stories(min_size=2)]
         if groups is not None:
             data.stories = _recent_stories(lib, [ids for _sid, ids in groups if len(ids) > 1])
     return data
