@@ -28,6 +28,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="story grouping at this library size: regroup from scratch, assign one new "
                          "article (bench/story_timing.py; 0: skip, 100000 for the issue's targets)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs of each query")
+    ap.add_argument("--commands-runs", type=int, default=7,
+                    help="rounds of the commands section (each command as a process beside an FTS5 "
+                         "script, bench/commands.py) on the BBC library and the searched one; 0: skip")
+    ap.add_argument("--commands-only", action="store_true",
+                    help="only the commands section and the TUI launch on the BBC library (and the "
+                         "--articles library if it is cached already)")
+    ap.add_argument("--no-first-launch", action="store_true",
+                    help="skip the commands' first-launch figure (bytecode cleared)")
+    ap.add_argument("--bbc-articles", type=int, default=None, help=argparse.SUPPRESS)  # smoke test
     ap.add_argument("--rebuild", action="store_true", help="rebuild the cached library")
     ap.add_argument("--no-tui", action="store_true", help="skip the TUI start-up and memory probe")
     ap.add_argument("--cache", type=Path, default=None, help=f"cache folder (default {run.CACHE})")
@@ -41,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     results: dict = {"articles": args.articles, "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+    if args.commands_only:
+        cached = run.CACHE / f"lib-{args.articles}"
+        return _commands(args, log, cached if (cached / "bench.json").exists() else None)
     try:
         if args.import_articles:
             log(f"import: {args.import_articles:,} articles, fresh ...")
@@ -72,6 +84,35 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     if str(args.output) != "-":
         report.write(args.output, text)
+        log(f"wrote {args.output}")
+    if args.commands_runs:
+        return _commands(args, log, folder)
+    return 0
+
+
+def _commands(args, log, big: Path | None) -> int:
+    """The commands section: on the BBC library, then on ``big`` (the searched library)."""
+    from . import commands
+
+    date = time.strftime("%Y-%m-%d %H:%M %Z")
+    try:
+        bbc = commands.bbc_library(run.CACHE, args.bbc_articles, log)
+    except CorpusMissing as exc:
+        log(f"bench: {exc}")
+        return 2
+    runs = max(args.commands_runs, 1)
+    sections = [("BBC", commands.measure(bbc, runs, not args.no_first_launch, log, run.CACHE / "pycache"))]
+    if big is not None:
+        sections.append((f"{args.articles:,}-article", commands.measure(
+            big, runs, not args.no_first_launch, log, run.CACHE / "pycache")))
+    tui = None
+    if not args.no_tui:
+        log("TUI launch on the BBC library ...")
+        tui = run.tui(bbc, searches=10)
+    text = report.render_commands(sections, tui, date)
+    print(text)
+    if str(args.output) != "-":
+        report.write(args.output, text, report.COMMANDS_START, report.COMMANDS_END)
         log(f"wrote {args.output}")
     return 0
 

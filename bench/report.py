@@ -8,6 +8,10 @@ import subprocess
 from pathlib import Path
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+# The commands section has its own block, so a commands-only run leaves the rest.
+COMMANDS_START, COMMANDS_END = "<!-- bench:commands:start -->", "<!-- bench:commands:end -->"
+# Each command as a process: at most this many times the FTS5 script's time.
+COMMANDS_RATIO = 2.0
 
 TARGETS = {
     "p95": 50.0, "p50": 15.0, "first_screen_s": 1.0, "open_ms": 50.0,
@@ -147,13 +151,47 @@ def render(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(path: Path, text: str) -> None:
+def render_commands(sections: list[tuple[str, dict]], tui: dict | None, date: str) -> str:
+    """The commands table of each library measured, and the TUI launch on the first."""
+    lines = [f"Run {date} at commit {_rev()} on {machine()}."]
+    for title, c in sections:
+        rows = {r["command"]: r for r in c["rows"]}
+        fts = rows.get("FTS5 script")
+        lines += ["", f"{title}: {c['articles']:,} articles; medians of {c['runs']} rounds (each round runs "
+                  f"every process once); load average at the end {c['load']}. Article `{c['subjects']['article'][:12]}`, "
+                  f"entity `{c['subjects']['entity']}`.", "",
+                  "| command (`--json`) | wall ms | CPU ms | wall / FTS5 | CPU / FTS5 | first launch ms (CPU) "
+                  f"| ≤ {COMMANDS_RATIO:g}× FTS5 |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in c["rows"]:
+            first = f"{r['first_ms']:.0f} ({r['first_cpu_ms']:.0f})" if "first_ms" in r else ""
+            if "error" in r:
+                verdict = f"failed: {r['error']}"
+            elif r is fts or r["command"].startswith("python"):
+                verdict = ""
+            else:
+                verdict = _met(r["ms"], COMMANDS_RATIO * fts["ms"]) if fts else ""
+            lines.append(f"| `{r['command']}` | {r['ms']:.0f} | {r['cpu_ms']:.0f} | {_ratio(r['ms'], fts['ms'])} "
+                         f"| {_ratio(r['cpu_ms'], fts['cpu_ms'])} | {first} | {verdict} |")
+    if tui:
+        lines.append("")
+        if "error" in tui:
+            lines.append(f"TUI launch on the {sections[0][0]} library: not measured: {tui['error']}")
+        else:
+            lines.append(f"TUI launch to first screen on the {sections[0][0]} library (headless probe, from "
+                         f"process start, bytecode cached): {tui['first_screen_s']:.2f} s wall, "
+                         f"{tui['first_screen_cpu_s']:.2f} s CPU (target ≤ 0.5 s: "
+                         f"{_met(tui['first_screen_s'], 0.5)}).")
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, text: str, start: str = START, end: str = END) -> None:
     """Replace the generated section of ``path``, keeping the prose around it."""
-    block = f"{START}\n{text}{END}"
+    block = f"{start}\n{text}{end}"
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    if START in old and END in old:
-        head, rest = old.split(START, 1)
-        new = head + block + rest.split(END, 1)[1]
+    if start in old and end in old:
+        head, rest = old.split(start, 1)
+        new = head + block + rest.split(end, 1)[1]
     else:
         new = (old.rstrip() + "\n\n" if old else "# Benchmarks\n\n") + block + "\n"
     path.write_text(new, encoding="utf-8")

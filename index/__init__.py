@@ -6,6 +6,10 @@ checks), its errors, ``to_document``, and the operations of ``index.api``
 ``bulk`` and ``analysis`` are private to the package.
 """
 
+from . import _deferred
+
+_deferred.install()  # before anything here imports Whoosh: see index/_deferred.py
+
 from .api import analyse, key_terms, match_spans, matching_ids, more_like_this, search, surface_terms
 from .core import BULK_CHUNK, IndexBusy, SearchIndex, SearchIndexError, to_document
 from .query import Hit, QueryError, SearchResults, Snippet

@@ -50,6 +50,33 @@ def test_benchmark_smoke_run_writes_a_complete_table(tmp_path):
 
 
 @needs_bbc
+def test_commands_section_times_each_command_as_a_process_beside_fts5(tmp_path):
+    from bench.__main__ import main
+
+    out = tmp_path / "BENCHMARKS.md"
+    out.write_text("# Benchmarks\n\nprose kept\n<!-- bench:start -->\nsearch table\n<!-- bench:end -->\n")
+    cache = tmp_path / "cache"
+    assert main(["--commands-only", "--bbc-articles", "30", "--commands-runs", "1",
+                 "--cache", str(cache), "--output", str(out)]) == 0
+    text = out.read_text()
+    assert "prose kept" in text and "search table" in text  # the other block is left alone
+    assert text.count("<!-- bench:commands:start -->") == 1
+    section = text.split("<!-- bench:commands:start -->")[1]
+    for command in ("search Blair", "show ID", "list --limit 50", "stats", "entities --limit 50",
+                    "quotes ID", "dossier", "related ID"):
+        # wall, CPU, both ratios to FTS5, a first-launch figure and a verdict: every command answered
+        assert re.search(rf"\| `{re.escape(command)}[^`]*` \| \d+ \| \d+ \| [\d.]+× \| [\d.]+× "
+                         rf"\| \d+ \(\d+\) \| \*\*(met|missed)\*\* \|", section), command
+    assert "failed" not in section
+    assert re.search(r"\| `FTS5 script` \| \d+ \| \d+ \| 1\.0× \| 1\.0× \| \d+ \(\d+\) \|", section)
+    assert re.search(r"TUI launch to first screen .*: [\d.]+ s wall", section)
+    # The measured processes compiled their bytecode into the cache, not the source tree;
+    # the first-launch folder is gone again.
+    assert list((cache / "pycache").rglob("main*.pyc"))
+    assert not (cache / "pycache-first-launch").exists()
+
+
+@needs_bbc
 def test_synthetic_copies_are_distinct_and_keep_the_text():
     from bench.corpus import drafts, load_bbc
 

@@ -238,3 +238,76 @@ def test_damaged_segments_with_the_sums_file_deleted_are_never_re_signed(tmp_pat
     for name, data in damaged.items():
         path = index_dir / name
         assert not (name in signed and path.exists() and path.read_bytes() == data), name
+
+
+def _hashes(monkeypatch) -> list[str]:
+    """Names of the index files hashed from now on."""
+    import index.core as core
+
+    seen, real = [], core._mac
+    monkeypatch.setattr(core, "_mac", lambda key, name, f: seen.append(name) or real(key, name, f))
+    return seen
+
+
+def test_a_verified_stamp_spares_the_next_process_the_hashing_but_not_damage(tmp_path, monkeypatch):
+    """Every command is a process: the first to verify the index leaves a signed
+    stamp of the files' stat keys, and the next opens without hashing them. A
+    file changed since (or a stamp not made with this key) means hashing again."""
+    import index.core as core
+
+    lib_dir = tmp_path / "lib"
+    with Library(lib_dir) as lib:
+        lib.add_drafts(drafts(N, tag="t"))
+    with Library(lib_dir) as lib:  # a fresh process: hashes everything, leaves the stamp
+        assert lib.index_status() == "ok"
+    stamp = lib_dir / "index" / core.STAMP
+    assert stamp.exists()
+    seen = _hashes(monkeypatch)
+    with Library(lib_dir) as lib:
+        lib.index._storage_obj = None  # nothing remembered in this process
+        assert lib.index_status() == "ok" and lib.search("harbour").total > 0
+    assert seen == []
+
+    # A forged stamp (anyone can write JSON, nobody here has the key) is ignored.
+    good = stamp.read_text()
+    raw = json.loads(good)
+    raw["mac"] = "0" * 64
+    stamp.write_text(json.dumps(raw))
+    with Library(lib_dir) as lib:
+        assert lib.index_status() == "ok"
+    assert seen, "a forged stamp must not spare the hashing"
+    stamp.write_text(good)
+
+    # A segment rewritten in place (same size) no longer matches its stat key.
+    seg = max((p for p in (lib_dir / "index").glob("MAIN_*.seg")), key=lambda p: p.stat().st_size)
+    data = bytearray(seg.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    seg.write_bytes(bytes(data))
+    with Library(lib_dir) as lib:
+        assert "damaged" in lib.index_status()
+
+
+def test_check_hashes_every_file_whatever_the_stamp_says(tmp_path, monkeypatch):
+    """Even a stamp that vouches for a damaged file (as if its stat key had not
+    changed) does not stop `check` from finding the damage."""
+    import index.core as core
+
+    lib_dir = tmp_path / "lib"
+    with Library(lib_dir) as lib:
+        lib.add_drafts(drafts(N, tag="t"))
+    seg = max((p for p in (lib_dir / "index").glob("MAIN_*.seg")), key=lambda p: p.stat().st_size)
+    data = bytearray(seg.read_bytes())
+    data[len(data) // 3] ^= 0xFF
+    seg.write_bytes(bytes(data))
+    with Library(lib_dir) as lib:  # stamp the damaged generation, with this machine's key
+        ix = lib.index
+        names = [p.name for p in (lib_dir / "index").iterdir()
+                 if p.name.startswith(("MAIN_", "_MAIN_")) and not p.name.endswith("WRITELOCK")]
+        from whoosh.index import TOC
+
+        ix._write_stamp(TOC._latest_generation(ix._storage(), "MAIN"), names)
+        assert ix._stamp_ok()
+    with Library(lib_dir) as lib:
+        assert lib.index_status() == "ok"  # trusted on the stamp's word
+        report = lib.check()
+        assert not report.clean and any("damaged" in p for p in report.problems), report.to_json()

@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from ..text import lazyre  # patterns compiled on first use: importing this module is cheap
 
 # Bump when the rules change what they find: stored credits found by older rules are redone.
 RULES_VERSION = 2
@@ -94,7 +95,7 @@ _ALIASES = {
 }
 _TLDS = {"com", "net", "org", "news", "info", "co", "uk", "us", "ca", "au", "de", "fr", "in",
          "ie", "nz", "io", "tv", "online"}
-_HOST = re.compile(r"^(?:https?://)?(?:www\.)?((?:[a-z0-9\-]+\.)*[a-z][a-z0-9\-]*\.[a-z]{2,6})(?:[/:?#].*)?$",
+_HOST = lazyre.compile(r"^(?:https?://)?(?:www\.)?((?:[a-z0-9\-]+\.)*[a-z][a-z0-9\-]*\.[a-z]{2,6})(?:[/:?#].*)?$",
                    re.I)
 
 
@@ -213,36 +214,36 @@ _WIRES = r"AP|Reuters|AFP|UPI|PA|dpa|DPA|Bloomberg|Xinhua|Yonhap|Kyodo|TASS|AAP|
 _PATTERNS: list[tuple[str, re.Pattern]] = [
     # "according to a report from Gordon Chang, writing at the Daily Beast";
     # "a Sunday report from The Daily Beast"; "a report by Reuters' Jane Doe"
-    ("report-from", re.compile(
+    ("report-from", lazyre.compile(
         rf"\b(?i:a|an|the)[ \t\u00a0\u202f]+{_ADJ}(?i:{_NOUN})s?[ \t\u00a0\u202f]+(?:(?i:published|broadcast|aired)[ \t\u00a0\u202f]+)?"
         rf"(?P<prep>(?i:from|by|in))[ \t\u00a0\u202f]+(?P<x>{_NAME}){_POSS}?{_WRITING}?")),
     # "according to Market Watch's article <title>"; "the Times' report titled “...”"
-    ("possessive-work", re.compile(
+    ("possessive-work", lazyre.compile(
         rf"(?P<x>{_NAME})['’]s?[ \t\u00a0\u202f]+(?:(?P<y>{_NAME})[ \t\u00a0\u202f]+)?{_ADJ}(?i:{_NOUN})\b"
         rf"(?:[ \t\u00a0\u202f]*,?[ \t\u00a0\u202f]*(?:(?i:titled|headlined|entitled|called)[ \t\u00a0\u202f]*,?[ \t\u00a0\u202f]*)?:?[ \t\u00a0\u202f]*{_TITLE})?")),
     # "The Daily Beast report suggests"; "the Beast report notes"
-    ("outlet-work", re.compile(
+    ("outlet-work", lazyre.compile(
         rf"(?P<x>{_NAME})[ \t\u00a0\u202f]+{_ADJ}(?i:{_NOUN})[ \t\u00a0\u202f]+(?:(?i:also|further|then)[ \t\u00a0\u202f]+)?(?i:{_VERBS})\b")),
     # "according to Raw Story"; "according to Jane Doe, writing for The Post"
-    ("according-to", re.compile(
+    ("according-to", lazyre.compile(
         rf"(?i:\baccording[ \t\u00a0\u202f]+to)[ \t\u00a0\u202f]+(?P<x>{_NAME}){_POSS}?"
         rf"(?:{_WRITING}|,?[ \t\u00a0\u202f]+(?i:of|at|from|with)[ \t\u00a0\u202f]+(?P<o>{_NAME}))?")),
     # "as (first) reported by Global News"; "first reported in The Times"
-    ("reported-by", re.compile(
+    ("reported-by", lazyre.compile(
         rf"(?i:\b(?:(?:as|first|originally|initially|previously|earlier|exclusively|also|was|were|"
         rf"been|is|has|had)[ \t\u00a0\u202f]+)*(?:reported|revealed|disclosed|broken)[ \t\u00a0\u202f]+(?:first[ \t\u00a0\u202f]+)?)"
         rf"(?P<prep>(?i:by|in))[ \t\u00a0\u202f]+(?P<x>{_NAME}){_POSS}?{_WRITING}?")),
     # "Writing in the Guardian, Mr Brown said"; "Jane Doe, writing for The Post"
-    ("writing", re.compile(rf"(?i:\bwriting)[ \t\u00a0\u202f]+(?i:in|for|at)[ \t\u00a0\u202f]+(?P<w>{_NAME})")),
+    ("writing", lazyre.compile(rf"(?i:\bwriting)[ \t\u00a0\u202f]+(?i:in|for|at)[ \t\u00a0\u202f]+(?P<w>{_NAME})")),
     # "Per NBC News, ..."; "as per the Herald"
-    ("per", re.compile(rf"(?:^|(?<=[\s(]))(?:(?i:as)[ \t\u00a0\u202f]+)?(?i:per)[ \t\u00a0\u202f]+(?P<x>{_NAME})")),
+    ("per", lazyre.compile(rf"(?:^|(?<=[\s(]))(?:(?i:as)[ \t\u00a0\u202f]+)?(?i:per)[ \t\u00a0\u202f]+(?P<x>{_NAME})")),
     # "told Reuters"; "in an interview with CNN"; "speaking to the BBC"
-    ("told", re.compile(rf"(?i:\btold)[ \t\u00a0\u202f]+(?P<x>{_NAME})")),
-    ("interview", re.compile(
+    ("told", lazyre.compile(rf"(?i:\btold)[ \t\u00a0\u202f]+(?P<x>{_NAME})")),
+    ("interview", lazyre.compile(
         rf"(?i:\b(?:in|during)[ \t\u00a0\u202f]+an?[ \t\u00a0\u202f]+(?:[\w\-]+[ \t\u00a0\u202f]+)?interview[ \t\u00a0\u202f]+with"
         rf"|\b(?:speaking|spoke|talking|talked)[ \t\u00a0\u202f]+(?:to|with))[ \t\u00a0\u202f]+(?P<x>{_NAME})")),
     # "Reuters reported"; "The Times first reported"; "with Reuters reporting Wednesday"
-    ("outlet-reported", re.compile(
+    ("outlet-reported", lazyre.compile(
         rf"(?P<x>{_NAME})(?:{_POSS})?[ \t\u00a0\u202f]+(?:(?i:has|had|have|was|first|also|earlier|previously|"
         rf"exclusively|originally|later)[ \t\u00a0\u202f]+)*(?i:reported|reports|reporting|revealed|"
         rf"broke[ \t\u00a0\u202f]+the[ \t\u00a0\u202f]+(?:news|story)|was[ \t\u00a0\u202f]+first[ \t\u00a0\u202f]+to[ \t\u00a0\u202f]+report)\b"
@@ -251,17 +252,17 @@ _PATTERNS: list[tuple[str, re.Pattern]] = [
         rf"first-half|full-year|strong|weak)[ \t\u00a0\u202f]+)*(?:[\d$£€]|profit|loss|revenue|sales|"
         rf"earnings|income|turnover|rise|fall|drop|increase|decline|growth|deficit|surplus))")),
     # "(via The Verge)"; "h/t Raw Story"
-    ("via", re.compile(rf"\((?i:via|h/t|hat[ \t\u00a0\u202f]+tip:?)[ \t\u00a0\u202f]+(?P<x>{_NAME}|[\w\-]+(?:\.[\w\-]+)+)\)"
+    ("via", lazyre.compile(rf"\((?i:via|h/t|hat[ \t\u00a0\u202f]+tip:?)[ \t\u00a0\u202f]+(?P<x>{_NAME}|[\w\-]+(?:\.[\w\-]+)+)\)"
                        rf"|(?i:\bh/t|\bhat[ \t\u00a0\u202f]+tip)[ \t\u00a0\u202f]*:?[ \t\u00a0\u202f]+(?:to[ \t\u00a0\u202f]+)?(?P<x2>{_NAME})")),
     # "Yonhap, citing a government source"; "citing a report in the Guardian"
-    ("citing", re.compile(
+    ("citing", lazyre.compile(
         rf"(?i:\b(?:citing|quoting))[ \t\u00a0\u202f]+(?:(?i:a|an|the)[ \t\u00a0\u202f]+)?{_ADJ}"
         rf"(?:(?i:{_NOUN})s?[ \t\u00a0\u202f]+(?i:from|by|in)[ \t\u00a0\u202f]+)?(?P<x>{_NAME})?")),
     # "SEOUL, June 1 (Reuters) —"; "(AP) —" at the start of a paragraph
-    ("wire", re.compile(rf"(?m)^[ \t\u00a0\u202f]*(?:[A-Z][\w .,'’\-]{{0,40}}[ \t\u00a0\u202f]*)?\((?P<x>{_WIRES})\)[ \t\u00a0\u202f]*[—–\-]")),
+    ("wire", lazyre.compile(rf"(?m)^[ \t\u00a0\u202f]*(?:[A-Z][\w .,'’\-]{{0,40}}[ \t\u00a0\u202f]*)?\((?P<x>{_WIRES})\)[ \t\u00a0\u202f]*[—–\-]")),
 ]
-_SUBJECT_BEFORE = re.compile(rf"(?P<s>{_NAME}),?[ \t\u00a0\u202f]*$")
-_SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z])|\n")
+_SUBJECT_BEFORE = lazyre.compile(rf"(?P<s>{_NAME}),?[ \t\u00a0\u202f]*$")
+_SENTENCE_END = lazyre.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(]?[A-Z])|\n")
 _WEEKDAYS = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from ..text import lazyre  # patterns compiled on first use: importing this module is cheap
 
 # What users see; spaCy labels missing here (DATE, MONEY, CARDINAL, ...) are dropped.
 LABEL_TYPES = {
@@ -59,17 +60,17 @@ gmt utc bst cet cest est edt pst pdt cst cdt mst mdt aest aedt jst
 
 _LEAD = set(" \t\n\u00a0\"'“”‘’«»‹›([{<-–—―‐‑‒…/,;:!?*•·|#")
 _TRAIL = set(" \t\n\u00a0\"“”‘«»‹›([{<)]}>-–—―‐‑‒…/,;:!?*•·|#")
-_THE = re.compile(r"(?i)the\s+")
-_HONORIFIC = re.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Mr\.|Mrs\.|Ms\.|Dr\.|Prof\.)\s+(?=[A-Z])")
-_TRAIL_WORD = re.compile(r"(?i)\s+(?:and|or|of|for|the|in|on|at|to|by|&)$")
-_ABBREV = re.compile(r"(?:^|\s)(?:(?:[A-Za-z]\.){2,}|Jr\.|Sr\.|Inc\.|Co\.|Ltd\.|Corp\.|Bros\.|St\.)$")
+_THE = lazyre.compile(r"(?i)the\s+")
+_HONORIFIC = lazyre.compile(r"(?:Mr|Mrs|Ms|Miss|Dr|Prof|Mr\.|Mrs\.|Ms\.|Dr\.|Prof\.)\s+(?=[A-Z])")
+_TRAIL_WORD = lazyre.compile(r"(?i)\s+(?:and|or|of|for|the|in|on|at|to|by|&)$")
+_ABBREV = lazyre.compile(r"(?:^|\s)(?:(?:[A-Za-z]\.){2,}|Jr\.|Sr\.|Inc\.|Co\.|Ltd\.|Corp\.|Bros\.|St\.)$")
 _POSSESSIVE_TAIL = ("'s", "’s", "'S", "’S")
-_INNER_POSSESSIVE = re.compile(r"(?:'s|’s)\s+")
-_DASHES = re.compile(r"[-‐‑‒–—―_]+")
-_KEY_DROP = re.compile(r"[.\"“”„«»‹›()\[\]{}]")
-_WS = re.compile(r"\s+")
-_JUNK_CHARS = re.compile(r"\s/\s|/$|^/|\||@|https?:|www\.|\n\s*\n")
-_HYPHEN_SUFFIX = re.compile(r"-[a-z]{1,5}\b")
+_INNER_POSSESSIVE = lazyre.compile(r"(?:'s|’s)\s+")
+_DASHES = lazyre.compile(r"[-‐‑‒–—―_]+")
+_KEY_DROP = lazyre.compile(r"[.\"“”„«»‹›()\[\]{}]")
+_WS = lazyre.compile(r"\s+")
+_JUNK_CHARS = lazyre.compile(r"\s/\s|/$|^/|\||@|https?:|www\.|\n\s*\n")
+_HYPHEN_SUFFIX = lazyre.compile(r"-[a-z]{1,5}\b")
 
 
 def extend_hyphen_suffix(body: str, start: int, end: int, label: str) -> int:
@@ -211,7 +212,7 @@ deputy acting former senior junior assistant associate executive interim
 """.split())
 # Short lowercase prefixes written with a hyphen before a name: "inter-Korean",
 # "pro-Beijing", "anti-Trump". The word they make is not a name.
-_HYPHEN_PREFIX = re.compile(r"(?i)(?:inter|intra|pro|anti|post|pre|non|ex|mid|trans|pan|sub|super|neo|"
+_HYPHEN_PREFIX = lazyre.compile(r"(?i)(?:inter|intra|pro|anti|post|pre|non|ex|mid|trans|pan|sub|super|neo|"
                             r"semi|multi|cross|extra|counter|un)-(?=\w)")
 # Words that label a picture or a link, glued on before a colon: "Washington D.C. Image: ...".
 CAPTION_WORDS = frozenset("image images photo photos photograph picture pictures video credit credits "
@@ -238,12 +239,12 @@ def facility_head(words: list[str]) -> bool:
 # Name particles that start lowercase ("al-Assad", "de Gaulle", "van Gogh").
 _PARTICLES = frozenset("al el ad ar as at ash az bin ibn bint da de del della der di do dos du la le "
                        "van von ter ten zu y".split())
-_NUMBER = re.compile(r"^[\d.,:/%+-]+$")
+_NUMBER = lazyre.compile(r"^[\d.,:/%+-]+$")
 
 
-_SAID_LEAD = re.compile(r"(?:Said|Says|Added|Asked|Told|Wrote|Recalled|Explained)\s+(?=[A-Z])")
-_QUOTE_NEXT = re.compile(r',?\s*[“"‘:]')
-_SENTENCE_GAP = re.compile(r'(?:^|[.!?:;”"’]\s*|\n\s*)$')
+_SAID_LEAD = lazyre.compile(r"(?:Said|Says|Added|Asked|Told|Wrote|Recalled|Explained)\s+(?=[A-Z])")
+_QUOTE_NEXT = lazyre.compile(r',?\s*[“"‘:]')
+_SENTENCE_GAP = lazyre.compile(r'(?:^|[.!?:;”"’]\s*|\n\s*)$')
 
 
 def said_prefix(body: str, start: int, end: int) -> int:
@@ -280,7 +281,7 @@ def role_suffix(text: str) -> int | None:
     return -1
 
 
-_APPOSITION = re.compile(r",\s+(?:a|an|the|who|its|their|his|her)\s+(?:[\w.&-]+\s+){0,3}?([a-z-]+)\b")
+_APPOSITION = lazyre.compile(r",\s+(?:a|an|the|who|its|their|his|her)\s+(?:[\w.&-]+\s+){0,3}?([a-z-]+)\b")
 
 
 # Nouns only people are ("a librarian", "an economist", "resident"), beside the titles:
@@ -290,7 +291,7 @@ man woman boy girl mother father son daughter wife husband brother sister widow 
 resident citizen teacher nurse worker volunteer researcher scientist farmer fisherman lecturer
 member leader owner founder organiser organizer campaigner activist survivor witness victim
 """.split())
-_TRADE = re.compile(r"^[a-z]{3,}(?:ist|ian)$")
+_TRADE = lazyre.compile(r"^[a-z]{3,}(?:ist|ian)$")
 
 
 def person_noun(word: str) -> bool:
@@ -392,7 +393,7 @@ def junk_shape(name: str) -> bool:
     return False
 
 
-_DATELINE = re.compile(
+_DATELINE = lazyre.compile(
     r"(?m)^[ \t]*([A-Z][A-Z.'’-]+(?:[ ]+[A-Z][A-Z.'’-]+){0,3})"  # LONDON, NEW YORK
     r"(?:,[ ]*[A-Z][A-Za-z.]+)?"                                # , Calif.
     r"[ ]*(?:\([ ]*([A-Z][\w.&’' ]{1,30}?)[ ]*\)[ ]*)?"       # (Reuters)
@@ -422,8 +423,8 @@ def _recase(word: str) -> str:
     return "".join(out)
 
 
-_CAPS_WORD = re.compile(r"[A-Z][A-Z'’]{3,}")
-_LEAD_CAPS = re.compile(r"(?m)^[ \t]*(?:[A-Z][A-Z'’.-]{3,}[ ]?)+(?=[ ,(—–-])")
+_CAPS_WORD = lazyre.compile(r"[A-Z][A-Z'’]{3,}")
+_LEAD_CAPS = lazyre.compile(r"(?m)^[ \t]*(?:[A-Z][A-Z'’.-]{3,}[ ]?)+(?=[ ,(—–-])")
 
 
 def truecase(text: str) -> str:
@@ -479,17 +480,17 @@ def same_given_name(a: str, b: str) -> bool:
 # -- a place's name used for its sports team ------------------------------------------
 # "Belgium beat Panama 3-0", "Tunisia's goalkeeper": in a match report a country
 # or a city names a team. Words of sport reporting, generic and small.
-_SCORE = re.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
-_SPORT_WORDS = re.compile(r"\b(?:match|matches|goal|goals|scored|coach|striker|goalkeeper|midfielder|defender|"
+_SCORE = lazyre.compile(r"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")
+_SPORT_WORDS = lazyre.compile(r"\b(?:match|matches|goal|goals|scored|coach|striker|goalkeeper|midfielder|defender|"
                           r"tournament|league|cup|final|semi-final|quarter-final|championship|kick-off|penalty|"
                           r"innings|wickets?|try|tries|touchdown|season|fixture|draw|halftime|half-time|"
                           r"referee|squad|captain|qualifier|group stage)\b")
-_TEAM_AFTER = re.compile(r"(?:\s+\d{1,3}\s?[-–]\s?\d{1,3}\b|\s+(?:beat|beats|defeated|drew|lost|won|thrashed|"
+_TEAM_AFTER = lazyre.compile(r"(?:\s+\d{1,3}\s?[-–]\s?\d{1,3}\b|\s+(?:beat|beats|defeated|drew|lost|won|thrashed|"
                          r"edged|overcame|trailed|led|scored|equalised|equalized|qualified|advance[sd]?|"
                          r"play|plays|played|face|faces|faced|host|hosts|hosted)\b|['’]s\s+(?:coach|"
                          r"goalkeeper|keeper|captain|striker|defender|midfielder|manager|squad|team|side|"
                          r"players?|fans|supporters|goal|win|victory|defeat|opener)\b)")
-_TEAM_BEFORE = re.compile(r"(?:\b(?:beat|beating|defeated|against|versus|vs\.?|v\.?|over|with|drew with|"
+_TEAM_BEFORE = lazyre.compile(r"(?:\b(?:beat|beating|defeated|against|versus|vs\.?|v\.?|over|with|drew with|"
                           r"lost to|face|facing|play|playing)|\d{1,3}\s?[-–]\s?\d{1,3})\s+$")
 
 
@@ -505,7 +506,7 @@ def team_cue(body: str, start: int, end: int) -> bool:
     return bool(_TEAM_AFTER.match(body, end) or _TEAM_BEFORE.search(body[max(0, start - 20):start]))
 
 
-_ADJ_SUFFIX = re.compile(r"-(?:like|style|esque|based|born|bred|era|led|backed|made|owned|run|"
+_ADJ_SUFFIX = lazyre.compile(r"-(?:like|style|esque|based|born|bred|era|led|backed|made|owned|run|"
                          r"funded|linked|themed|inspired|related|specific|wide)$")
 
 
@@ -514,10 +515,10 @@ def adjective_suffix(text: str) -> bool:
     return bool(_ADJ_SUFFIX.search(text))
 
 
-_PRODUCT_CODE = re.compile(r"^[A-Za-z]{2,}-?\d+[A-Za-z]?$")
+_PRODUCT_CODE = lazyre.compile(r"^[A-Za-z]{2,}-?\d+[A-Za-z]?$")
 
 
-_VESSEL = re.compile(r"^(?:(?:the\s+)?(?:Space\s+)?Shuttles?|USS|USNS|HMS|HMAS|HMCS|HMNZS|RMS|MV|INS)(?:\s+[A-Z]\S*)*$")
+_VESSEL = lazyre.compile(r"^(?:(?:the\s+)?(?:Space\s+)?Shuttles?|USS|USNS|HMS|HMAS|HMCS|HMNZS|RMS|MV|INS)(?:\s+[A-Z]\S*)*$")
 
 
 def vessel(text: str) -> bool:
