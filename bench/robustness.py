@@ -232,6 +232,7 @@ def damage(work: Path, rnd: random.Random, trials: int, flips: int) -> dict:
     out = {}
     for target in ("store", "index"):
         detected = repaired = silent = altered = 0
+        failures = []
         for k in range(trials):
             lib = work / f"dmg-{target}-{k}"
             shutil.copytree(base, lib)
@@ -256,6 +257,9 @@ def damage(work: Path, rnd: random.Random, trials: int, flips: int) -> dict:
             lost = re.search(r"lost (\d+) article", fix.stdout)
             if clean and indexed == n and (n == 120 or lost):
                 repaired += 1
+            else:
+                failures.append({"copy": k, "clean": clean, "articles": n, "indexed": indexed,
+                                 "repair_said": fix.stdout.strip().splitlines()[-4:]})
             if not found:
                 silent += 1
                 # SQLite keeps no checksums of row contents: a flip inside a text
@@ -264,7 +268,7 @@ def damage(work: Path, rnd: random.Random, trials: int, flips: int) -> dict:
             shutil.rmtree(lib, ignore_errors=True)
         out[target] = {"trials": trials, "flips_each": flips, "detected": detected,
                        "consistent_after_repair": repaired, "not_detected": silent,
-                       "not_detected_but_text_changed": altered}
+                       "not_detected_but_text_changed": altered, "failures": failures}
     return out
 
 

@@ -380,7 +380,7 @@ class Indexing:
 
     def _check_texts(self, rep: CheckReport, repair: bool) -> None:
         """Article texts changed under the store (a flipped bit SQLite cannot see)."""
-        from ..store.recover import altered_articles, restore_texts
+        from ..store.recover import altered_articles, readable_text, restore_texts
 
         try:
             altered = altered_articles(self.store.conn)
@@ -401,8 +401,9 @@ class Indexing:
             # their checksums made to match so that the next check is clean.
             left = [(i, t) for i, t in altered if i not in set(done)]
             for aid, _title in left:
-                body = self.store.conn.execute("SELECT body FROM articles WHERE id=?", (aid,)).fetchone()[0]
-                self.store.conn.execute("UPDATE articles SET body_hash=? WHERE id=?", (body_hash(body or ""), aid))
+                title, body = readable_text(self.store.conn, aid)
+                self.store.conn.execute("UPDATE articles SET title=?, body=?, body_hash=? WHERE id=?",
+                                        (title, body, body_hash(body), aid))
                 self.store.enqueue([aid])
         if done:
             rep.repaired.append(f"restored {len(done)} article text(s) from the backups")

@@ -265,10 +265,21 @@ def altered_articles(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     from ..model import body_hash
 
     out = []
-    for aid, title, body, digest in conn.execute("SELECT id, title, body, body_hash FROM articles"):
-        if body_hash(body or "") != digest:
-            out.append((aid, title))
+    # Read as bytes: a flipped bit can leave a text that is not UTF-8 any more.
+    for aid, title, body, digest in conn.execute(
+            "SELECT id, CAST(title AS BLOB), CAST(body AS BLOB), body_hash FROM articles"):
+        text = (body or b"").decode("utf-8", errors="replace")
+        name = (title or b"").decode("utf-8", errors="replace")
+        if body_hash(text) != digest or "\ufffd" in name and name.encode() != title:
+            out.append((aid, name))
     return out
+
+
+def readable_text(conn: sqlite3.Connection, aid: str) -> tuple[str, str]:
+    """(title, body) of an article as they now read, undecodable bytes replaced."""
+    title, body = conn.execute("SELECT CAST(title AS BLOB), CAST(body AS BLOB) FROM articles WHERE id=?",
+                               (aid,)).fetchone()
+    return (title or b"").decode("utf-8", errors="replace"), (body or b"").decode("utf-8", errors="replace")
 
 
 def restore_texts(conn: sqlite3.Connection, folder: Path, ids: list[str]) -> list[str]:
