@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS story_pair (
     PRIMARY KEY (a, b)
 );
 CREATE INDEX IF NOT EXISTS story_pair_b ON story_pair(b);
+-- How many articles hold each sampled shingle, kept in step with story_shingle
+-- (counting it afresh for every new article grew with the library).
+CREATE TABLE IF NOT EXISTS story_shingle_df (h INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 """
 EXTRA_SCHEMAS.append(SCHEMA)
 
@@ -101,9 +104,24 @@ def writing(lib):
 
 def ensure_schema(conn) -> None:
     """Create the tables when this module was imported after the store opened."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_pair_b'").fetchone() is None:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_shingle_df'").fetchone() is None:
         conn.executescript(SCHEMA)
     db.ensure_schema(conn)
+
+
+# Above this many articles sketched at once, the shingle counts are recounted in
+# one grouped pass (one index scan) instead of one upsert per shingle.
+BULK_DF = 2000
+
+
+def _df_current(conn) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key='stories.shingle_df'").fetchone() is not None
+
+
+def _recount_df(conn) -> None:
+    conn.execute("DELETE FROM story_shingle_df")
+    conn.execute("INSERT INTO story_shingle_df(h, df) SELECT h, count(*) FROM story_shingle GROUP BY h")
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stories.shingle_df', '1')")
 
 
 def shingles(body: str, k: int = SHINGLE, sample: int = SAMPLE) -> set[int]:
@@ -146,23 +164,28 @@ def update(lib) -> int:
                 db.outbox_done(conn, "copy")
         return 0
     with writing(lib):
+        bulk = len(todo) > BULK_DF or not _df_current(conn)
         for aid in gone + todo:
-            _forget(conn, aid)
+            _forget(conn, aid, count=not bulk)
         for i in range(0, len(todo), 200):
             chunk = todo[i:i + 200]
             for aid, body in lib.store.bodies(chunk).items():
                 sh = shingles(body)
                 conn.executemany("INSERT INTO story_shingle(h, article_id) VALUES (?, ?)",
                                  ((h, aid) for h in sh))
+                if not bulk:
+                    conn.executemany("INSERT INTO story_shingle_df(h, df) VALUES (?, 1) "
+                                     "ON CONFLICT(h) DO UPDATE SET df = df + 1", ((h,) for h in sh))
                 conn.execute("INSERT OR REPLACE INTO story_sketch(article_id, body_hash, shingles) "
                              "VALUES (?, ?, ?)", (aid, current[aid], len(sh)))
+        if bulk:
+            _recount_df(conn)
         sizes: dict[str, int] = {}
         new = set(todo)
         for aid in todo:
-            hashes = [h for h, df in conn.execute(
-                "SELECT h, count(*) FROM story_shingle WHERE h IN "
-                "(SELECT h FROM story_shingle WHERE article_id=?) GROUP BY h", (aid,))
-                if df < BOILERPLATE_DF]
+            hashes = [r[0] for r in conn.execute(
+                "SELECT d.h FROM story_shingle s JOIN story_shingle_df d ON d.h = s.h "
+                "WHERE s.article_id=? AND d.df < ?", (aid, BOILERPLATE_DF))]
             rows = conn.execute(
                 "SELECT article_id, count(*) FROM story_shingle WHERE h IN "
                 "(SELECT value FROM json_each(?)) AND article_id != ? GROUP BY article_id",
@@ -186,7 +209,10 @@ def update(lib) -> int:
     return len(todo)
 
 
-def _forget(conn, aid: str) -> None:
+def _forget(conn, aid: str, count: bool = True) -> None:
+    if count:  # (a bulk pass recounts every shingle afterwards instead)
+        conn.execute("UPDATE story_shingle_df SET df = df - 1 WHERE h IN "
+                     "(SELECT h FROM story_shingle WHERE article_id=?)", (aid,))
     conn.execute("DELETE FROM story_shingle WHERE article_id=?", (aid,))
     conn.execute("DELETE FROM story_pair WHERE a=?", (aid,))  # two indexed deletes, not one OR
     conn.execute("DELETE FROM story_pair WHERE b=?", (aid,))
