@@ -24,14 +24,18 @@ are kept in their own table and replayed on every regroup.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from contextlib import contextmanager
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 
 from . import story_store as db
+import numpy as np
+
 from .analysis import events as ev
 from .store import EXTRA_SCHEMAS
 
@@ -42,7 +46,8 @@ CREATE TABLE IF NOT EXISTS story_sketch (
     shingles INTEGER NOT NULL  -- sampled shingles stored for this article
 );
 CREATE TABLE IF NOT EXISTS story_shingle (h INTEGER NOT NULL, article_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS story_shingle_h ON story_shingle(h);
+-- (h, article_id): shingle look-ups read the index alone, never the table
+CREATE INDEX IF NOT EXISTS story_shingle_ha ON story_shingle(h, article_id);
 CREATE INDEX IF NOT EXISTS story_shingle_a ON story_shingle(article_id);
 -- Candidate pairs (a < b) with the shared sampled shingles.
 CREATE TABLE IF NOT EXISTS story_pair (
@@ -124,16 +129,42 @@ def _recount_df(conn) -> None:
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stories.shingle_df', '1')")
 
 
+_WORD_HASH: dict[str, int] = {}  # word as written -> its 64-bit hash (a cache)
+_MUL = np.uint64(0x100000001B3)  # odd: every word position moves every bit above it
+SKETCH_VERSION = "2"  # stored sketches made by another shingle hash are made again
+
+
+def _word_hash(w: str) -> int:
+    h = _WORD_HASH.get(w)
+    if h is None:
+        h = int.from_bytes(hashlib.blake2b(w.casefold().replace("’", "'").encode("utf-8"),
+                                           digest_size=8).digest(), "big")
+        if len(_WORD_HASH) < 1_000_000:
+            _WORD_HASH[w] = h
+    return h
+
+
 def shingles(body: str, k: int = SHINGLE, sample: int = SAMPLE) -> set[int]:
-    """Sampled hashed k-word shingles (signed 64-bit, as SQLite stores integers)."""
-    words = [w.casefold().replace("’", "'") for w in _WORD.findall(body)]
-    out = set()
-    for i in range(len(words) - k + 1):
-        digest = hashlib.blake2b(" ".join(words[i:i + k]).encode("utf-8"), digest_size=8).digest()
-        h = int.from_bytes(digest, "big", signed=True)
-        if h % sample == 0:
-            out.add(h)
-    return out
+    """Sampled hashed k-word shingles (signed 64-bit, as SQLite stores integers).
+
+    Each word is hashed once (cached) and a shingle's hash is a polynomial of its
+    words' hashes, finished with a bit mixer, in numpy over the whole body: hashing
+    every five-word run's text was most of the copy stage's time."""
+    words = _WORD.findall(body)
+    m = len(words) - k + 1
+    if m <= 0:
+        return set()
+    wh = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    h = np.zeros(m, dtype=np.uint64)
+    for i in range(k):
+        h = h * _MUL + wh[i:i + m]  # wraps modulo 2**64, as meant
+    h ^= h >> np.uint64(30)  # splitmix64's finaliser: the low bits (the sample) depend on all
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    h = h[h % np.uint64(sample) == 0]
+    return set(h.view(np.int64).tolist())
 
 
 # -- keeping the sketches current ----------------------------------------------------
@@ -142,6 +173,13 @@ def update(lib) -> int:
     Returns how many articles were (re)sketched."""
     conn = lib.store.conn
     ensure_schema(conn)
+    if lib.store.meta_get("stories.sketch") != SKETCH_VERSION:
+        with writing(lib):  # sketches of another hash: derived data, made again
+            for table in ("story_shingle", "story_sketch", "story_pair", "story_shingle_df"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DROP INDEX IF EXISTS story_shingle_h")  # the older index, on h alone
+            conn.execute("DELETE FROM meta WHERE key='stories.outbox.copy'")
+            lib.store.meta_set("stories.sketch", SKETCH_VERSION)
     # Anti-joins in SQL: at 100k articles, reading every id into Python costs
     # more than placing the one new article.
     trusted = db.outbox_trusted(conn, "copy")
@@ -167,6 +205,11 @@ def update(lib) -> int:
         bulk = len(todo) > BULK_DF or not _df_current(conn)
         for aid in gone + todo:
             _forget(conn, aid, count=not bulk)
+        if bulk:
+            # Random-order inserts into an index bigger than the page cache were the
+            # copy stage's growth: index once, after.
+            conn.execute("DROP INDEX IF EXISTS story_shingle_ha")
+            conn.execute("DROP INDEX IF EXISTS story_shingle_a")
         for i in range(0, len(todo), 200):
             chunk = todo[i:i + 200]
             for aid, body in lib.store.bodies(chunk).items():
@@ -179,34 +222,77 @@ def update(lib) -> int:
                 conn.execute("INSERT OR REPLACE INTO story_sketch(article_id, body_hash, shingles) "
                              "VALUES (?, ?, ?)", (aid, current[aid], len(sh)))
         if bulk:
+            conn.execute("CREATE INDEX IF NOT EXISTS story_shingle_ha ON story_shingle(h, article_id)")
+            conn.execute("CREATE INDEX IF NOT EXISTS story_shingle_a ON story_shingle(article_id)")
             _recount_df(conn)
-        sizes: dict[str, int] = {}
-        new = set(todo)
-        for aid in todo:
-            hashes = [r[0] for r in conn.execute(
-                "SELECT d.h FROM story_shingle s JOIN story_shingle_df d ON d.h = s.h "
-                "WHERE s.article_id=? AND d.df < ?", (aid, BOILERPLATE_DF))]
-            rows = conn.execute(
-                "SELECT article_id, count(*) FROM story_shingle WHERE h IN "
-                "(SELECT value FROM json_each(?)) AND article_id != ? GROUP BY article_id",
-                (json.dumps(hashes), aid)).fetchall()
-            missing = [o for o, _ in rows if o not in sizes] + ([aid] if aid not in sizes else [])
-            if missing:
-                sizes.update(conn.execute("SELECT article_id, shingles FROM story_sketch WHERE article_id IN "
-                                          "(SELECT value FROM json_each(?))", (json.dumps(missing),)))
-            for other, shared in rows:
-                if other in new and other < aid:
-                    continue  # the pair is found from the other side
-                small = min(sizes.get(aid, 0), sizes.get(other, 0))
-                if small == 0:
-                    continue
-                c = shared / small
-                if c >= CANDIDATE:
-                    a, b = sorted((aid, other))
-                    conn.execute("INSERT OR REPLACE INTO story_pair(a, b, shared, containment) "
-                                 "VALUES (?, ?, ?, ?)", (a, b, shared, c))
+            _pairs_bulk(conn, set(todo))
+        else:
+            _pairs_each(conn, todo)
         db.outbox_done(conn, "copy")
     return len(todo)
+
+
+def _put_pair(conn, x: str, y: str, shared: int, sizes: dict[str, int]) -> None:
+    small = min(sizes.get(x, 0), sizes.get(y, 0))
+    if small and shared / small >= CANDIDATE:
+        a, b = sorted((x, y))
+        conn.execute("INSERT OR REPLACE INTO story_pair(a, b, shared, containment) VALUES (?, ?, ?, ?)",
+                     (a, b, shared, shared / small))
+
+
+def _pairs_bulk(conn, new: set[str]) -> None:
+    """Candidate pairs of many new articles at once: the shingles that are neither
+    unique nor boilerplate read in one ordered pass, pairs counted in memory (a
+    self-join grouped in SQL spent most of its time in a temporary B-tree)."""
+    sizes = dict(conn.execute("SELECT article_id, shingles FROM story_sketch"))
+    num: dict[str, int] = {}
+    names: list[str] = []
+    counts: Counter = Counter()
+    group: list[int] = []
+    last = None
+    rows = conn.execute(
+        "SELECT s.h, s.article_id FROM story_shingle_df d JOIN story_shingle s ON s.h = d.h "
+        "WHERE d.df BETWEEN 2 AND ? ORDER BY s.h", (BOILERPLATE_DF - 1,))
+    for h, aid in itertools.chain(rows, [(None, None)]):
+        if h != last:
+            group.sort()
+            for i, x in enumerate(group):
+                for y in group[i + 1:]:
+                    counts[x, y] += 1
+            group = []
+            last = h
+        if aid is not None:
+            k = num.get(aid)
+            if k is None:
+                k = num[aid] = len(names)
+                names.append(aid)
+            group.append(k)
+    for (x, y), shared in counts.items():
+        a, b = names[x], names[y]
+        if a in new or b in new:
+            _put_pair(conn, a, b, shared, sizes)
+
+
+def _pairs_each(conn, todo: list[str]) -> None:
+    """Candidate pairs of a few new articles: each one's shingles looked up."""
+    sizes: dict[str, int] = {}
+    new = set(todo)
+    for aid in todo:
+        hashes = [r[0] for r in conn.execute(
+            "SELECT d.h FROM story_shingle s JOIN story_shingle_df d ON d.h = s.h "
+            "WHERE s.article_id=? AND d.df < ?", (aid, BOILERPLATE_DF))]
+        rows = conn.execute(
+            "SELECT article_id, count(*) FROM story_shingle WHERE h IN "
+            "(SELECT value FROM json_each(?)) AND article_id != ? GROUP BY article_id",
+            (json.dumps(hashes), aid)).fetchall()
+        missing = [o for o, _ in rows if o not in sizes] + ([aid] if aid not in sizes else [])
+        if missing:
+            sizes.update(conn.execute("SELECT article_id, shingles FROM story_sketch WHERE article_id IN "
+                                      "(SELECT value FROM json_each(?))", (json.dumps(missing),)))
+        for other, shared in rows:
+            if other in new and other < aid:
+                continue  # the pair is found from the other side
+            _put_pair(conn, aid, other, shared, sizes)
 
 
 def _forget(conn, aid: str, count: bool = True) -> None:
@@ -595,7 +681,7 @@ def _recheck(conn, aid: str, key: str, n: int, p: ev.Params, copies) -> str:
         must_of.setdefault(b, set()).add(a)
     links = {aid: set(copies)} if copies else {}
     story_of = {m: key for m in mem}
-    moved = _check_split(story_of, mem, vecs, p, links, must_of)
+    moved = _check_split(story_of, mem, vecs, p, links, must_of, [docs[m][1] for m in mem])
     if moved and key in moved:
         return key  # never: the first member stays in the first half
     for m in moved:
@@ -651,7 +737,7 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
         must_of.setdefault(b, set()).add(a)
     for sid, mem in list(g.members.items()):
         if p.split_min <= len(mem) <= p.split_max:
-            _check_split(g.story_of, mem, [g.vecs[m] for m in mem], p, links, must_of)
+            _check_split(g.story_of, mem, [g.vecs[m] for m in mem], p, links, must_of, [days[m] for m in mem])
     hashes = dict(order)
     with writing(lib):
         db.clear_docs(conn)
@@ -665,13 +751,14 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
 
 
 def _check_split(story_of: dict[str, str], mem: list[str], vecs: list[dict], p: ev.Params,
-                 links: dict[str, set[str]], must_of: dict[str, set[str]]) -> list[str]:
+                 links: dict[str, set[str]], must_of: dict[str, set[str]],
+                 days: list[int | None] | None = None) -> list[str]:
     """Split a story found to be two look-alike events (copies and the user's merges
     kept together); the second half's key is its first member. Returns the moved ids."""
     pos = {m: i for i, m in enumerate(mem)}
     together = [(pos[a], pos[b]) for a in mem for b in (links.get(a, set()) | must_of.get(a, set()))
                 if b in pos]
-    half = ev.two_events(vecs, p, together)
+    half = ev.two_events(vecs, p, together, days)
     if half is None:
         return []
     if 0 in half:
