@@ -23,10 +23,14 @@ are kept in their own table and replayed on every regroup.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import json
+import multiprocessing
+import os
 import re
+import threading
 from contextlib import contextmanager
 from collections import Counter
 from collections.abc import Sequence
@@ -95,16 +99,33 @@ class Story:
 
 
 @contextmanager
-def writing(lib):
+def writing(lib, derived: bool = False):
     """A store transaction under the library's write lock (the TUI writes from
-    worker threads over one connection; imports hold the same lock)."""
+    worker threads over one connection; imports hold the same lock).
+
+    ``derived``: the transaction writes only what is rebuilt from the store
+    (sketches, pairs, placements, never the user's corrections), so its commit
+    need not wait for the disk (``synchronous=NORMAL``; in WAL mode a power cut
+    can lose it, never corrupt it, and the outbox then still holds the work).
+    Waiting for the disk twice was most of assigning one article its story."""
     lock = getattr(lib, "_write_lock", None)
-    if lock is None:
-        with lib.store.transaction():
-            yield
-        return
-    with lock, lib.store.transaction():
-        yield
+    conn = lib.store.conn
+    with lock if lock is not None else _nothing():
+        relaxed = derived and not conn.in_transaction
+        if relaxed:
+            mode = conn.execute("PRAGMA synchronous").fetchone()[0]
+            conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with lib.store.transaction():
+                yield
+        finally:
+            if relaxed:
+                conn.execute(f"PRAGMA synchronous={int(mode)}")
+
+
+@contextmanager
+def _nothing():
+    yield
 
 
 def ensure_schema(conn) -> None:
@@ -174,7 +195,7 @@ def update(lib) -> int:
     conn = lib.store.conn
     ensure_schema(conn)
     if lib.store.meta_get("stories.sketch") != SKETCH_VERSION:
-        with writing(lib):  # sketches of another hash: derived data, made again
+        with writing(lib, derived=True):  # sketches of another hash: derived data, made again
             for table in ("story_shingle", "story_sketch", "story_pair", "story_shingle_df"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("DROP INDEX IF EXISTS story_shingle_h")  # the older index, on h alone
@@ -198,10 +219,10 @@ def update(lib) -> int:
     todo = list(current)
     if not gone and not todo:
         if not trusted or conn.execute("SELECT 1 FROM story_outbox WHERE level='copy' LIMIT 1").fetchone():
-            with writing(lib):
+            with writing(lib, derived=True):
                 db.outbox_done(conn, "copy")
         return 0
-    with writing(lib):
+    with writing(lib, derived=True):
         bulk = len(todo) > BULK_DF or not _df_current(conn)
         for aid in gone + todo:
             _forget(conn, aid, count=not bulk)
@@ -532,6 +553,43 @@ def _features(conn, aid: str, title: str, body: str, with_entities: bool) -> tup
     return f, False
 
 
+PARALLEL_MIN = 5000  # articles before term counting is worth a pool of processes
+
+
+def _counts_of(pairs: list[tuple[str, str, str]]) -> dict[str, dict]:
+    return {aid: ev.term_counts(title, body) for aid, title, body in pairs}
+
+
+def _term_counts_all(lib, ids: list[str], size: int = 500):
+    """(chunk, {id: Article}, {id: term counts}) for every article, in chunks.
+
+    Counting terms is most of a regroup and needs no database: with many
+    articles, a single-threaded process (the CLI, not the TUI: forking a
+    process with threads can copy a held lock) forks a pool for it, a few
+    chunks in flight so memory stays bounded."""
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
+    cores = os.cpu_count() or 1
+    if len(ids) < PARALLEL_MIN or cores < 2 or threading.active_count() != 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            arts = lib.store.get_many(chunk)
+            yield chunk, arts, _counts_of([(a, x.title, x.body) for a, x in arts.items()])
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = collections.deque()
+        for chunk in chunks:
+            arts = lib.store.get_many(chunk)
+            pending.append((chunk, arts, pool.submit(_counts_of, [(a, x.title, x.body) for a, x in arts.items()])))
+            if len(pending) > 2 * cores:
+                c, a, fut = pending.popleft()
+                yield c, a, fut.result()
+        while pending:
+            c, a, fut = pending.popleft()
+            yield c, a, fut.result()
+
+
 def _corrections(conn) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
     """The user's corrections, the last word on each pair winning:
     (article -> articles it must not share a story with, pairs that must)."""
@@ -591,7 +649,7 @@ def place(lib, params: ev.Params | None = None) -> int:
     if not gone and not todo:
         if (sig != (lib.store.meta_get("stories.entity_rows") or "0") or not db.outbox_trusted(conn, "event")
                 or conn.execute("SELECT 1 FROM story_outbox WHERE level='event' LIMIT 1").fetchone()):
-            with writing(lib):
+            with writing(lib, derived=True):
                 lib.store.meta_set("stories.entity_rows", sig)
                 db.outbox_done(conn, "event")
         return 0
@@ -601,7 +659,7 @@ def place(lib, params: ev.Params | None = None) -> int:
     state = db.doc_state_of(conn, todo)
     links = copy_links(lib, todo)
     cannot, must = _corrections(conn)
-    with writing(lib):
+    with writing(lib, derived=True):
         for aid in gone + [a for a in todo if a in state]:
             _unplace(conn, aid)
         seq = db.next_seq(conn)
@@ -708,10 +766,15 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
     has_e: dict[str, bool] = {}
     days: dict[str, int | None] = {}
     ids = [a for a, _ in order]
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for aid, art in lib.store.get_many(chunk).items():
-            feats[aid], has_e[aid] = _features(conn, aid, art.title, art.body, aid in ready)
+    for chunk, arts, counts in _term_counts_all(lib, ids):
+        for aid, art in arts.items():
+            f = counts[aid]
+            has_e[aid] = False
+            if aid in ready:
+                ents = ev.entity_centrality(_entity_mentions(conn, aid, art.title, art.body))
+                f.update(ents)
+                has_e[aid] = bool(ents)
+            feats[aid] = f
             days[aid] = _day(art.date)
     n = len(feats)
     df: dict[str, int] = {}
@@ -739,7 +802,7 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
         if p.split_min <= len(mem) <= p.split_max:
             _check_split(g.story_of, mem, [g.vecs[m] for m in mem], p, links, must_of, [days[m] for m in mem])
     hashes = dict(order)
-    with writing(lib):
+    with writing(lib, derived=True):
         db.clear_docs(conn)
         db.bulk_put(conn, ((a, hashes[a], i, days[a], has_e[a], kept[a]) for i, a in enumerate(ids) if a in kept),
                     df, ((t, a) for a in ids if a in kept for t in ev.strongest(g.vecs[a], p.posting_terms)))

@@ -104,12 +104,24 @@ _NAME = re.compile(r"(?<![.!?\n\"“‘:] )(?<!^)\b([A-Z][^\W\d_]+)")
 _LOWER = re.compile(r"\b[a-z][^\W\d_]+")
 
 
+_STEM: dict[str, str] = {}  # a cache of _stem over folded words
+
+
+def _stem_cached(w: str) -> str:
+    t = _STEM.get(w)
+    if t is None:
+        t = _stem(w)
+        if len(_STEM) < 500_000:
+            _STEM[w] = t
+    return t
+
+
 def names_in(body: str) -> set[str]:
     """Words the body writes capitalised inside a sentence and never in lower
     case: names of people, places, organisations (the evidence that tells one
     event from another of its kind), found without any model."""
-    caps = {_stem(w.casefold()) for w in set(_NAME.findall(body))}
-    lower = {_stem(w) for w in set(_LOWER.findall(body))}
+    caps = {_stem_cached(w.casefold()) for w in set(_NAME.findall(body))}
+    lower = {_stem_cached(w) for w in set(_LOWER.findall(body))}
     return caps - lower - STOP
 
 
