@@ -30,6 +30,7 @@ from .commands import SORT_SHORT, SORTS, FeedCommands, NewsdeskCommands
 from .config import TuiConfig, load_config
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
+from .story_merge import StoryMerge
 from .widgets.article_list import ArticleList, ListSource
 from .widgets.entity_sidebar import EntityOptions, EntitySidebar
 from .messages import (Activity, SourcesReady, EntitiesDone, EntitiesLoaded, FeedsRefreshed, ImportDone, IndexReady,
@@ -44,7 +45,7 @@ LIBRARY_ENTITY_LIMIT = 300
 NARROW = 100  # below this width the sidebar starts collapsed
 
 
-class NewsdeskApp(App):
+class NewsdeskApp(StoryMerge, App):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {NewsdeskCommands, FeedCommands}
@@ -76,6 +77,7 @@ class NewsdeskApp(App):
         Binding("R", "refresh_feeds", "Refresh feeds", show=False, id="refresh_feeds"),
         Binding("ctrl+g", "group_by_story", "Group by story", show=False, id="group_by_story"),
         Binding("x", "split_story", "Split from story", show=False, id="split_story"),
+        Binding("M", "merge_story", "Merge two stories", show=False, id="merge_story"),
     ]
 
     def __init__(self, library: Library, config: TuiConfig | None = None,

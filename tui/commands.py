@@ -51,6 +51,8 @@ class NewsdeskCommands(CommandList):
         yield "Clear filter", "Show every article again", app.action_clear_filter
         yield "Group by story", "One row per story, other versions beneath it (toggle)", \
             app.action_group_by_story
+        yield "Merge stories", "Mark this article's story, then merge another story into it (M)", \
+            app.action_merge_story
         yield "Keys", "Show every key binding", app.action_help
 
 
