@@ -703,7 +703,18 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
         query = {t: vec[t] for t in ev.query_terms(vec, df, n, p)}
         cands = db.candidates(conn, query, p.candidates)
         if cands:
-            keys = set(db.story_keys(conn, cands).values()) - refused
+            # The regroup's rule: a story whose best candidate, with the best date
+            # evidence, falls short of the threshold cannot reach it, so only the
+            # stories left are read in full (reading every candidate's story was
+            # most of the time at 100,000 articles).
+            cdocs = db.docs(conn, cands)
+            dfc = db.df_of(conn, {t for f, _, _ in cdocs.values() for t in f})
+            for t in feats:
+                dfc[t] = df[t]
+            floor = p.threshold / max(p.near_bonus, 1.0)
+            keys_of = db.story_keys(conn, cands)
+            keys = {keys_of[c] for c, (f, d, _) in cdocs.items() if c in keys_of
+                    and ev.cosine(vec, ev.weigh(f, dfc, n)) * ev.date_factor(day, d, p) >= floor} - refused
             mem = db.story_members(conn, sorted(keys), p.max_members)
             docs = db.docs(conn, [m for ms in mem.values() for m in ms])
             dfm = db.df_of(conn, {t for f, _, _ in docs.values() for t in f})

@@ -235,6 +235,7 @@ class Params:
     candidates: int = 30  # articles taken from the index per new article
     query_terms: int = 30  # of the new article's strongest terms, looked up in the index
     posting_terms: int = 25  # of each article's strongest terms, put in the index
+    posting_scan: int = 300  # of each looked-up term's articles, the most recent this many are scored
     max_members: int = 40  # story members an article is compared with (its nearest by the index)
     cohesion: float = 0.0  # a story of 2+ also needs score >= cohesion * its members' own average link
     query_df: float = 0.005  # index look-ups use terms in at most this share of articles (at least 100):
@@ -349,7 +350,9 @@ class Grouper:
         score: Counter = Counter()
         for t in query_terms(vec, self.df, self.n, self.p):
             w = vec[t]
-            for other in self.postings.get(t, ()):
+            # The most recent articles under each term: a report's story is news of
+            # its days, and a whole posting list grows with the library.
+            for other in self.postings.get(t, ())[-self.p.posting_scan:]:
                 score[other] += w * self.vecs[other].get(t, 0.0)
         return [a for a, _ in score.most_common(self.p.candidates)]
 
