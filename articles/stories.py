@@ -23,15 +23,23 @@ are kept in their own table and replayed on every regroup.
 
 from __future__ import annotations
 
+import collections
 import hashlib
+import itertools
 import json
+import multiprocessing
+import os
 import re
+import threading
 from contextlib import contextmanager
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date as _date
 
 from . import story_store as db
+import numpy as np
+
 from .analysis import events as ev
 from .store import EXTRA_SCHEMAS
 
@@ -42,7 +50,8 @@ CREATE TABLE IF NOT EXISTS story_sketch (
     shingles INTEGER NOT NULL  -- sampled shingles stored for this article
 );
 CREATE TABLE IF NOT EXISTS story_shingle (h INTEGER NOT NULL, article_id TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS story_shingle_h ON story_shingle(h);
+-- (h, article_id): shingle look-ups read the index alone, never the table
+CREATE INDEX IF NOT EXISTS story_shingle_ha ON story_shingle(h, article_id);
 CREATE INDEX IF NOT EXISTS story_shingle_a ON story_shingle(article_id);
 -- Candidate pairs (a < b) with the shared sampled shingles.
 CREATE TABLE IF NOT EXISTS story_pair (
@@ -50,6 +59,9 @@ CREATE TABLE IF NOT EXISTS story_pair (
     PRIMARY KEY (a, b)
 );
 CREATE INDEX IF NOT EXISTS story_pair_b ON story_pair(b);
+-- How many articles hold each sampled shingle, kept in step with story_shingle
+-- (counting it afresh for every new article grew with the library).
+CREATE TABLE IF NOT EXISTS story_shingle_df (h INTEGER PRIMARY KEY, df INTEGER NOT NULL);
 """
 EXTRA_SCHEMAS.append(SCHEMA)
 
@@ -87,35 +99,93 @@ class Story:
 
 
 @contextmanager
-def writing(lib):
+def writing(lib, derived: bool = False):
     """A store transaction under the library's write lock (the TUI writes from
-    worker threads over one connection; imports hold the same lock)."""
+    worker threads over one connection; imports hold the same lock).
+
+    ``derived``: the transaction writes only what is rebuilt from the store
+    (sketches, pairs, placements, never the user's corrections), so its commit
+    need not wait for the disk (``synchronous=NORMAL``; in WAL mode a power cut
+    can lose it, never corrupt it, and the outbox then still holds the work).
+    Waiting for the disk twice was most of assigning one article its story."""
     lock = getattr(lib, "_write_lock", None)
-    if lock is None:
-        with lib.store.transaction():
-            yield
-        return
-    with lock, lib.store.transaction():
-        yield
+    conn = lib.store.conn
+    with lock if lock is not None else _nothing():
+        relaxed = derived and not conn.in_transaction
+        if relaxed:
+            mode = conn.execute("PRAGMA synchronous").fetchone()[0]
+            conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with lib.store.transaction():
+                yield
+        finally:
+            if relaxed:
+                conn.execute(f"PRAGMA synchronous={int(mode)}")
+
+
+@contextmanager
+def _nothing():
+    yield
 
 
 def ensure_schema(conn) -> None:
     """Create the tables when this module was imported after the store opened."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_pair_b'").fetchone() is None:
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='story_shingle_df'").fetchone() is None:
         conn.executescript(SCHEMA)
     db.ensure_schema(conn)
 
 
+# Above this many articles sketched at once, the shingle counts are recounted in
+# one grouped pass (one index scan) instead of one upsert per shingle.
+BULK_DF = 2000
+
+
+def _df_current(conn) -> bool:
+    return conn.execute("SELECT 1 FROM meta WHERE key='stories.shingle_df'").fetchone() is not None
+
+
+def _recount_df(conn) -> None:
+    conn.execute("DELETE FROM story_shingle_df")
+    conn.execute("INSERT INTO story_shingle_df(h, df) SELECT h, count(*) FROM story_shingle GROUP BY h")
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('stories.shingle_df', '1')")
+
+
+_WORD_HASH: dict[str, int] = {}  # word as written -> its 64-bit hash (a cache)
+_MUL = np.uint64(0x100000001B3)  # odd: every word position moves every bit above it
+SKETCH_VERSION = "2"  # stored sketches made by another shingle hash are made again
+
+
+def _word_hash(w: str) -> int:
+    h = _WORD_HASH.get(w)
+    if h is None:
+        h = int.from_bytes(hashlib.blake2b(w.casefold().replace("’", "'").encode("utf-8"),
+                                           digest_size=8).digest(), "big")
+        if len(_WORD_HASH) < 1_000_000:
+            _WORD_HASH[w] = h
+    return h
+
+
 def shingles(body: str, k: int = SHINGLE, sample: int = SAMPLE) -> set[int]:
-    """Sampled hashed k-word shingles (signed 64-bit, as SQLite stores integers)."""
-    words = [w.casefold().replace("’", "'") for w in _WORD.findall(body)]
-    out = set()
-    for i in range(len(words) - k + 1):
-        digest = hashlib.blake2b(" ".join(words[i:i + k]).encode("utf-8"), digest_size=8).digest()
-        h = int.from_bytes(digest, "big", signed=True)
-        if h % sample == 0:
-            out.add(h)
-    return out
+    """Sampled hashed k-word shingles (signed 64-bit, as SQLite stores integers).
+
+    Each word is hashed once (cached) and a shingle's hash is a polynomial of its
+    words' hashes, finished with a bit mixer, in numpy over the whole body: hashing
+    every five-word run's text was most of the copy stage's time."""
+    words = _WORD.findall(body)
+    m = len(words) - k + 1
+    if m <= 0:
+        return set()
+    wh = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
+    h = np.zeros(m, dtype=np.uint64)
+    for i in range(k):
+        h = h * _MUL + wh[i:i + m]  # wraps modulo 2**64, as meant
+    h ^= h >> np.uint64(30)  # splitmix64's finaliser: the low bits (the sample) depend on all
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    h = h[h % np.uint64(sample) == 0]
+    return set(h.view(np.int64).tolist())
 
 
 # -- keeping the sketches current ----------------------------------------------------
@@ -124,6 +194,13 @@ def update(lib) -> int:
     Returns how many articles were (re)sketched."""
     conn = lib.store.conn
     ensure_schema(conn)
+    if lib.store.meta_get("stories.sketch") != SKETCH_VERSION:
+        with writing(lib, derived=True):  # sketches of another hash: derived data, made again
+            for table in ("story_shingle", "story_sketch", "story_pair", "story_shingle_df"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("DROP INDEX IF EXISTS story_shingle_h")  # the older index, on h alone
+            conn.execute("DELETE FROM meta WHERE key='stories.outbox.copy'")
+            lib.store.meta_set("stories.sketch", SKETCH_VERSION)
     # Anti-joins in SQL: at 100k articles, reading every id into Python costs
     # more than placing the one new article.
     trusted = db.outbox_trusted(conn, "copy")
@@ -142,51 +219,107 @@ def update(lib) -> int:
     todo = list(current)
     if not gone and not todo:
         if not trusted or conn.execute("SELECT 1 FROM story_outbox WHERE level='copy' LIMIT 1").fetchone():
-            with writing(lib):
+            with writing(lib, derived=True):
                 db.outbox_done(conn, "copy")
         return 0
-    with writing(lib):
+    with writing(lib, derived=True):
+        bulk = len(todo) > BULK_DF or not _df_current(conn)
         for aid in gone + todo:
-            _forget(conn, aid)
+            _forget(conn, aid, count=not bulk)
+        if bulk:
+            # Random-order inserts into an index bigger than the page cache were the
+            # copy stage's growth: index once, after.
+            conn.execute("DROP INDEX IF EXISTS story_shingle_ha")
+            conn.execute("DROP INDEX IF EXISTS story_shingle_a")
         for i in range(0, len(todo), 200):
             chunk = todo[i:i + 200]
             for aid, body in lib.store.bodies(chunk).items():
                 sh = shingles(body)
                 conn.executemany("INSERT INTO story_shingle(h, article_id) VALUES (?, ?)",
                                  ((h, aid) for h in sh))
+                if not bulk:
+                    conn.executemany("INSERT INTO story_shingle_df(h, df) VALUES (?, 1) "
+                                     "ON CONFLICT(h) DO UPDATE SET df = df + 1", ((h,) for h in sh))
                 conn.execute("INSERT OR REPLACE INTO story_sketch(article_id, body_hash, shingles) "
                              "VALUES (?, ?, ?)", (aid, current[aid], len(sh)))
-        sizes: dict[str, int] = {}
-        new = set(todo)
-        for aid in todo:
-            hashes = [h for h, df in conn.execute(
-                "SELECT h, count(*) FROM story_shingle WHERE h IN "
-                "(SELECT h FROM story_shingle WHERE article_id=?) GROUP BY h", (aid,))
-                if df < BOILERPLATE_DF]
-            rows = conn.execute(
-                "SELECT article_id, count(*) FROM story_shingle WHERE h IN "
-                "(SELECT value FROM json_each(?)) AND article_id != ? GROUP BY article_id",
-                (json.dumps(hashes), aid)).fetchall()
-            missing = [o for o, _ in rows if o not in sizes] + ([aid] if aid not in sizes else [])
-            if missing:
-                sizes.update(conn.execute("SELECT article_id, shingles FROM story_sketch WHERE article_id IN "
-                                          "(SELECT value FROM json_each(?))", (json.dumps(missing),)))
-            for other, shared in rows:
-                if other in new and other < aid:
-                    continue  # the pair is found from the other side
-                small = min(sizes.get(aid, 0), sizes.get(other, 0))
-                if small == 0:
-                    continue
-                c = shared / small
-                if c >= CANDIDATE:
-                    a, b = sorted((aid, other))
-                    conn.execute("INSERT OR REPLACE INTO story_pair(a, b, shared, containment) "
-                                 "VALUES (?, ?, ?, ?)", (a, b, shared, c))
+        if bulk:
+            conn.execute("CREATE INDEX IF NOT EXISTS story_shingle_ha ON story_shingle(h, article_id)")
+            conn.execute("CREATE INDEX IF NOT EXISTS story_shingle_a ON story_shingle(article_id)")
+            _recount_df(conn)
+            _pairs_bulk(conn, set(todo))
+        else:
+            _pairs_each(conn, todo)
         db.outbox_done(conn, "copy")
     return len(todo)
 
 
-def _forget(conn, aid: str) -> None:
+def _put_pair(conn, x: str, y: str, shared: int, sizes: dict[str, int]) -> None:
+    small = min(sizes.get(x, 0), sizes.get(y, 0))
+    if small and shared / small >= CANDIDATE:
+        a, b = sorted((x, y))
+        conn.execute("INSERT OR REPLACE INTO story_pair(a, b, shared, containment) VALUES (?, ?, ?, ?)",
+                     (a, b, shared, shared / small))
+
+
+def _pairs_bulk(conn, new: set[str]) -> None:
+    """Candidate pairs of many new articles at once: the shingles that are neither
+    unique nor boilerplate read in one ordered pass, pairs counted in memory (a
+    self-join grouped in SQL spent most of its time in a temporary B-tree)."""
+    sizes = dict(conn.execute("SELECT article_id, shingles FROM story_sketch"))
+    num: dict[str, int] = {}
+    names: list[str] = []
+    counts: Counter = Counter()
+    group: list[int] = []
+    last = None
+    rows = conn.execute(
+        "SELECT s.h, s.article_id FROM story_shingle_df d JOIN story_shingle s ON s.h = d.h "
+        "WHERE d.df BETWEEN 2 AND ? ORDER BY s.h", (BOILERPLATE_DF - 1,))
+    for h, aid in itertools.chain(rows, [(None, None)]):
+        if h != last:
+            group.sort()
+            for i, x in enumerate(group):
+                for y in group[i + 1:]:
+                    counts[x, y] += 1
+            group = []
+            last = h
+        if aid is not None:
+            k = num.get(aid)
+            if k is None:
+                k = num[aid] = len(names)
+                names.append(aid)
+            group.append(k)
+    for (x, y), shared in counts.items():
+        a, b = names[x], names[y]
+        if a in new or b in new:
+            _put_pair(conn, a, b, shared, sizes)
+
+
+def _pairs_each(conn, todo: list[str]) -> None:
+    """Candidate pairs of a few new articles: each one's shingles looked up."""
+    sizes: dict[str, int] = {}
+    new = set(todo)
+    for aid in todo:
+        hashes = [r[0] for r in conn.execute(
+            "SELECT d.h FROM story_shingle s JOIN story_shingle_df d ON d.h = s.h "
+            "WHERE s.article_id=? AND d.df < ?", (aid, BOILERPLATE_DF))]
+        rows = conn.execute(
+            "SELECT article_id, count(*) FROM story_shingle WHERE h IN "
+            "(SELECT value FROM json_each(?)) AND article_id != ? GROUP BY article_id",
+            (json.dumps(hashes), aid)).fetchall()
+        missing = [o for o, _ in rows if o not in sizes] + ([aid] if aid not in sizes else [])
+        if missing:
+            sizes.update(conn.execute("SELECT article_id, shingles FROM story_sketch WHERE article_id IN "
+                                      "(SELECT value FROM json_each(?))", (json.dumps(missing),)))
+        for other, shared in rows:
+            if other in new and other < aid:
+                continue  # the pair is found from the other side
+            _put_pair(conn, aid, other, shared, sizes)
+
+
+def _forget(conn, aid: str, count: bool = True) -> None:
+    if count:  # (a bulk pass recounts every shingle afterwards instead)
+        conn.execute("UPDATE story_shingle_df SET df = df - 1 WHERE h IN "
+                     "(SELECT h FROM story_shingle WHERE article_id=?)", (aid,))
     conn.execute("DELETE FROM story_shingle WHERE article_id=?", (aid,))
     conn.execute("DELETE FROM story_pair WHERE a=?", (aid,))  # two indexed deletes, not one OR
     conn.execute("DELETE FROM story_pair WHERE b=?", (aid,))
@@ -420,6 +553,43 @@ def _features(conn, aid: str, title: str, body: str, with_entities: bool) -> tup
     return f, False
 
 
+PARALLEL_MIN = 5000  # articles before term counting is worth a pool of processes
+
+
+def _counts_of(pairs: list[tuple[str, str, str]]) -> dict[str, dict]:
+    return {aid: ev.term_counts(title, body) for aid, title, body in pairs}
+
+
+def _term_counts_all(lib, ids: list[str], size: int = 500):
+    """(chunk, {id: Article}, {id: term counts}) for every article, in chunks.
+
+    Counting terms is most of a regroup and needs no database: with many
+    articles, a single-threaded process (the CLI, not the TUI: forking a
+    process with threads can copy a held lock) forks a pool for it, a few
+    chunks in flight so memory stays bounded."""
+    chunks = [ids[i:i + size] for i in range(0, len(ids), size)]
+    cores = os.cpu_count() or 1
+    if len(ids) < PARALLEL_MIN or cores < 2 or threading.active_count() != 1 \
+            or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            arts = lib.store.get_many(chunk)
+            yield chunk, arts, _counts_of([(a, x.title, x.body) for a, x in arts.items()])
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(cores, 4), mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = collections.deque()
+        for chunk in chunks:
+            arts = lib.store.get_many(chunk)
+            pending.append((chunk, arts, pool.submit(_counts_of, [(a, x.title, x.body) for a, x in arts.items()])))
+            if len(pending) > 2 * cores:
+                c, a, fut = pending.popleft()
+                yield c, a, fut.result()
+        while pending:
+            c, a, fut = pending.popleft()
+            yield c, a, fut.result()
+
+
 def _corrections(conn) -> tuple[dict[str, set[str]], list[tuple[str, str]]]:
     """The user's corrections, the last word on each pair winning:
     (article -> articles it must not share a story with, pairs that must)."""
@@ -479,7 +649,7 @@ def place(lib, params: ev.Params | None = None) -> int:
     if not gone and not todo:
         if (sig != (lib.store.meta_get("stories.entity_rows") or "0") or not db.outbox_trusted(conn, "event")
                 or conn.execute("SELECT 1 FROM story_outbox WHERE level='event' LIMIT 1").fetchone()):
-            with writing(lib):
+            with writing(lib, derived=True):
                 lib.store.meta_set("stories.entity_rows", sig)
                 db.outbox_done(conn, "event")
         return 0
@@ -489,7 +659,7 @@ def place(lib, params: ev.Params | None = None) -> int:
     state = db.doc_state_of(conn, todo)
     links = copy_links(lib, todo)
     cannot, must = _corrections(conn)
-    with writing(lib):
+    with writing(lib, derived=True):
         for aid in gone + [a for a in todo if a in state]:
             _unplace(conn, aid)
         seq = db.next_seq(conn)
@@ -533,7 +703,18 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
         query = {t: vec[t] for t in ev.query_terms(vec, df, n, p)}
         cands = db.candidates(conn, query, p.candidates)
         if cands:
-            keys = set(db.story_keys(conn, cands).values()) - refused
+            # The regroup's rule: a story whose best candidate, with the best date
+            # evidence, falls short of the threshold cannot reach it, so only the
+            # stories left are read in full (reading every candidate's story was
+            # most of the time at 100,000 articles).
+            cdocs = db.docs(conn, cands)
+            dfc = db.df_of(conn, {t for f, _, _ in cdocs.values() for t in f})
+            for t in feats:
+                dfc[t] = df[t]
+            floor = p.threshold / max(p.near_bonus, 1.0)
+            keys_of = db.story_keys(conn, cands)
+            keys = {keys_of[c] for c, (f, d, _) in cdocs.items() if c in keys_of
+                    and ev.cosine(vec, ev.weigh(f, dfc, n)) * ev.date_factor(day, d, p) >= floor} - refused
             mem = db.story_members(conn, sorted(keys), p.max_members)
             docs = db.docs(conn, [m for ms in mem.values() for m in ms])
             dfm = db.df_of(conn, {t for f, _, _ in docs.values() for t in f})
@@ -569,7 +750,7 @@ def _recheck(conn, aid: str, key: str, n: int, p: ev.Params, copies) -> str:
         must_of.setdefault(b, set()).add(a)
     links = {aid: set(copies)} if copies else {}
     story_of = {m: key for m in mem}
-    moved = _check_split(story_of, mem, vecs, p, links, must_of)
+    moved = _check_split(story_of, mem, vecs, p, links, must_of, [docs[m][1] for m in mem])
     if moved and key in moved:
         return key  # never: the first member stays in the first half
     for m in moved:
@@ -596,10 +777,15 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
     has_e: dict[str, bool] = {}
     days: dict[str, int | None] = {}
     ids = [a for a, _ in order]
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        for aid, art in lib.store.get_many(chunk).items():
-            feats[aid], has_e[aid] = _features(conn, aid, art.title, art.body, aid in ready)
+    for chunk, arts, counts in _term_counts_all(lib, ids):
+        for aid, art in arts.items():
+            f = counts[aid]
+            has_e[aid] = False
+            if aid in ready:
+                ents = ev.entity_centrality(_entity_mentions(conn, aid, art.title, art.body))
+                f.update(ents)
+                has_e[aid] = bool(ents)
+            feats[aid] = f
             days[aid] = _day(art.date)
     n = len(feats)
     df: dict[str, int] = {}
@@ -625,9 +811,9 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
         must_of.setdefault(b, set()).add(a)
     for sid, mem in list(g.members.items()):
         if p.split_min <= len(mem) <= p.split_max:
-            _check_split(g.story_of, mem, [g.vecs[m] for m in mem], p, links, must_of)
+            _check_split(g.story_of, mem, [g.vecs[m] for m in mem], p, links, must_of, [days[m] for m in mem])
     hashes = dict(order)
-    with writing(lib):
+    with writing(lib, derived=True):
         db.clear_docs(conn)
         db.bulk_put(conn, ((a, hashes[a], i, days[a], has_e[a], kept[a]) for i, a in enumerate(ids) if a in kept),
                     df, ((t, a) for a in ids if a in kept for t in ev.strongest(g.vecs[a], p.posting_terms)))
@@ -639,13 +825,14 @@ def regroup(lib, from_scratch: bool = False, params: ev.Params | None = None) ->
 
 
 def _check_split(story_of: dict[str, str], mem: list[str], vecs: list[dict], p: ev.Params,
-                 links: dict[str, set[str]], must_of: dict[str, set[str]]) -> list[str]:
+                 links: dict[str, set[str]], must_of: dict[str, set[str]],
+                 days: list[int | None] | None = None) -> list[str]:
     """Split a story found to be two look-alike events (copies and the user's merges
     kept together); the second half's key is its first member. Returns the moved ids."""
     pos = {m: i for i, m in enumerate(mem)}
     together = [(pos[a], pos[b]) for a in mem for b in (links.get(a, set()) | must_of.get(a, set()))
                 if b in pos]
-    half = ev.two_events(vecs, p, together)
+    half = ev.two_events(vecs, p, together, days)
     if half is None:
         return []
     if 0 in half:

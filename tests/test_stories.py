@@ -99,6 +99,11 @@ def test_reprint_with_small_edits_joins_incrementally(tmp_path):
         with lib.store.transaction():
             lib.store.delete([groups[0][1]])
         assert [len(s.articles) for s in lib.stories()] == [1]
+        # The shingle counts kept up one article at a time are what a recount gives.
+        conn = lib.store.conn
+        kept = dict(conn.execute("SELECT h, df FROM story_shingle_df WHERE df > 0"))
+        counted = dict(conn.execute("SELECT h, count(*) FROM story_shingle GROUP BY h"))
+        assert kept == counted and len(counted) > 10
     finally:
         lib.close()
 
@@ -296,3 +301,11 @@ def test_a_story_of_two_look_alike_events_is_found_two():
     assert ev.two_events(vecs[-len(BRIDGE):], p) is None
     # Copies kept together veto the split.
     assert ev.two_events(q, p, keep_together=[(0, 3)]) is None
+    # Halves whose reports are dated on the same days are one event told two ways:
+    # never split on words alone. Dates days apart leave the split as it was.
+    same = [738000, 738001, 738000, 738001, 738000, 738001]
+    assert ev.two_events(q, p, days=same) is None
+    apart = [738000, 738001, 738000, 738100, 738101, 738100]
+    assert ev.two_events(q, p, days=apart) is not None
+    # Only one half dated: no date evidence, the words decide.
+    assert ev.two_events(q, p, days=[738000, 738001, 738000, None, None, None]) is not None

@@ -44,6 +44,27 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def grouped(pilot) -> ArticleList:
+    """The list focused and grouped by story (ctrl+g), the samples' 12 articles as 9 stories."""
+    await settle(pilot)
+    lst = pilot.app.article_list
+    lst.focus()
+    assert lst.total == 12
+    await pilot.press("ctrl+g")
+    await settle(pilot)
+    assert lst.total == 9
+    return lst
+
+
+async def expand_to(pilot, lst: ArticleList, story: set[str], target: str) -> None:
+    """Expand the story holding ``target`` and put the cursor on it."""
+    lst.cursor = next(i for i in range(lst.total) if lst.row(i).id in story)
+    await pilot.press("space")
+    await pilot.pause()
+    lst.cursor = lst.index_of(target)
+    assert lst.current_row.id == target
+
+
 def test_group_by_story_collapses_expands_opens_and_persists(sample_lib):
     ids = ids_by_file(sample_lib)
     walkout = {ids[f] for f in WALKOUT}
@@ -56,14 +77,8 @@ def test_group_by_story_collapses_expands_opens_and_persists(sample_lib):
         with Library(sample_lib) as lib:
             app = NewsdeskApp(lib, run_entity_stage=False)
             async with app.run_test(size=SIZE) as pilot:
-                await settle(pilot)
-                lst = app.article_list
-                lst.focus()
-                assert lst.total == 12
-                await pilot.press("ctrl+g")
-                await settle(pilot)
                 # 12 articles, 9 stories: three walk-out versions and two strike-ends are one row each.
-                assert lst.total == 9
+                lst = await grouped(pilot)
                 shown = [lst.row(i).id for i in range(lst.total)]
                 assert len(walkout & set(shown)) == 1 and newest in shown
                 assert len({ids[f] for f in STRIKE_ENDS} & set(shown)) == 1
@@ -156,19 +171,8 @@ def test_split_key_takes_an_article_out_of_its_story_for_good(sample_lib):
         with Library(sample_lib) as lib:
             app = NewsdeskApp(lib, run_entity_stage=False)
             async with app.run_test(size=SIZE) as pilot:
-                await settle(pilot)
-                lst = app.article_list
-                lst.focus()
-                await pilot.press("ctrl+g")
-                await settle(pilot)
-                assert lst.total == 9
-                # Expand the walk-out story and put the cursor on one of its versions.
-                story_row = next(i for i in range(lst.total) if lst.row(i).id in walkout)
-                lst.cursor = story_row
-                await pilot.press("space")
-                await pilot.pause()
-                lst.cursor = lst.index_of(target)
-                assert lst.current_row.id == target
+                lst = await grouped(pilot)
+                await expand_to(pilot, lst, walkout, target)
                 await pilot.press("x")
                 await settle(pilot)
                 # The article is a story of its own now; the other two stay one.
@@ -189,3 +193,67 @@ def test_split_key_takes_an_article_out_of_its_story_for_good(sample_lib):
 
         stories.regroup(lib, from_scratch=True)  # the correction outlives a regroup
         assert lib.story_of(target).articles == [target]
+
+
+def test_merge_key_makes_two_stories_one_for_good(sample_lib):
+    ids = ids_by_file(sample_lib)
+    walkout = {ids[f] for f in WALKOUT}
+    strike = {ids[f] for f in STRIKE_ENDS}
+    a, b = ids[WALKOUT[0]], ids[STRIKE_ENDS[0]]
+
+    async def flow():
+        with Library(sample_lib) as lib:
+            app = NewsdeskApp(lib, run_entity_stage=False)
+            async with app.run_test(size=SIZE) as pilot:
+                lst = await grouped(pilot)
+                await expand_to(pilot, lst, walkout, a)
+                await pilot.press("M")  # marks the walk-out story
+                await settle(pilot)
+                assert lst.total == 12  # nothing merged yet: 9 stories, the walk-out one expanded
+                assert not any("+4" in ln for ln in rows_text(lst))
+                await pilot.press("space")  # collapse again
+                await pilot.pause()
+                lst.cursor = next(i for i in range(lst.total) if lst.row(i).id in strike)
+                await pilot.press("M")  # ... and merges the strike-ends story into it
+                await settle(pilot)
+                assert lst.total == 8
+                lines = rows_text(lst)
+                assert sum("+4" in ln for ln in lines) == 1
+                # M twice on one story only marks and forgets: nothing changes.
+                await pilot.press("M")
+                await pilot.press("M")
+                await settle(pilot)
+                assert rows_text(lst) == lines
+
+    asyncio.run(flow())
+    with Library(sample_lib) as lib:
+        assert set(lib.story_of(a).articles) == walkout | strike
+        from articles import stories
+
+        stories.regroup(lib, from_scratch=True)  # the correction outlives a regroup
+        assert set(lib.story_of(b).articles) == walkout | strike
+
+
+def test_palette_merges_the_marked_story(sample_lib):
+    ids = ids_by_file(sample_lib)
+    strike = {ids[f] for f in STRIKE_ENDS}
+    walkout = {ids[f] for f in WALKOUT}
+
+    async def flow():
+        with Library(sample_lib) as lib:
+            app = NewsdeskApp(lib, run_entity_stage=False)
+            async with app.run_test(size=SIZE) as pilot:
+                lst = await grouped(pilot)
+                for story in (walkout, strike):
+                    lst.cursor = next(i for i in range(lst.total) if lst.row(i).id in story)
+                    await pilot.press("ctrl+p")
+                    await pilot.pause()
+                    await pilot.press(*"Merge stories")
+                    await pilot.pause()
+                    await pilot.press("enter")
+                    await settle(pilot)
+                assert lst.total == 8
+
+    asyncio.run(flow())
+    with Library(sample_lib) as lib:
+        assert set(lib.story_of(ids[WALKOUT[1]]).articles) == walkout | strike

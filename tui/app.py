@@ -34,6 +34,7 @@ from .preview import Previewer
 from .themes import apply_saved_theme, remember_theme
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
+from .story_merge import StoryMerge
 from .widgets.article_list import ArticleList, ListSource
 from .widgets.entity_sidebar import EntityOptions, EntitySidebar
 from .messages import (Activity, SourcesReady, EntitiesDone, EntitiesLoaded, FeedsRefreshed, ImportDone, IndexReady,
@@ -50,7 +51,7 @@ LIBRARY_ENTITY_LIMIT = 300
 NARROW = 100  # below this width the sidebar starts collapsed
 
 
-class NewsdeskApp(ReadingActions, DeskActions):
+class NewsdeskApp(ReadingActions, StoryMerge, DeskActions):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {ActionCommands, NewsdeskCommands, FeedCommands, DeskCommands}

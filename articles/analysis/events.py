@@ -104,12 +104,24 @@ _NAME = re.compile(r"(?<![.!?\n\"“‘:] )(?<!^)\b([A-Z][^\W\d_]+)")
 _LOWER = re.compile(r"\b[a-z][^\W\d_]+")
 
 
+_STEM: dict[str, str] = {}  # a cache of _stem over folded words
+
+
+def _stem_cached(w: str) -> str:
+    t = _STEM.get(w)
+    if t is None:
+        t = _stem(w)
+        if len(_STEM) < 500_000:
+            _STEM[w] = t
+    return t
+
+
 def names_in(body: str) -> set[str]:
     """Words the body writes capitalised inside a sentence and never in lower
     case: names of people, places, organisations (the evidence that tells one
     event from another of its kind), found without any model."""
-    caps = {_stem(w.casefold()) for w in set(_NAME.findall(body))}
-    lower = {_stem(w) for w in set(_LOWER.findall(body))}
+    caps = {_stem_cached(w.casefold()) for w in set(_NAME.findall(body))}
+    lower = {_stem_cached(w) for w in set(_LOWER.findall(body))}
     return caps - lower - STOP
 
 
@@ -223,16 +235,20 @@ class Params:
     candidates: int = 30  # articles taken from the index per new article
     query_terms: int = 30  # of the new article's strongest terms, looked up in the index
     posting_terms: int = 25  # of each article's strongest terms, put in the index
+    posting_scan: int = 300  # of each looked-up term's articles, the most recent this many are scored
     max_members: int = 40  # story members an article is compared with (its nearest by the index)
     cohesion: float = 0.0  # a story of 2+ also needs score >= cohesion * its members' own average link
     query_df: float = 0.005  # index look-ups use terms in at most this share of articles (at least 100):
     # rare terms are the evidence, and a common term's posting list grows with the library
     split_min: int = 4  # stories this big are checked for being two look-alike events
-    split_ratio: float = 0.3  # split when the halves' mutual link < this * their own links
-    split_global: float = 1.5  # ... and their average link on the whole vectors < this * threshold
+    split_ratio: float = 0.55  # split when the halves' mutual link < this * their own links
+    # (on feature weights that divide the story, see ``_local``: 0.3 was for an idf within it)
+    split_global: float = 2.0  # ... and their average link on the whole vectors < this * threshold
     split_max: int = 200  # bigger stories are not checked (the check is quadratic in members)
     split_max_new: int = 60  # the same, when one new article joins (its time budget)
     recheck_below: float = 2.0  # ... and only when it joined with a score below this * threshold
+    split_weights: str = "divide"  # how story-local vectors weigh features ("idf": the older weighting)
+    split_same_days: int | None = 3  # halves dated this close (their median days) are one event
 
 
 def date_factor(a: int | None, b: int | None, p: Params) -> float:
@@ -334,7 +350,9 @@ class Grouper:
         score: Counter = Counter()
         for t in query_terms(vec, self.df, self.n, self.p):
             w = vec[t]
-            for other in self.postings.get(t, ()):
+            # The most recent articles under each term: a report's story is news of
+            # its days, and a whole posting list grows with the library.
+            for other in self.postings.get(t, ())[-self.p.posting_scan:]:
                 score[other] += w * self.vecs[other].get(t, 0.0)
         return [a for a, _ in score.most_common(self.p.candidates)]
 
@@ -414,33 +432,42 @@ def best_title(titles: list[str]) -> int:
     return best
 
 
-def _local(vecs: list[Mapping[str, float]]) -> list[dict[str, float]]:
-    """The members' vectors reweighted by an idf *within the story*: what all of
-    them share (the kind of event: "earthquake", the team, the company) weighs
-    nothing, what only some share (this quake's town and magnitude, that one's)
-    weighs most. Features only one member has are dropped: they tell nothing
-    about how the members divide."""
+def _local(vecs: list[Mapping[str, float]], kind: str = "divide") -> list[dict[str, float]]:
+    """The members' vectors reweighted *within the story*, by how well each
+    feature can divide it in two: with ``q`` the share of members that have it,
+    by sqrt(q(1 - q)), which is nothing for what all of them share (the kind of
+    event: "earthquake", the team, the company), most for what half of them
+    share (this quake's town and magnitude, that one's), and little for a word
+    only a pair of reprints has (an idf within the story weighed those most,
+    and bisected stories along their copies). Features only one member has are
+    dropped: they tell nothing about how the members divide."""
     n = len(vecs)
     ld: Counter = Counter(t for v in vecs for t in v)
     out = []
     for v in vecs:
-        w = {t: x * math.log((n + 1) / (ld[t] + 0.5)) for t, x in v.items() if ld[t] > 1}
+        if kind == "idf":
+            w = {t: x * math.log((n + 1) / (ld[t] + 0.5)) for t, x in v.items() if ld[t] > 1}
+        else:
+            w = {t: x * math.sqrt(ld[t] / n * (1 - ld[t] / n)) for t, x in v.items() if ld[t] > 1}
         norm = math.sqrt(sum(x * x for x in w.values())) or 1.0
         out.append({t: x / norm for t, x in w.items()})
     return out
 
 
 def two_events(vecs: list[Mapping[str, float]], p: Params,
-               keep_together: Iterable[tuple[int, int]] = ()) -> list[int] | None:
+               keep_together: Iterable[tuple[int, int]] = (),
+               days: list[int | None] | None = None) -> list[int] | None:
     """Whether a story's members are two look-alike events: bisect them
     (2-means on the story-local vectors, seeded by the least similar pair) and
     split when the two halves are much less like each other than each is like
     itself. Returns the indices of the second half, or None.
-    ``keep_together``: index pairs that must not end up apart (copies, merges)."""
+    ``keep_together``: index pairs that must not end up apart (copies, merges).
+    ``days``: the members' dates; two halves both dated within days of each
+    other are one event told two ways, not two events."""
     n = len(vecs)
     if n < p.split_min:
         return None
-    lv = _local(vecs)
+    lv = _local(vecs, p.split_weights)
     sim = [[cosine(a, b) for b in lv] for a in lv]
     i, j = min(((i, j) for i in range(n) for j in range(i + 1, n)), key=lambda ij: sim[ij[0]][ij[1]])
     a_side, b_side = [i], [j]
@@ -465,6 +492,11 @@ def two_events(vecs: list[Mapping[str, float]], p: Params,
         ps = [sim[x][y] for x in xs for y in ys if x != y]
         return sum(ps) / len(ps) if ps else 0.0
 
+    if days is not None and p.split_same_days is not None:
+        da = sorted(days[k] for k in a_side if days[k] is not None)
+        dbs = sorted(days[k] for k in b_side if days[k] is not None)
+        if da and dbs and abs(da[len(da) // 2] - dbs[len(dbs) // 2]) <= p.split_same_days:
+            return None
     own = (link(a_side, a_side) + link(b_side, b_side)) / 2
     if not (own > 0 and link(a_side, b_side) < p.split_ratio * own):
         return None
