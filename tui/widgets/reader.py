@@ -7,6 +7,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from rich._wrap import divide_line  # what Textual wraps Content with (rich and textual are pinned)
+from rich.console import Group
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
@@ -229,7 +230,11 @@ class ReaderView(VerticalScroll, can_focus=True):
         title = self.query_one("#reader-title", Static)
         title.remove_class("-empty")
         title.add_class("-overview")
-        title.update(text)
+        # The first-run note (a sample or an empty library, how to import) stays
+        # above the overview: it wraps, the overview's lines are cut.
+        self._overview = text
+        note = getattr(self, "_empty_note", None)
+        title.update(Group(Text(note + "\n"), text) if note else text)
 
     def set_measure(self, columns: int) -> None:
         """The longest line of text (the app's layout sets it from the terminal)."""
@@ -251,8 +256,13 @@ class ReaderView(VerticalScroll, can_focus=True):
 
     def set_empty_text(self, note: str | None) -> None:
         """What the pane says while no article is open (and after ``note``, how to open one)."""
+        self._empty_note = note
         if self.article is None:
-            self.query_one("#reader-title", Static).update(Text(f"{note}\n\n{EMPTY}" if note else EMPTY))
+            overview = getattr(self, "_overview", None)
+            if overview is not None:
+                self.show_overview(overview)
+            else:
+                self.query_one("#reader-title", Static).update(Text(f"{note}\n\n{EMPTY}" if note else EMPTY))
 
     @property
     def _body(self) -> ArticleBody:
