@@ -105,6 +105,9 @@ def default_library_path() -> Path:
     return Path(user_data_dir("newsdesk", appauthor=False)) / "library"
 
 
+REFRESH_DEADLINE = 60.0  # seconds a whole feed refresh may spend fetching, by default
+
+
 @dataclass
 class ImportReport:
     added: int = 0
@@ -385,10 +388,13 @@ class Library:
         """Fetch subscribed feeds (all, or those named by id or URL) and import their new
         entries like files. Blocking (run it in a worker thread from the TUI); returns
         one articles.services.feeds.FeedResult per feed. ``options``: timeout, max_bytes,
-        concurrency, cancel."""
+        concurrency, cancel, deadline (default REFRESH_DEADLINE)."""
         from .errors import FeedError
         from .services import feeds as service
 
+        # A whole refresh has a fetching budget however it is started (the CLI's
+        # --timeout, the reader's R): slow feeds are cut off, never waited on for minutes.
+        options.setdefault("deadline", REFRESH_DEADLINE)
         try:
             results = service.refresh(self.store, self.add_drafts, feeds=feeds, progress=progress,
                                       lock=self._write_lock, **options)

@@ -134,3 +134,19 @@ def test_refresh_timeout_bounds_the_whole_refresh_and_names_what_was_cut_off(loc
     # The plain report names the feeds cut off.
     text = newsdesk(lib, "refresh", "--timeout", "2", "--no-entities", timeout=30)
     assert "Slow 3" in text.stdout and "cut off" in text.stdout
+
+
+def test_a_refresh_started_without_a_limit_has_the_default_budget(local_server, tmp_path, monkeypatch):
+    # The reader's R calls refresh_feeds without a deadline: the library's default
+    # budget still bounds the whole refresh (shortened here to keep the test quick).
+    import articles.library as library_module
+    from articles.library import Library
+
+    monkeypatch.setattr(library_module, "REFRESH_DEADLINE", 1.5)
+    lib_dir = tmp_path / "lib"
+    with Library(lib_dir) as lib:
+        for i in range(24):  # three waves of eight, each request dripping up to its own limit
+            lib.add_feed(local_server.drip(f"/slow/{i}"))
+        results = lib.refresh_feeds(entities=False, timeout=6.0)
+    # Without the budget each feed would end at its own 6 s limit ("gave up"), none cut off.
+    assert len(results) == 24 and all(r.cut_off for r in results), [str(r) for r in results[:3]]
