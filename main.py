@@ -1082,26 +1082,6 @@ def cmd_batch(args) -> int:
     return EXIT_OK if not result["failed"] else EXIT_FAIL
 
 
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it,
-    flushed to disk, then renamed over it (a failure leaves no half file)."""
-    import tempfile
-
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 def cmd_export(args) -> int:
     """A query, tag, story, saved search or dossier as Markdown, JSON or CSV."""
@@ -1130,8 +1110,10 @@ def cmd_export(args) -> int:
         sys.stdout.write(text)
         _RUN["json_written"] = True
         return EXIT_OK
+    from articles.library import write_whole
+
     try:
-        _write_whole(args.output, text)
+        write_whole(args.output, text)
     except OSError as exc:
         _error(f"cannot write {args.output}: {exc.strerror or exc}; nothing was written")
         return EXIT_FAIL

@@ -17,6 +17,7 @@ import index as search_index
 from index import BULK_CHUNK, QueryError, SearchIndex, SearchIndexError, SearchResults
 
 from .model import Article, Draft, Progress, body_hash
+from .services.export import write_whole  # noqa: F401  (the CLI and the reader write exports with it)
 from .services.indexing import CheckReport, IndexFeeder, Indexing
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
 from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
@@ -668,6 +669,17 @@ class Library:
         if fmt not in FORMATS:
             raise LibraryError(f"unknown export format {fmt!r}: md, json or csv")
         return render(self.export_selection(**selection), fmt)
+
+    def export_to(self, path: Path, fmt: str, **selection) -> int:
+        """One selection written to ``path`` whole or not at all (a temporary file
+        renamed over it); the bytes written. An unwritable path is a LibraryError
+        naming it, and nothing is left behind."""
+        text = self.export(fmt, **selection)
+        try:
+            write_whole(Path(path), text)
+        except OSError as exc:
+            raise LibraryError(f"cannot write {path}: {exc.strerror or exc}; nothing was written") from None
+        return len(text.encode("utf-8"))
 
     def article_entities(self, article_id: str):
         """The article's entities (list[EntityRef]): by type, most mentioned first."""

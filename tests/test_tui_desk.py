@@ -254,3 +254,47 @@ def test_a_saved_search_shown_in_the_list_picks_up_new_articles(lib_path):
             assert lst.total == 2 and "saved dockers" in lst.source.label
 
     run(go())
+
+
+def test_notes_and_highlights_removed_and_the_article_exported_from_the_reader(lib_path, tmp_path, monkeypatch):
+    # What the CLI's note --remove, highlight --remove and export do, from the reader:
+    # the export lands whole in the save folder with the user's highlight and note.
+    monkeypatch.setattr("tui.desk_actions.save_folder", lambda: tmp_path)
+    aid = port_id(lib_path)
+    with Library(lib_path) as lib:
+        art = lib.get(aid)
+        first = art.body.split(".")[0] + "."
+        lib.add_highlight(aid, first, note="the lede")
+        lib.add_note(aid, "keep this note")
+        gone = lib.add_note(aid, "drop this note")
+        gone_id = gone["id"] if isinstance(gone, dict) else gone
+
+    async def go():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_port(pilot)
+            app.action_export_article()
+            await settle(pilot)
+            app.action_remove_note()
+            await pilot.pause()
+            assert isinstance(app.screen, PromptDialog)
+            await pilot.press(*str(gone_id), "enter")
+            await settle(pilot)
+            app.action_remove_highlight()
+            await pilot.pause()
+            with Library(lib_path) as lib:
+                hid = lib.article_highlights(lib.get(aid))[0]["id"]
+            await pilot.press(*str(hid), "enter")
+            await settle(pilot)
+            return [str(n.message) for n in app._notifications]
+
+    toasts = run(go())
+    exported = tmp_path / f"newsdesk-{aid[:12]}.md"
+    text = exported.read_text()
+    assert text.startswith("# Port reopens after the strike")
+    assert "the lede" in text and "drop this note" in text  # exported before the removals
+    assert any(t.startswith("Exported ") and str(exported) in t for t in toasts), toasts
+    assert not list(tmp_path.glob(".*.tmp"))  # nothing half-written left beside it
+    with Library(lib_path) as lib:
+        assert [n["text"] for n in lib.article_notes(aid)] == ["keep this note"]
+        assert lib.article_highlights(lib.get(aid)) == []

@@ -185,11 +185,9 @@ class NewsdeskApp(ReadingActions, StoryMerge, DeskActions):
                            time_format: str | None = None) -> str | None:
         """Save an SVG of the screen and say where, or why not: Textual's own
         delivery said only "Failed to save screenshot"."""
-        from platformdirs import user_downloads_dir
+        from .desk_actions import save_folder
 
-        folder = Path(path or user_downloads_dir()).expanduser()
-        if path is None and not folder.is_dir():
-            folder = Path.cwd()
+        folder = Path(path).expanduser() if path else save_folder()
         name = filename or f"newsdesk-{time.strftime('%Y-%m-%d_%H-%M-%S')}.svg"
         target = folder / name
         try:

@@ -8,15 +8,27 @@ the Library and the reader is told what changed.
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 from textual.app import App
 from textual.binding import Binding
 
-from articles.library import LibraryError, QueryError
+from articles.library import Library, LibraryError, QueryError
 from articles.text import sanitize_line
 
 from .commands import CommandList
 from .screens.dialogs import PromptDialog
 from .widgets.reader import ReaderView
+
+
+def save_folder() -> Path:
+    """Where the reader writes what the user asks it to save (exports,
+    screenshots): the downloads folder, else the working folder."""
+    from platformdirs import user_downloads_dir
+
+    folder = Path(user_downloads_dir()).expanduser()
+    return folder if folder.is_dir() else Path.cwd()
 
 
 class DeskActions(App):
@@ -142,6 +154,71 @@ class DeskActions(App):
 
         self.push_screen(PromptDialog(f"Save the search “{sanitize_line(query)}” as", placeholder="a name"), chosen)
 
+    # -- removing what the user made ------------------------------------------------
+    def _remove_one(self, what: str, items: list[dict], remove) -> None:
+        """Ask which of ``items`` (notes or highlights, by id) to remove."""
+        aid = self._open_article_id()
+        if aid is None:
+            return
+        if not items:
+            self.notify(f"This article has no {what}s.", markup=False)
+            return
+        listing = "  ".join(f"{i['id']}: {sanitize_line(str(i.get('text') or ''))[:40]}" for i in items[:8])
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            try:
+                item_id = int(value.strip())
+            except ValueError:
+                self.notify(f"Give the number of the {what}, e.g. {items[0]['id']}.", severity="error")
+                return
+            if self._changed(f"Remove {what}", remove, aid, item_id):
+                self.refresh_desk(aid)
+                self.notify(f"Removed {what} {item_id}.", markup=False)
+
+        self.push_screen(PromptDialog(f"Remove a {what}: which number?", listing,
+                                      placeholder=str(items[0]["id"])), chosen)
+
+    def action_remove_note(self) -> None:
+        art = self.query_one(ReaderView).article
+        notes = self.library.article_notes(art.id) if art else []
+        self._remove_one("note", notes, self.library.remove_note)
+
+    def action_remove_highlight(self) -> None:
+        art = self.query_one(ReaderView).article
+        highlights = self.library.article_highlights(art) if art else []
+        self._remove_one("highlight", highlights, self.library.remove_highlight)
+
+    # -- exports --------------------------------------------------------------------
+    def action_export_article(self) -> None:
+        aid = self._open_article_id()
+        if aid is not None:
+            self._export(f"newsdesk-{aid[:12]}.md", ids=[aid])
+
+    def action_export_story(self) -> None:
+        aid = self._open_article_id()
+        if aid is not None:
+            self._export(f"newsdesk-story-{aid[:12]}.md", story=aid)
+
+    def _export(self, name: str, **selection) -> None:
+        """Markdown of the selection in the save folder, written in a worker on
+        its own connection (a story's quotes take a moment), whole or not at all."""
+        target = save_folder() / name
+        self.notify(f"Exporting to {sanitize_line(str(target))}…", markup=False)
+        self.run_worker(partial(self._export_worker, self.library.path, target, selection),
+                        thread=True, group="export", name="Exporting")
+
+    def _export_worker(self, path, target: Path, selection: dict) -> None:
+        try:
+            with Library(path) as lib:
+                size = lib.export_to(target, "md", **selection)
+        except LibraryError as exc:
+            self.call_from_thread(self.notify, str(exc), title="Export", severity="error", markup=False)
+            return
+        self.call_from_thread(self.notify, f"Exported {size:,} bytes to {sanitize_line(str(target))}",
+                              title="Export", markup=False)
+
     def action_start_highlight(self) -> None:
         reader = self.query_one(ReaderView)
         reader.focus()
@@ -154,8 +231,15 @@ class DeskCommands(CommandList):
     def _commands(self):
         app = self.app
         yield "Tag article…", "Add tags to the open article (T)", app.action_tag_article
-        yield "Remove tag…", "Remove a tag from the open article (U)", app.action_untag_article
-        yield "Add note…", "Write a note on the open article (A)", app.action_note_article
+        yield "Remove tag…", "Remove a tag from the open article (ctrl+t)", app.action_untag_article
+        yield "Add note…", "Write a note on the open article (i)", app.action_note_article
+        yield "Remove note…", "Remove one of the open article's notes", app.action_remove_note
+        yield "Remove highlight…", "Remove one of the open article's highlights", app.action_remove_highlight
+        yield ("Export article to Markdown",
+               "The open article with its highlights, notes and quotes, to the downloads folder",
+               app.action_export_article)
+        yield "Export story to Markdown", "Every version of the open article's story, to the downloads folder", \
+            app.action_export_story
         yield "Highlight passage", "Select sentences in the reader by keys and save them (h)", \
             app.action_start_highlight
         yield "Save search…", "Save the search box's query under a name (ctrl+s)", app.action_save_search

@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+from pathlib import Path
 
 from ..text import sanitize, sanitize_line
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["FORMATS", "render", "write_whole"]
 
 FORMATS = ("md", "json", "csv")
 
@@ -142,3 +144,23 @@ def to_csv(doc: dict) -> str:
                                for h in a.get("highlights") or ()),
                     " | ".join(sanitize_line(n["text"]) for n in a.get("notes") or ())])
     return buf.getvalue()
+
+def write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file beside it,
+    flushed to disk, then renamed over it (a failure leaves no half file)."""
+    import tempfile
+
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
