@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -164,7 +165,13 @@ class NewsdeskApp(ReadingActions, StoryMerge, DeskActions):
         version = self.library.data_version()
         if version != self._data_version:
             self._data_version = version
-            self.action_reload()
+            try:
+                self.action_reload()
+            except NoMatches:
+                # The tick came while the app is closing and its panes are gone
+                # (seen at the end of a Pilot run): there is nothing left to update.
+                if not (self._exit or self._closing or self._closed):
+                    raise
 
     def action_reload(self, announce: bool = False) -> None:
         """Pick up articles other processes added (also runs by itself, quietly)."""
