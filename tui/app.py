@@ -730,12 +730,7 @@ class NewsdeskApp(ReadingActions, StoryMerge, DeskActions):
         else the sidebar's first entity)."""
         from .screens.desk import DossierScreen
 
-        entity = self.filter_entity
-        opts = self.sidebar.query_one(EntityOptions)
-        if opts.highlighted is not None:
-            entity = self.sidebar.items.get(opts.get_option_at_index(opts.highlighted).id or "", entity)
-        elif entity is None:
-            entity = next((self.sidebar.items[o.id] for o in opts.options if o.id in self.sidebar.items), None)
+        entity = self._highlighted_entity()
         if entity is None:
             self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
             return
