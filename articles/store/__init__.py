@@ -360,6 +360,18 @@ class Store:
         r = self.conn.execute(f"SELECT {_ARTICLE_COLS} FROM articles WHERE id=?", (aid,)).fetchone()
         return _to_article(r) if r else None
 
+    def by_article(self, select: str, ids) -> dict[str, list]:
+        """Rows ``(article_id, value)`` of ``select`` for these ids, grouped by article
+        in the query's order. ``select`` holds ``IN ({marks})``; the ids go 500 at a
+        time (SQLite's limit on bound variables)."""
+        out: dict[str, list] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            for aid, value in self.conn.execute(select.format(marks=",".join("?" * len(chunk))), chunk):
+                out.setdefault(aid, []).append(value)
+        return out
+
     def get_many(self, ids: Sequence[str]) -> dict[str, Article]:
         out: dict[str, Article] = {}
         ids = list(ids)

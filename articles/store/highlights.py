@@ -66,13 +66,6 @@ def all_highlights(store: Store) -> list[HighlightRow]:
 
 
 def highlight_notes_of_many(store: Store, ids) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    ids = list(ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for aid, note in store.conn.execute(
-                f"SELECT article_id, note FROM article_highlights WHERE article_id IN ({marks}) "
-                "AND note IS NOT NULL AND note != '' ORDER BY id", chunk):
-            out.setdefault(aid, []).append(note)
-    return out
+    return store.by_article(
+        "SELECT article_id, note FROM article_highlights WHERE article_id IN ({marks}) "
+        "AND note IS NOT NULL AND note != '' ORDER BY id", ids)

@@ -49,12 +49,5 @@ def article_notes(store: Store, article_id: str) -> list[tuple[int, str, float]]
 
 
 def notes_of_many(store: Store, ids) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    ids = list(ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for aid, text in store.conn.execute(
-                f"SELECT article_id, text FROM article_notes WHERE article_id IN ({marks}) ORDER BY id", chunk):
-            out.setdefault(aid, []).append(text)
-    return out
+    return store.by_article(
+        "SELECT article_id, text FROM article_notes WHERE article_id IN ({marks}) ORDER BY id", ids)

@@ -65,15 +65,8 @@ def tag_counts(store: Store) -> list[tuple[str, int]]:
 
 
 def tags_of_many(store: Store, ids) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    ids = list(ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for aid, name in store.conn.execute(
-                f"SELECT article_id, name FROM article_tags WHERE article_id IN ({marks}) ORDER BY name", chunk):
-            out.setdefault(aid, []).append(name)
-    return out
+    return store.by_article(
+        "SELECT article_id, name FROM article_tags WHERE article_id IN ({marks}) ORDER BY name", ids)
 
 
 def tagged_ids(store: Store, name: str) -> list[str]:
