@@ -3,6 +3,8 @@ import gzip
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -16,6 +18,13 @@ SHARED = ROOT.parent / "shared"
 SEEDS = SHARED / "seeds"
 BBC = SHARED / "corpora" / "bbc"
 SAMPLES = ROOT / "articles" / "samples"
+
+
+def newsdesk(lib: Path, *args: str, timeout: float = 300):
+    """The `newsdesk` command as its own process on the library ``lib``
+    (``timeout`` only catches a hang)."""
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--library", str(lib), *args],
+                          capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 # The five seed articles' file names, in order (0 and 1 are two versions of one story).
 S000, S001, S002, S003, S004 = SEED_FILES = (
     "000_c12654dd6b4e9989.txt", "001_0f7ff28299ea1317.txt", "002_fe3e5e0b9db5b811.txt",

@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
 
 from articles.library import Library
 from articles.model import Draft
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def newsdesk(lib: Path, *args: str):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--library", str(lib), *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+from conftest import newsdesk
 
 
 def test_check_reports_and_repairs_articles_waiting_for_the_index(tmp_path):

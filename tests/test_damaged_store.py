@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, newsdesk
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "articles" / "samples"
 PAGE = 4096
-
-
-def newsdesk(lib: Path, *args: str):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--library", str(lib), *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 
 def _articles_root_page(db: Path) -> int:

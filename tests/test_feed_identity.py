@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from conftest import newsdesk as run_newsdesk
 
 
 def _feed(base: str, n: int, same_title: bool = False) -> bytes:
@@ -27,8 +24,7 @@ def _serve(server, body: bytes) -> str:
 
 
 def newsdesk(lib: Path, *args: str):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--library", str(lib), *args],
-                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return run_newsdesk(lib, *args, timeout=120)
 
 
 def test_twenty_entries_with_one_teaser_are_twenty_articles(tmp_path, local_server):

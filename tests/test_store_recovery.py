@@ -9,20 +9,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 from articles.store.backup import backups
+from conftest import SAMPLES, newsdesk
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "articles" / "samples"
 PAGE = 4096
-
-
-def newsdesk(lib: Path, *args: str):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--library", str(lib), *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 
 def _root_page(db: Path, name: str) -> int:

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def newsdesk(lib: Path, *args: str):
-    return subprocess.run([sys.executable, str(ROOT / "main.py"), "--library", str(lib), *args],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
+from conftest import newsdesk
 
 
 def test_links_out_of_the_folder_are_reported_not_imported(tmp_path):
