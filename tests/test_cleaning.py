@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from articles.cleaning import clean_text, derive_title, is_headline, parse_date, split_paragraphs
+from articles.text.cleaning import clean_text, derive_title, is_headline, parse_date, split_paragraphs
 
 from conftest import SEEDS
 

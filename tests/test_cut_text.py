@@ -3,7 +3,7 @@ versions, dossier lines, titles made from the lead sentence."""
 
 from __future__ import annotations
 
-from articles.cleaning import derive_title
+from articles.text.cleaning import derive_title
 from articles.library import Library
 from articles.model import Draft
 from articles.quotes import sentence_spans

@@ -53,10 +53,6 @@ def layer_of(module: str) -> tuple[int, str] | None:
     sub = parts[1] if len(parts) > 1 else ""
     if sub in ("", "model", "errors", "text"):
         return BASE, "base"
-    if sub == "cleaning":
-        # Pure str -> str text rules: text/ in the target layout (moving the file
-        # is the entities branch's call, as it is rewriting it).
-        return BASE, "base"
     if sub in ("readers", "web", "analysis"):
         return LEAF, sub
     if sub == "store":

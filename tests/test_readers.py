@@ -374,7 +374,7 @@ def test_call_to_action_check_matches_the_case_insensitive_pattern():
     furniture, it finds what the case-insensitive pattern finds."""
     import re
 
-    from articles.cleaning import _CTA, MAX_SHORT_LINE, cta_phrase, split_paragraphs
+    from articles.text.cleaning import _CTA, MAX_SHORT_LINE, cta_phrase, split_paragraphs
     from conftest import BBC, SEEDS, need
 
     insensitive = re.compile(_CTA.pattern, re.I)

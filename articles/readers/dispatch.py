@@ -5,7 +5,7 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from articles.cleaning import clean_text
+from articles.text.cleaning import clean_text
 from articles.model import Draft
 from articles.readers.base import MAX_BYTES, MAX_MB, ReadError, ReadResult, decode_bytes
 from articles.readers.html import parse_html

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from articles.cleaning import _norm, clean_paragraphs, derive_title, parse_date, split_paragraphs
+from articles.text.cleaning import _norm, clean_paragraphs, derive_title, parse_date, split_paragraphs
 from articles.readers.base import ReadError
 
 # trafilatura logs every page it finds too short at WARNING; we report that ourselves.

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 
-from articles.cleaning import clean_text, derive_title, parse_date
+from articles.text.cleaning import clean_text, derive_title, parse_date
 from articles.readers.base import ReadError
 from articles.text.html import html_to_text
 

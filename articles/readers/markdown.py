@@ -7,7 +7,7 @@ import re
 
 from markdown_it import MarkdownIt
 
-from articles.cleaning import _Meta, _norm, clean_paragraphs, derive_title, split_breadcrumb
+from articles.text.cleaning import _Meta, _norm, clean_paragraphs, derive_title, split_breadcrumb
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<fm>.*?\n)(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
 _FM_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w -]{0,30}?)\s*:\s*(?P<value>.*)$")

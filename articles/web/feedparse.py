@@ -181,7 +181,7 @@ _APPEARED_FIRST = re.compile(r"^the post .{1,300} appeared first on .{1,200}$", 
 
 def _strip_feed_furniture(text: str) -> str:
     """Feed-specific trailers, then the same furniture rules as imported files."""
-    from ..cleaning import clean_paragraphs
+    from ..text.cleaning import clean_paragraphs
 
     paragraphs = text.split("\n\n")
     while paragraphs and _APPEARED_FIRST.match(paragraphs[-1]):
