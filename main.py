@@ -636,7 +636,7 @@ def cmd_entities(args) -> int:
 
 
 def _entity_type(value: str) -> str:
-    from articles.entities.names import normalise_type
+    from articles.analysis.entities.names import normalise_type
 
     try:
         return normalise_type(value)

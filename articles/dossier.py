@@ -80,7 +80,7 @@ def _mentions(lib, subject: Subject) -> dict[str, list[tuple[int, int]]]:
     """article id -> mention spans in its body."""
     out: dict[str, list[tuple[int, int]]] = {}
     if subject.entity_id is not None:
-        from .entities import api
+        from .store.entities import queries as api
 
         return api.entity_mention_spans(lib.store.conn, subject.entity_id)
     rx = _name_pattern([subject.name])
@@ -132,7 +132,7 @@ def dossier(lib, name: str) -> dict:
         month = r.date[:7] if r.date else "undated"
         timeline[month] += len(spans)
         timeline_articles[month] += 1
-    from .entities import api
+    from .store.entities import queries as api
 
     # One query for every article's entities (not article_entities per article).
     try:

@@ -20,7 +20,6 @@ from .model import Article, Draft, Progress, body_hash
 from .services.export import write_whole  # noqa: F401  (the CLI and the reader write exports with it)
 from .services.indexing import CheckReport, IndexFeeder, Indexing
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
-from .entities import schema as _entity_schema  # noqa: F401  (registers the entity tables)
 from . import dossier as _dossier, sourcing as _sourcing, stories as _stories  # noqa: F401  (register their tables)
 
 __all__ = ["Library", "LibraryError", "ImportReport", "CheckReport", "QueryError",
@@ -409,24 +408,25 @@ class Library:
 
     # -- entities (second stage; spaCy is only imported here) ----------------
     def run_entity_stage(self, progress: Progress | None = None, rebuild: bool = False) -> int:
-        from .entities import stage  # spaCy itself loads only if there is text to extract
+        from .services import entity_stage  # spaCy itself loads only if there is text to extract
 
-        return stage.run_stage(self, progress=progress, rebuild=rebuild)
+        return entity_stage.run_stage(self.store, self.sync_index, self._write_lock, progress=progress,
+                                      rebuild=rebuild)
 
     def entity_work_pending(self) -> bool:
         """Whether the entity stage has texts or corrections to catch up on
         (after an interrupted run, or a first run seeded with samples)."""
-        from .entities import stage
+        from .services import entity_stage
 
-        return stage.work_pending(self.store.conn)
+        return entity_stage.work_pending(self.store)
 
     def _entity_fields(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
         """Index fields kept outside the article row: entity names, and the article's
         tags (the index's comma-separated ``tag`` keyword, for tag:NAME)."""
-        from .entities import index_fields
+        from .services.entities import index_fields
         from .store.tags import tags_of_many
 
-        fields = index_fields(self.store.conn, ids)
+        fields = index_fields(self.store, ids)
         for aid, names in tags_of_many(self.store, ids).items():
             fields.setdefault(aid, {})["tag"] = ",".join(names)
         from .store.highlights import highlight_notes_of_many
@@ -683,9 +683,9 @@ class Library:
 
     def article_entities(self, article_id: str):
         """The article's entities (list[EntityRef]): by type, most mentioned first."""
-        from .entities import article_entities
+        from .services.entities import article_entities
 
-        return article_entities(self.store.conn, article_id)
+        return article_entities(self.store, article_id)
 
     def article_extras(self, art: Article) -> dict:
         """What `newsdesk show --json` adds to an article: its entities with offsets into
@@ -720,31 +720,31 @@ class Library:
 
     def entity_articles(self, entity_id: int) -> list[str]:
         """Ids of the articles mentioning the entity under any of its names, newest first."""
-        from .entities import entity_articles
+        from .services.entities import entity_articles
 
-        return entity_articles(self.store.conn, entity_id)
+        return entity_articles(self.store, entity_id)
 
     def library_entities(self, type: str | None = None, limit: int | None = None,
                          include_hidden: bool = False):
         """Every entity (list[EntityInfo]), in the most articles first."""
-        from .entities import library_entities
+        from .services.entities import library_entities
 
         try:
-            return library_entities(self.store.conn, type=type, limit=limit, include_hidden=include_hidden)
+            return library_entities(self.store, type=type, limit=limit, include_hidden=include_hidden)
         except ValueError as exc:
             raise LibraryError(str(exc)) from exc
 
     def find_entity(self, name: str | int):
         """The entity (EntityInfo) with this id, name or alias, or None."""
-        from .entities import find_entity
+        from .services.entities import find_entity
 
-        return find_entity(self.store.conn, name)
+        return find_entity(self.store, name)
 
     def _correct_entity(self, action: str, ref, value=None):
-        from .entities import EntityError, correct
+        from .services.entities import EntityError, correct
 
         try:
-            return correct(self, action, ref, value)
+            return correct(self.store, self.sync_index, self._write_lock, action, ref, value)
         except EntityError as exc:
             raise LibraryError(str(exc)) from exc
 

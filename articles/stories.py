@@ -341,7 +341,7 @@ def article_refs(lib, aid: str) -> list:
     fn = getattr(lib, "article_entities", None)
     if fn is None:
         try:
-            from .entities import api
+            from .store.entities import queries as api
         except ImportError:
             return []
 
@@ -358,7 +358,7 @@ def find_entity(lib, name: str):
     fn = getattr(lib, "find_entity", None)
     if fn is None:
         try:
-            from .entities import api
+            from .store.entities import queries as api
         except ImportError:
             return None
 
@@ -400,7 +400,7 @@ def entity_articles(lib, entity_id) -> list[str]:
     fn = getattr(lib, "entity_articles", None)
     if fn is None:
         try:
-            from .entities import api
+            from .store.entities import queries as api
         except ImportError:
             return []
 
@@ -525,7 +525,7 @@ def _entities_ready(conn, ids: Sequence[str] | None = None) -> set[str]:
 
 def _entity_mentions(conn, aid: str, title: str, body: str) -> list[ev.EntityMention]:
     try:
-        from .entities import api
+        from .store.entities import queries as api
 
         refs = api.article_entities(conn, aid)
     except Exception:

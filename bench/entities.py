@@ -143,7 +143,7 @@ def _offset_map(body: str, text: str) -> list[int | None]:
 def newsdesk_found(docs: list[dict], folder: Path, log) -> tuple[list[list[tuple]], list[tuple[int, int]], dict]:
     """Import the docs, run the entity stage; per doc its mentions as
     (start, end, type, entity id, confidence) in dev-text offsets, and the body's span of the text."""
-    from articles.entities import article_entities
+    from articles.services.entities import article_entities
     from articles.library import Library
 
     src = folder / "src"
@@ -169,7 +169,7 @@ def newsdesk_found(docs: list[dict], folder: Path, log) -> tuple[list[list[tuple
         mapped = [p for p in pos[:-1] if p is not None]
         regions.append((min(mapped), max(mapped) + 1) if mapped else (0, 0))
         out = []
-        for ref in article_entities(conn, aid):
+        for ref in article_entities(lib.store, aid):
             t = NEWSDESK_MAP.get(ref.type)
             if t is None:
                 continue

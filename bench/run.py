@@ -229,9 +229,9 @@ def entity_stage(n: int, log=print) -> dict:
     if not hasattr(lib_cls, "run_entity_stage"):
         return {"error": "no entity stage"}
     try:
-        from articles import entities  # noqa: F401
+        from articles.services import entities  # noqa: F401
     except ImportError:
-        return {"error": "articles.entities is not there yet"}
+        return {"error": "articles.services.entities is not there yet"}
     folder = CACHE / f"entities-{n}"
     shutil.rmtree(folder, ignore_errors=True)
     drafts = list(corpus.drafts(n))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from articles.entities import names
+from articles.analysis.entities import names
 from articles.library import Library, LibraryError
 
 from conftest import ROOT, SEEDS
@@ -262,7 +262,7 @@ def test_cli_entities_show_and_corrections(copy):
 
 
 def test_importing_the_package_does_not_load_spacy():
-    code = ("import sys, articles.entities, articles.library; "
+    code = ("import sys, articles.services.entities, articles.services.entity_stage, articles.library; "
             "from articles.library import Library; print('spacy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -367,7 +367,9 @@ def test_a_hide_requeues_only_the_articles_that_mention_it(copy, queued):
 
 
 def test_incremental_upkeep_ends_where_a_full_rebuild_does(copy):
-    from articles.entities import refresh
+    import threading
+
+    from articles.services.entities import refresh
     from articles.model import Draft
 
     with Library(copy) as lib:
@@ -395,14 +397,16 @@ def test_incremental_upkeep_ends_where_a_full_rebuild_does(copy):
         lib.unhide_entity("North Korea")
         incremental = _snapshot(conn)
         assert not any(aid == gone for aid, *_ in incremental["mentions"])
-        refresh(lib, full=True)
+        refresh(lib.store, lib.sync_index, threading.Lock(), full=True)
         assert _snapshot(conn) == incremental
 
 
 def test_a_key_that_becomes_a_place_sends_earlier_articles_back(tmp_path):
     """Short-form resolution asks whether the library mostly calls a word a place;
     when later articles change that answer, the articles that asked are resolved again."""
-    from articles.entities import refresh
+    import threading
+
+    from articles.services.entities import refresh
     from articles.model import Draft
 
     with Library(tmp_path / "lib") as lib:
@@ -422,7 +426,7 @@ def test_a_key_that_becomes_a_place_sends_earlier_articles_back(tmp_path):
         lib.run_entity_stage()
         assert jordans() == {"Jordan"}
         incremental = _snapshot(lib.store.conn)
-        refresh(lib, full=True)
+        refresh(lib.store, lib.sync_index, threading.Lock(), full=True)
         assert _snapshot(lib.store.conn) == incremental
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from articles.entities import names
+from articles.analysis.entities import names
 from articles.library import Library
 from articles.model import Draft
 
@@ -170,7 +170,8 @@ def test_one_name_typed_differently_in_two_articles(tmp_path):
 
 def test_article_evidence_beats_the_library_prior():
     # a one-mention article follows the library's prior; a well-evidenced one keeps its own type
-    from articles.entities.resolve import Mention, article_types
+    from articles.analysis.entities.resolve import article_types
+    from articles.analysis.entities.spans import Mention
 
     ms = [Mention(0, 5, "Hollo", "GPE", "hollo", form="hollo")]
     assert article_types(ms, lambda k: "person")["hollo"][0] == "PERSON"
@@ -257,17 +258,17 @@ def test_a_museum_or_a_space_centre_is_a_place_a_research_centre_is_not():
 def test_a_name_the_model_tagged_once_is_found_wherever_the_article_writes_it():
     """One article, one meaning per spelling: the occurrences the model passed
     over are mentions too; a month that is also a name is left alone."""
-    from articles.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = ("Ortwin Pelzmann ran the mill for years. Pelzmann said the river fell. "
             "Later Pelzmann was gone, and in May the mill closed.")
     i = body.index("Pelzmann said")
     spans = [[0, 15, "PERSON", "Ortwin Pelzmann"], [i, i + 8, "PERSON", "Pelzmann"]]
-    ms = resolve.clean_spans(body, spans)
+    ms = clean_spans(body, spans)
     found = [(m.start, m.text) for m in ms]
     assert (body.index("Pelzmann was"), "Pelzmann") in found
     assert len([t for _, t in found if t == "Pelzmann"]) == 2
-    may = [m for m in resolve.clean_spans(body, spans + [[body.index("May"), body.index("May") + 3, "PERSON", "May"]])
+    may = [m for m in clean_spans(body, spans + [[body.index("May"), body.index("May") + 3, "PERSON", "May"]])
            if m.text == "May"]
     assert len(may) == 1
 
@@ -275,7 +276,8 @@ def test_a_name_the_model_tagged_once_is_found_wherever_the_article_writes_it():
 def test_a_company_the_model_calls_a_person_is_an_organisation_when_its_words_say_so():
     """People are "who", companies "which": a name followed by ", which" or by
     "'s shares" is no person, whatever the model said."""
-    from articles.entities import resolve
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = ("Halvorsen Tormod agreed a deal on Monday. Halvorsen Tormod, which makes boats in Bergen, "
             "will pay cash.\n\nAnna Lindqvist, who runs a yard nearby, said the price was fair.")
@@ -283,7 +285,7 @@ def test_a_company_the_model_calls_a_person_is_an_organisation_when_its_words_sa
     j = body.index("Anna Lindqvist")
     spans = [[0, 16, "PERSON", "Halvorsen Tormod"], [i, i + 16, "PERSON", "Halvorsen Tormod"],
              [j, j + 14, "PERSON", "Anna Lindqvist"]]
-    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
     typed = resolve.article_types(ms, lambda form: None)
     assert typed["halvorsen tormod"][0] == "ORG"
     assert typed["anna lindqvist"][0] == "PERSON"
@@ -291,13 +293,13 @@ def test_a_company_the_model_calls_a_person_is_an_organisation_when_its_words_sa
 
 def test_a_town_and_its_state_are_one_mention_of_the_town():
     """"Brackley, Ohio" names one place (the town); a list of states stays a list."""
-    from articles.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = "The plant in Brackley, Ohio closed. Brackley is small. Ohio, Texas, Utah and Iowa voted."
     spans = [[13, 21, "GPE", "Brackley"], [23, 27, "GPE", "Ohio"], [36, 44, "GPE", "Brackley"]]
     k = body.index("Ohio, Texas")
     spans += [[k, k + 4, "GPE", "Ohio"], [k + 6, k + 11, "GPE", "Texas"]]
-    ms = resolve.clean_spans(body, spans)
+    ms = clean_spans(body, spans)
     texts = [m.text for m in ms]
     assert "Brackley, Ohio" in texts
     assert {m.key for m in ms if m.text == "Brackley, Ohio"} == {"brackley"}
@@ -319,7 +321,7 @@ def test_the_sample_library_names_no_person_in_its_footer(tmp_path):
 def test_a_name_inside_a_longer_name_is_a_mention_of_its_own():
     """"University of Marlowe" also mentions the town the article names alone;
     "Brackley, Ohio" also mentions Ohio; a person's name holds no other mention."""
-    from articles.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = ("The University of Marlowe hired staff. Marlowe is a small town. "
             "The plant in Brackley, Ohio closed. Anna Marlowe spoke.")
@@ -327,7 +329,7 @@ def test_a_name_inside_a_longer_name_is_a_mention_of_its_own():
     b, o, p = body.index("Brackley"), body.index("Ohio"), body.index("Anna")
     spans = [[u, u + 21, "ORG", "University of Marlowe"], [t, t + 7, "GPE", "Marlowe"],
              [b, b + 8, "GPE", "Brackley"], [o, o + 4, "GPE", "Ohio"], [p, p + 12, "PERSON", "Anna Marlowe"]]
-    ms = resolve.clean_spans(body, spans)
+    ms = clean_spans(body, spans)
     got = {(m.start, m.text, m.label) for m in ms}
     assert (u, "University of Marlowe", "ORG") in got
     assert (u + 14, "Marlowe", "GPE") in got
@@ -353,12 +355,15 @@ def test_a_name_that_opens_a_longer_name_is_a_mention_too(tmp_path):
 
 
 def test_a_library_of_the_older_layout_is_rebuilt_with_mentions_keyed_by_start_and_end(tmp_path):
-    from articles.entities import resolve, schema, stage
+    import threading
+
+    from articles.services.entities import refresh
+    from articles.store.entities import schema
 
     body = "The painter Orla Finnegan died. Orla Finnegan left her letters to the Orla Finnegan Foundation in Cork."
     lib, (aid,) = _library(tmp_path, body)
     conn = lib.store.conn
-    old = schema.SCHEMA.replace("PRIMARY KEY (article_id, start, end)", "PRIMARY KEY (article_id, start)")
+    old = schema.ENTITIES_SCHEMA.replace("PRIMARY KEY (article_id, start, end)", "PRIMARY KEY (article_id, start)")
     with lib.store.transaction():
         conn.execute("DROP TABLE entity_spans")
         conn.execute("DROP TABLE entity_mentions")
@@ -366,26 +371,26 @@ def test_a_library_of_the_older_layout_is_rebuilt_with_mentions_keyed_by_start_a
             if stmt.strip().startswith("CREATE") and ("entity_spans" in stmt or "entity_mentions" in stmt):
                 conn.execute(stmt)
         conn.execute("UPDATE meta SET value = '3' WHERE key = 'entity_layout'")
-    assert resolve.needs_rebuild(conn)
-    stage.refresh(lib, full=True)
+    assert schema.needs_rebuild(conn)
+    refresh(lib.store, lib.sync_index, threading.Lock(), full=True)
     for table in ("entity_spans", "entity_mentions"):
         assert {r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[5]} == {"article_id", "start", "end"}
     k = body.index("Orla Finnegan Foundation")
     starts = [s for s, e, _ in _refs(lib, aid)["Orla Finnegan"].mentions]
-    assert k in starts and not resolve.needs_rebuild(conn)
+    assert k in starts and not schema.needs_rebuild(conn)
     lib.close()
 
 
 def test_a_reporting_verb_opening_the_sentence_is_not_part_of_the_name():
     """"Said Haraldsen, “..." names Haraldsen; "Said Jalili, the envoy" keeps its given name."""
-    from articles.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = ("Emil Haraldsen runs the port. Said Haraldsen, “Ships were on their way.” "
             "Said Jalili, the envoy, arrived.")
     i, j = body.index("Said Haraldsen"), body.index("Said Jalili")
     spans = [[0, 14, "PERSON", "Emil Haraldsen"], [i, i + 14, "PERSON", "Said Haraldsen"],
              [j, j + 11, "PERSON", "Said Jalili"]]
-    texts = {m.text for m in resolve.clean_spans(body, spans)}
+    texts = {m.text for m in clean_spans(body, spans)}
     assert "Haraldsen" in texts and "Said Haraldsen" not in texts
     assert "Said Jalili" in texts
 
@@ -411,19 +416,21 @@ def test_a_trade_noun_before_or_after_a_name_says_a_person():
 
 def test_a_person_cue_wins_over_said_it():
     """"Fenwick said it was aimed at students": "it" is the room, not the librarian."""
-    from articles.entities import resolve
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = ("Head librarian Maris Quellen opened the room. Quellen said it was aimed at students.")
     q = body.index("Quellen said")
     spans = [[15, 28, "ORG", "Maris Quellen"], [q, q + 7, "PERSON", "Quellen"]]
-    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
     assert resolve.article_types(ms, lambda form: None)["maris quellen"][0] == "PERSON"
 
 
 def test_a_place_name_is_no_short_form_of_a_body_named_after_it():
     """"Vel Doria" (a country, five times) is not short for "Vel Doria Navy" because
     the model once called it an organisation."""
-    from articles.entities import resolve
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = ("Vel Doria sent ships. The Vel Doria Navy said the ships were ready. Vel Doria is small. "
             "Vel Doria and Ostrand talked. Vel Doria agreed.")
@@ -431,7 +438,7 @@ def test_a_place_name_is_no_short_form_of_a_body_named_after_it():
     for i, lab in zip([i for i in range(len(body)) if body.startswith("Vel Doria", i)], ["GPE", "ORG", "GPE", "ORG", "GPE"]):
         n = len("Vel Doria Navy") if body.startswith("Vel Doria Navy", i) else len("Vel Doria")
         spans.append([i, i + n, lab, body[i:i + n]])
-    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
     assert {m.form for m in ms if m.text == "Vel Doria"} == {"vel doria"}
 
 
@@ -444,12 +451,13 @@ def test_ships_and_spacecraft_are_things_not_people_or_organisations():
     assert names.vessel("Space Shuttle Atlantis") and names.vessel("HMS Belfast") and names.vessel("USS Carl Vinson")
     assert names.vessel("Space Shuttle")
     assert not names.vessel("Ussher") and not names.vessel("HMRC") and not names.vessel("SS Lazio")  # a club
-    from articles.entities import resolve
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = "The Space Shuttle Halcyon landed. Halcyon flew 30 missions. Mara Odell, a pilot, flew Halcyon."
     spans = [[4, 25, "PERSON", "Space Shuttle Halcyon"], [34, 41, "PERSON", "Halcyon"],
              [60, 70, "PERSON", "Mara Odell"], [body.rindex("Halcyon"), len(body) - 1, "PERSON", "Halcyon"]]
-    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
     typed = resolve.article_types(ms, lambda form: None)
     assert typed["space shuttle halcyon"][0] == "PRODUCT"
     assert {m.form for m in ms if m.text == "Halcyon"} == {"space shuttle halcyon"}
@@ -459,22 +467,24 @@ def test_ships_and_spacecraft_are_things_not_people_or_organisations():
 def test_a_surname_that_is_a_city_elsewhere_is_the_person_unless_written_as_a_place():
     """The library knows Paris as a city; in an article about Valeska Paris, "Paris
     said" is her, while "in Paris" would stay the city."""
-    from articles.entities import resolve
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = "Valeska Paris left the group. Paris said she was afraid. Later Paris wrote a book."
     spans = [[0, 13, "PERSON", "Valeska Paris"], [30, 35, "GPE", "Paris"], [63, 68, "GPE", "Paris"]]
-    ms = resolve.resolve_article(resolve.clean_spans(body, spans), {"paris"})
+    ms = resolve.resolve_article(clean_spans(body, spans), {"paris"})
     assert {m.form for m in ms if m.text == "Paris"} == {"valeska paris"}
     body2 = body + " She moved to Paris in May."
     k = body2.rindex("Paris")
-    ms = resolve.resolve_article(resolve.clean_spans(body2, spans + [[k, k + 5, "GPE", "Paris"]]), {"paris"})
+    ms = resolve.resolve_article(clean_spans(body2, spans + [[k, k + 5, "GPE", "Paris"]]), {"paris"})
     assert {m.form for m in ms if m.text == "Paris"} == {"paris"}
 
 
 def test_brands_and_firms_the_model_calls_people_are_organisations_by_the_words_around_them():
     """"drinks firm Kelvarr", "Brodmoray, one of Scotland's premier whisky firms": companies;
     Ann Tully, "party leader Tully", is still a person; "1200 GMT" is no entity."""
-    from articles.entities import resolve
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
 
     body = ("The deal was struck by drinks firm Kelvarr. Brodmoray, one of Scotland's premier whisky firms, "
             "declined. Ann Tully welcomed it. Party leader Tully spoke. Shares rose by 1200 GMT.")
@@ -484,7 +494,7 @@ def test_brands_and_firms_the_model_calls_people_are_organisations_by_the_words_
         i = body.index(text)
         text = text.split(" spoke")[0]
         spans.append([i, i + len(text), lab, text])
-    ms = resolve.resolve_article(resolve.clean_spans(body, spans), set())
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
     typed = resolve.article_types(ms, lambda form: None)
     assert typed["kelvarr"][0] == "ORG" and typed["brodmoray"][0] == "ORG"
     assert typed["ann tully"][0] == "PERSON"

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from articles.entities import extract
+from articles.analysis.entities import extract
 
 from conftest import BBC, SEEDS, need
 

@@ -26,6 +26,7 @@ from .tags import TAGS_SCHEMA
 from .notes import NOTES_SCHEMA
 from .highlights import HIGHLIGHTS_SCHEMA
 from .saved import SAVED_SCHEMA
+from .entities import ENTITIES_SCHEMA
 
 SCHEMA_VERSION = 1
 _BULK_CHECKPOINT_PAGES = 10_000
@@ -68,7 +69,7 @@ CREATE TABLE IF NOT EXISTS index_queue (article_id TEXT PRIMARY KEY);
 
 # The store's own table families (one module each in this package), applied at
 # every open after the core tables.
-_FAMILY_SCHEMAS = (FEEDS_SCHEMA, TAGS_SCHEMA, NOTES_SCHEMA, HIGHLIGHTS_SCHEMA, SAVED_SCHEMA)
+_FAMILY_SCHEMAS = (FEEDS_SCHEMA, TAGS_SCHEMA, NOTES_SCHEMA, HIGHLIGHTS_SCHEMA, SAVED_SCHEMA, ENTITIES_SCHEMA)
 
 # Other domain modules add their tables here (entities, stories, ...): each is a
 # SQL script of CREATE ... IF NOT EXISTS statements run at every open.

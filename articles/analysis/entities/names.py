@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from ..text import lazyre  # patterns compiled on first use: importing this module is cheap
+from ...text import lazyre  # patterns compiled on first use: importing this module is cheap
 
 # What users see; spaCy labels missing here (DATE, MONEY, CARDINAL, ...) are dropped.
 LABEL_TYPES = {

@@ -1,4 +1,5 @@
-"""The entity tables in the library store (registered when this module is imported).
+"""The entity tables in the library store (``ENTITIES_SCHEMA``, applied at every
+open from the store's ordered schema list), and the layout of their derived part.
 
 ``entity_cache`` holds what spaCy found, keyed by body hash, so unchanged text is
 never run through the model twice. Everything else (entities, aliases,
@@ -8,9 +9,9 @@ corrections) and can be rebuilt at any time without spaCy.
 
 from __future__ import annotations
 
-from ..store import EXTRA_SCHEMAS
+import sqlite3
 
-SCHEMA = """
+ENTITIES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS entity_cache (
     body_hash TEXT PRIMARY KEY,
     model TEXT NOT NULL,
@@ -129,5 +130,44 @@ CREATE TABLE IF NOT EXISTS entity_rules (
 );
 """
 
-if SCHEMA not in EXTRA_SCHEMAS:
-    EXTRA_SCHEMAS.append(SCHEMA)
+# The derived tables' layout; a library of another one is derived again from
+# the cache (no spaCy) at its next entity stage.
+LAYOUT = "4"  # 3: per-article type in entity_spans.label; conf and title columns;
+# 4: mentions keyed by (start, end): a name inside a longer one may start with it
+
+
+def reset(conn: sqlite3.Connection) -> None:
+    """Forget everything derived (entity ids stay, for stable ids) and mark every article dirty."""
+    for table in ("entity_spans", "entity_groups", "entity_keys", "entity_probes", "entity_done",
+                  "entity_state", "entity_mentions", "entity_aliases", "entity_replay"):
+        conn.execute(f"DELETE FROM {table}")
+    migrate(conn)
+    conn.execute("INSERT OR IGNORE INTO entity_dirty(article_id) SELECT id FROM articles")
+    conn.execute("INSERT INTO meta(key, value) VALUES('entity_layout', ?) "
+                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (LAYOUT,))
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Columns and keys later layouts gave the derived tables of an older library
+    (called by reset, with the tables empty)."""
+    for table in ("entity_spans", "entity_mentions"):
+        keyed = {r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[5]}
+        if keyed and "end" not in keyed:
+            # Layout 4 keys mentions by (start, end); derived rows only, rebuilt from the cache.
+            conn.execute(f"DROP TABLE {table}")
+    if any(conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (t,)).fetchone() is None
+           for t in ("entity_spans", "entity_mentions")):
+        for stmt in ENTITIES_SCHEMA.split(";"):
+            if "entity_spans" in stmt or "entity_mentions" in stmt:
+                if stmt.strip().startswith("CREATE"):
+                    conn.execute(stmt)
+    cols = {r[1] for r in conn.execute("PRAGMA table_info(entity_spans)")}
+    for col, decl in (("conf", "REAL NOT NULL DEFAULT 0.5"), ("title", "TEXT")):
+        if col not in cols:
+            conn.execute(f"ALTER TABLE entity_spans ADD COLUMN {col} {decl}")
+
+
+def needs_rebuild(conn: sqlite3.Connection) -> bool:
+    """True for a library whose entity tables predate incremental upkeep (or were never built)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'entity_layout'").fetchone()
+    return row is None or row[0] != LAYOUT

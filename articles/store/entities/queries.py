@@ -1,4 +1,6 @@
-"""Reading entities back, and the user's corrections. No spaCy here: the TUI uses this."""
+"""Reading entities back (what an article names, what the library names, by
+name or alias, the index's entity fields), and recording the user's corrections.
+Store layer: SQL over the entity tables, no spaCy (the TUI uses this)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import names
+from ...analysis.entities import names
 
 # Between two names in one index field: a token of its own, so a phrase query
 # cannot run from the end of one name into the start of the next.
@@ -21,10 +23,6 @@ _LABEL_TYPE_ORDER = ("PERSON", "ORG", "GPE", "NORP", "EVENT", "PRODUCT")
 # Mentions count only while they were derived from the article's current body.
 _CURRENT = ("JOIN entity_state s ON s.article_id = m.article_id "
             "JOIN articles a ON a.id = m.article_id AND a.body_hash = s.body_hash")
-
-
-class EntityError(ValueError):
-    """A correction that cannot be made, said plainly."""
 
 
 @dataclass
@@ -243,7 +241,7 @@ def _library_confidence(conf: float | None, articles: int) -> float:
     return round(min(1.0, conf + (0.1 if articles > 1 else 0.0)), 2)
 
 
-def _info(conn: sqlite3.Connection, eid: int) -> EntityInfo | None:
+def entity_info(conn: sqlite3.Connection, eid: int) -> EntityInfo | None:
     row = conn.execute("SELECT id, name, type, hidden FROM entities WHERE id = ?", (eid,)).fetchone()
     if row is None:
         return None
@@ -260,7 +258,7 @@ def find_entity(conn: sqlite3.Connection, ref: str | int) -> EntityInfo | None:
     """By id, or by name or alias (case, hyphens, "the" and "’s" do not matter).
     When a spelling belongs to several entities, the most widespread wins."""
     if isinstance(ref, int) or (isinstance(ref, str) and ref.strip().isdigit()):
-        info = _info(conn, int(ref))
+        info = entity_info(conn, int(ref))
         if info is not None or isinstance(ref, int):
             return info
     k = names.key(str(ref))
@@ -269,43 +267,24 @@ def find_entity(conn: sqlite3.Connection, ref: str | int) -> EntityInfo | None:
     rows = conn.execute(
         "SELECT e.id FROM entities e WHERE e.key = ? OR lower(e.name) = lower(?) "
         "UNION SELECT entity_id FROM entity_aliases WHERE alias_key = ?", (k, str(ref).strip(), k)).fetchall()
-    infos = [i for i in (_info(conn, r[0]) for r in rows) if i is not None]
+    infos = [i for i in (entity_info(conn, r[0]) for r in rows) if i is not None]
     if not infos:
         return None
     return max(infos, key=lambda i: (not i.hidden, i.articles, i.mentions))
 
 
 # -- corrections ----------------------------------------------------------------
-def _require(conn: sqlite3.Connection, ref: str | int) -> tuple[EntityInfo, str]:
-    info = find_entity(conn, ref)
-    if info is None:
-        raise EntityError(f"no entity called {ref!r}")
-    key = conn.execute("SELECT key FROM entities WHERE id = ?", (info.entity_id,)).fetchone()[0]
-    return info, key
+def entity_key(conn: sqlite3.Connection, entity_id: int) -> str:
+    """The matching key an entity was founded on (what corrections name it by)."""
+    return conn.execute("SELECT key FROM entities WHERE id = ?", (entity_id,)).fetchone()[0]
 
 
-def add_rule(conn: sqlite3.Connection, action: str, ref: str | int, value=None) -> None:
-    """Record a correction (call inside a transaction, then rebuild)."""
-    info, key = _require(conn, ref)
-    if action == "merge":
-        other, other_key = _require(conn, value)
-        if other.entity_id == info.entity_id:
-            raise EntityError(f"{info.name!r} and {other.name!r} are already one entity")
-        value = other_key
-    elif action == "rename":
-        value = names.display(str(value or ""))
-        if not value or not names.key(value):
-            raise EntityError("the new name is empty")
-        clash = find_entity(conn, value)
-        if clash is not None and clash.entity_id != info.entity_id:
-            raise EntityError(f"{value!r} is already the entity {clash.name!r} ({clash.type}); "
-                              f"merge them instead")
-    elif action == "retype":
-        try:
-            value = names.normalise_type(str(value))
-        except ValueError as exc:
-            raise EntityError(str(exc)) from exc
-    elif action not in ("hide", "unhide"):
-        raise EntityError(f"unknown correction {action!r}")
+def entity_id_of_key(conn: sqlite3.Connection, key: str) -> int | None:
+    row = conn.execute("SELECT id FROM entities WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def add_rule(conn: sqlite3.Connection, action: str, key: str, value: str | None) -> None:
+    """Record a checked correction (call inside a transaction, then bring the tables up to date)."""
     conn.execute("INSERT INTO entity_rules(action, target, value, created) VALUES (?,?,?,?)",
                  (action, key, value, time.time()))
