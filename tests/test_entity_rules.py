@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from articles.analysis.entities import names
+from articles.analysis.entities import names, span_rules
 from articles.library import Library
 from articles.model import Draft
 
@@ -91,11 +91,11 @@ def test_company_legal_forms_join_across_articles(tmp_path):
 
 # -- spans ---------------------------------------------------------------------------------
 def test_title_and_role_words_are_stripped():
-    assert names.title_prefix("Defender Hassan Okoro") == len("Defender ")
-    assert names.title_prefix("Vice President Alma Reyes") == len("Vice President ")
-    assert names.title_prefix("President") == 0  # a title alone is no name
-    assert names.role_suffix("Transport Department Spokesperson") == len("Transport Department ")
-    assert names.role_suffix("National Security Officer") == -1  # a post
+    assert span_rules.title_prefix("Defender Hassan Okoro") == len("Defender ")
+    assert span_rules.title_prefix("Vice President Alma Reyes") == len("Vice President ")
+    assert span_rules.title_prefix("President") == 0  # a title alone is no name
+    assert span_rules.role_suffix("Transport Department Spokesperson") == len("Transport Department ")
+    assert span_rules.role_suffix("National Security Officer") == -1  # a post
 
 
 def test_brackets_and_possessives(tmp_path):
@@ -118,9 +118,9 @@ def test_brackets_and_possessives(tmp_path):
 
 def test_possessive_is_a_name_only_where_it_cannot_be_a_possessive():
     body = "She ate at McKinley's. Then Jordan's car broke down. McKinley's staff helped."
-    assert names.possessive_is_name(body, body.index("McKinley's"), body.index("McKinley's") + 10)
+    assert span_rules.possessive_is_name(body, body.index("McKinley's"), body.index("McKinley's") + 10)
     j = body.index("Jordan's")
-    assert not names.possessive_is_name(body, j, j + 8)
+    assert not span_rules.possessive_is_name(body, j, j + 8)
 
 
 def test_caption_words_and_hyphen_prefixes_come_off(tmp_path):
@@ -148,7 +148,7 @@ def test_capitals_lines_and_datelines_are_found(tmp_path):
 
 def test_truecasing_keeps_length_and_acronyms():
     text = "ITALY AND THE UAE SIGN DEAL\n\nROME — The talks went on."
-    tc = names.truecase(text)
+    tc = span_rules.truecase(text)
     assert len(tc) == len(text)
     assert tc.startswith("Italy AND THE UAE Sign Deal")
     assert "\n\nRome — The talks" in tc
@@ -197,15 +197,15 @@ def test_table_rows_and_section_labels_are_dropped(tmp_path):
 
 
 def test_junk_shapes():
-    assert names.junk_shape("W L PCT GB")
-    assert names.junk_shape("Pool B")
-    assert names.junk_shape("inter-Korean")
-    assert not names.junk_shape("al-Assad")
-    assert not names.junk_shape("de Gaulle")
-    assert not names.junk_shape("eBay")
-    assert not names.junk_shape("Malcolm Fraser")
-    assert names.tabular_line("Hawks 12 3 .800 -")
-    assert not names.tabular_line("The Hawks won 12 of their 15 games this season.")
+    assert span_rules.junk_shape("W L PCT GB")
+    assert span_rules.junk_shape("Pool B")
+    assert span_rules.junk_shape("inter-Korean")
+    assert not span_rules.junk_shape("al-Assad")
+    assert not span_rules.junk_shape("de Gaulle")
+    assert not span_rules.junk_shape("eBay")
+    assert not span_rules.junk_shape("Malcolm Fraser")
+    assert span_rules.tabular_line("Hawks 12 3 .800 -")
+    assert not span_rules.tabular_line("The Hawks won 12 of their 15 games this season.")
 
 
 # -- corrections still win ---------------------------------------------------------------------
@@ -230,9 +230,9 @@ def test_confidence_separates_solid_from_weak(tmp_path):
 
 
 def test_a_name_made_an_adjective_is_no_mention():
-    assert names.adjective_suffix("Warhol-like")
-    assert names.adjective_suffix("Texas-based")
-    assert not names.adjective_suffix("Moon Jae-in")
+    assert span_rules.adjective_suffix("Warhol-like")
+    assert span_rules.adjective_suffix("Texas-based")
+    assert not span_rules.adjective_suffix("Moon Jae-in")
 
 
 def test_capitalised_common_nouns_and_model_codes_are_not_people(tmp_path):
@@ -242,7 +242,7 @@ def test_capitalised_common_nouns_and_model_codes_are_not_people(tmp_path):
     refs = lib.article_entities(aid)
     assert not any("Iodine" in _texts(r) for r in refs)
     assert not any(r.type in ("person", "organization", "place") and "IE7" in _texts(r) for r in refs)
-    assert names.product_code("STS-134") and not names.product_code("Paris")
+    assert span_rules.product_code("STS-134") and not span_rules.product_code("Paris")
 
 
 def test_a_museum_or_a_space_centre_is_a_place_a_research_centre_is_not():
@@ -407,11 +407,11 @@ def test_a_trade_noun_before_or_after_a_name_says_a_person():
             "Tobiah Varnell, an economist at the college, agreed. Dunmore Holt, a retailer, closed. "
             "Pell Anstruther, the Westfold College historian, smiled.")
     q, v, d = body.index("Maris"), body.index("Tobiah"), body.index("Dunmore")
-    assert names.person_cue(body, q, q + len("Maris Quellen"))
-    assert names.person_cue(body, v, v + len("Tobiah Varnell"))
-    assert not names.person_cue(body, d, d + len("Dunmore Holt"))
+    assert span_rules.person_cue(body, q, q + len("Maris Quellen"))
+    assert span_rules.person_cue(body, v, v + len("Tobiah Varnell"))
+    assert not span_rules.person_cue(body, d, d + len("Dunmore Holt"))
     a = body.index("Pell")
-    assert names.person_cue(body, a, a + len("Pell Anstruther"))
+    assert span_rules.person_cue(body, a, a + len("Pell Anstruther"))
 
 
 def test_a_person_cue_wins_over_said_it():
@@ -448,9 +448,9 @@ def test_a_name_ending_in_a_word_of_bodies_is_an_organisation_not_a_place():
 
 
 def test_ships_and_spacecraft_are_things_not_people_or_organisations():
-    assert names.vessel("Space Shuttle Atlantis") and names.vessel("HMS Belfast") and names.vessel("USS Carl Vinson")
-    assert names.vessel("Space Shuttle")
-    assert not names.vessel("Ussher") and not names.vessel("HMRC") and not names.vessel("SS Lazio")  # a club
+    assert span_rules.vessel("Space Shuttle Atlantis") and span_rules.vessel("HMS Belfast") and span_rules.vessel("USS Carl Vinson")
+    assert span_rules.vessel("Space Shuttle")
+    assert not span_rules.vessel("Ussher") and not span_rules.vessel("HMRC") and not span_rules.vessel("SS Lazio")  # a club
     from articles.analysis.entities import resolve
     from articles.analysis.entities.spans import clean_spans
 

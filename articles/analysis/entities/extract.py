@@ -8,7 +8,8 @@ import signal
 import threading
 from collections.abc import Iterable, Iterator
 
-from .names import LABEL_TYPES, truecase
+from .names import LABEL_TYPES
+from .span_rules import truecase
 
 # Only the named-entity recogniser: en_core_web_sm's ner embeds its own
 # tok2vec, so the shared "tok2vec" component feeds only the tagger and parser

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from . import names
+from . import names, span_rules
 
 PLACE_LABELS = ("GPE", "LOC")
 
@@ -57,10 +57,10 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
     Offsets only move inward (or split), so every piece is exact body text."""
     end = names.extend_hyphen_suffix(body, start, end, label)
     if label != "PERSON" and body[end:end + 2] in names._POSSESSIVE_TAIL and \
-            names.possessive_is_name(body, start, end + 2):
+            span_rules.possessive_is_name(body, start, end + 2):
         end += 2  # the model stopped before the "'s" of "McKinley's said"
     keep_s = body[start:end].rstrip().endswith(names._POSSESSIVE_TAIL) and \
-        names.possessive_is_name(body, start, start + len(body[start:end].rstrip()))
+        span_rules.possessive_is_name(body, start, start + len(body[start:end].rstrip()))
     s, e = names.trim(body, start, end, keep_possessive=keep_s)
     out = []
     title = ""
@@ -70,15 +70,15 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
             return out
         text = body[s:e]
         before = (s, e, label)
-        cut = names.hyphen_prefix(text)
+        cut = span_rules.hyphen_prefix(text)
         if cut:
             s, e = names.trim(body, s + cut, e, keep_possessive=keep_s)
             continue
-        cut = names.said_prefix(body, s, e) if label == "PERSON" else 0
+        cut = span_rules.said_prefix(body, s, e) if label == "PERSON" else 0
         if cut:
             s += cut  # "Said Haraldsen, “...": the verb opened the sentence
             continue
-        cut = names.title_prefix(text)
+        cut = span_rules.title_prefix(text)
         if cut:
             rest = text[cut:].split()
             if label == "PERSON" or (2 <= len(rest) <= 3 and label in ("ORG", "GPE", "NORP", "FAC")
@@ -86,26 +86,26 @@ def _shape(body: str, start: int, end: int, label: str) -> list[tuple[int, int, 
                 title = names.display(text[:cut])
                 s, label = s + cut, "PERSON"
                 continue
-        if label in ("ORG", "GPE", "FAC", "WORK_OF_ART", "PRODUCT") and names.person_cue(body, s, e):
+        if label in ("ORG", "GPE", "FAC", "WORK_OF_ART", "PRODUCT") and span_rules.person_cue(body, s, e):
             label, cued = "PERSON", True  # "Bruce Bennet, an analyst with ...", "analyst Bruce Bennet"
             continue
         if label != "PERSON":
-            cut = names.role_suffix(text)
+            cut = span_rules.role_suffix(text)
             if cut == -1:
                 return out  # a post, not an organisation: "National Intelligence Officer"
             if cut is not None:
                 e = s + cut
                 s, e = names.trim(body, s, e)
                 continue
-        cut = names.caption_suffix(body, e, text)
+        cut = span_rules.caption_suffix(body, e, text)
         if cut is not None:
             s, e = names.trim(body, s, s + cut)
             continue
         words = text.split()
-        if len(words) > 1 and names._NUMBER.match(words[-1]):
+        if len(words) > 1 and span_rules.NUMBER.match(words[-1]):
             s, e = names.trim(body, s, s + text.rstrip().rfind(" "))  # "Sweden 1"
             continue
-        br = names.bracket_split(text)
+        br = span_rules.bracket_split(text)
         if br is not None:
             ns, ne = names.trim(body, s, s + br[0])
             if ns < ne:
@@ -154,7 +154,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     spans = pieces_
     # Datelines ("JERUSALEM —", "LONDON (Reuters) -"): what the model found there
     # takes the dateline's type; what it missed is added, as weak mentions.
-    dated = {(s, e): label for s, e, label in names.datelines(body)}
+    dated = {(s, e): label for s, e, label in span_rules.datelines(body)}
     for sp in spans:
         lab = dated.get((sp[0], sp[1]))
         if lab:
@@ -167,7 +167,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         ls = body.rfind("\n", 0, start) + 1
         if ls not in lines:
             line = _line_at(body, start)
-            lines[ls] = (names.tabular_line(line), names.caps_line(line))
+            lines[ls] = (span_rules.tabular_line(line), span_rules.caps_line(line))
         tabular, caps = lines[ls]
         if tabular:
             continue  # a table row or a score sheet: its words are column heads and labels
@@ -221,10 +221,10 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
                 and len(prev.tokens) > 1 and _BRACKET_GAP.match(body[prev.end:m.start])
                 and body[m.end:m.end + 1] in ")]"):
             m.alias_of = prev.key
-    if names.sports_report(body):
+    if span_rules.sports_report(body):
         # In a match report a place's name that plays, scores or has a coach is
         # its team, and is so wherever this article names it.
-        teams = {m.key for m in out if m.label in PLACE_LABELS and names.team_cue(body, m.start, m.end)}
+        teams = {m.key for m in out if m.label in PLACE_LABELS and span_rules.team_cue(body, m.start, m.end)}
         for m in out:
             if m.key in teams and m.label in PLACE_LABELS:
                 m.label = "ORG"
@@ -239,9 +239,9 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         lower = set(_LOWER_WORD.findall(body))
         common = {t for t in singles if t.lower() in lower}
     for m in out:
-        if len(m.tokens) == 1 and names.product_code(m.text):
+        if len(m.tokens) == 1 and span_rules.product_code(m.text):
             m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
-        elif names.vessel(m.text):
+        elif span_rules.vessel(m.text):
             m.label = "PRODUCT"  # "Space Shuttle Discovery", "HMS Belfast": a craft
     out = _propagate(body, out, common)
     out = _city_state(body, out)
@@ -251,7 +251,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         if m.text in common:
             continue
         if m.start < last_end or names.is_junk(m.text, m.label) or not m.key \
-                or names.junk_shape(names.display(m.text)) or names.adjective_suffix(m.text):
+                or span_rules.junk_shape(names.display(m.text)) or span_rules.adjective_suffix(m.text):
             continue
         m.the_prefix = body[max(0, m.start - 4):m.start] == "The "
         m.locative = bool(_LOCATIVE.search(body, max(0, m.start - 12), m.start))
@@ -402,7 +402,7 @@ def _propagate(body: str, out: list[Mention], common: set[str]) -> list[Mention]
             ls = body.rfind("\n", 0, i) + 1
             if ls not in lines:
                 line = _line_at(body, i)
-                lines[ls] = names.tabular_line(line) or names.caps_line(line)
+                lines[ls] = span_rules.tabular_line(line) or span_rules.caps_line(line)
             if lines[ls]:
                 continue
             added.append(Mention(i, j, text, label, names.key(text), weak=True))
