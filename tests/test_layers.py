@@ -245,15 +245,9 @@ KNOWN = {
     # another branch; they move into services/ + analysis/ after it.
     "cycle: articles.entities -> articles.entities.stage -> articles.library",
     "layer: articles.entities.stage -> articles.library",
-    # quotes.py <-> stories.py call each other (stories is being rewritten).
-    "cycle: articles.quotes -> articles.stories",
     # Feature modules still handed the Library (duck-typed, to dodge the loop):
     # each becomes a service taking the store and index.
-    "takes a Library: articles.dossier",
     "takes a Library: articles.entities.stage",
-    "takes a Library: articles.quotes",
-    "takes a Library: articles.related",
-    "takes a Library: articles.stories",
 }
 
 
