@@ -10,7 +10,8 @@ import re
 from datetime import date as _date, timedelta
 from urllib.parse import urlsplit
 
-from .provenance import Credit, outlets_match
+from .outlets import outlets_match
+from .provenance import Credit
 
 # How alike a candidate's words must be to the crediting article's (overlap
 # coefficient of content words): a re-report shares the event's names and terms.

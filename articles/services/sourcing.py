@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from datetime import date as _date, timedelta
 
 from ..analysis import credit_match as cm
-from ..analysis.provenance import RULES_VERSION, Credit, find_credits, outlet_key, outlets_match
+from ..analysis.outlets import outlet_key, outlets_match
+from ..analysis.provenance import RULES_VERSION, Credit, find_credits
 from ..store import Store, StoreError
 from ..store import credits as table
 
