@@ -63,8 +63,8 @@ def layer_of(module: str) -> tuple[int, str] | None:
         return STORE, "store"
     if sub == "library":
         return LIBRARY, "library"
-    # services/ and the feature modules not yet moved into it (stories, quotes,
-    # dossier, related, entities): their target is the services layer.
+    # services/ and the feature module not yet moved into it (entities): its
+    # target is the services layer.
     return SERVICES, "services"
 
 
