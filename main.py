@@ -312,7 +312,7 @@ def cmd_show(args) -> int:
     if meta:
         con.print(Text(meta, style="dim"))
     if doc.get("sources"):
-        from articles.sourcing import sourced_from_line
+        from articles.services.sourcing import sourced_from_line
         from articles.text import sanitize_line
 
         con.print(Text("Sourced from: ", style="cyan") + Text(sanitize_line(sourced_from_line(doc["sources"]))))
@@ -726,7 +726,7 @@ def cmd_stories(args) -> int:
             con.print(Text(v["title"], style="bold")
                       + Text(f"  {v['source'] or ''} {v['date'] or ''}  {v['id'][:8]}", style="dim"))
             if v.get("role"):
-                from articles.sourcing import chain_line
+                from articles.services.sourcing import chain_line
 
                 con.print(Text(f"  {v['role']} ", style="magenta") + Text(chain_line(v.get("chain", []))))
             if v["adds"]["entities"]:
@@ -819,7 +819,7 @@ def cmd_dossier(args) -> int:
         return EXIT_OK
     from rich.text import Text
 
-    from articles.dossier import sparkline
+    from articles.services.dossier import sparkline
 
     con = _console()
     ent = doc["entity"]

@@ -20,7 +20,6 @@ from .model import Article, Draft, Progress, body_hash
 from .services.export import write_whole  # noqa: F401  (the CLI and the reader write exports with it)
 from .services.indexing import CheckReport, IndexFeeder, Indexing
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
-from . import dossier as _dossier, sourcing as _sourcing, stories as _stories  # noqa: F401  (register their tables)
 
 __all__ = ["Library", "LibraryError", "ImportReport", "CheckReport", "QueryError",
            "default_library_path"]
@@ -702,7 +701,7 @@ class Library:
         """The reports an article credits: ``[{"outlet", "author", "title", "article_id",
         "via", "kind", "evidence", "start", "end"}]``, ``article_id`` the credited
         article when it is in the library (else None)."""
-        from . import sourcing
+        from .services import sourcing
 
         if isinstance(art, str):
             found = self.get(art)
@@ -713,8 +712,8 @@ class Library:
 
     def story_provenance(self, ids: Sequence[str]) -> dict[str, dict]:
         """Per article of a story: ``{"role": "original" | "re-report" | None,
-        "chain", "sources", "credited_by"}`` (see articles.sourcing)."""
-        from . import sourcing
+        "chain", "sources", "credited_by"}`` (see articles.services.sourcing)."""
+        from .services import sourcing
 
         return sourcing.story_provenance(self.store, ids, lock=self._write_lock)
 
@@ -930,90 +929,86 @@ class Library:
         return out
 
     # -- stories, related coverage, quotes, dossiers -----------------------------------
-    # (logic in articles/stories.py, related.py, quotes.py, dossier.py; these are the doors)
+    # (logic in articles/services/stories.py, related.py, quotes.py, dossier.py; these are the doors)
     def stories(self, min_size: int = 1):
         """Every story (list[Story]) biggest first; singletons unless ``min_size=2``."""
-        from . import stories
+        from .services import stories
 
-        return stories.stories(self, min_size=min_size)
+        return stories.stories(self.store, lock=self._write_lock, min_size=min_size)
 
     def story_of(self, article_id: str):
         """The Story an article belongs to (itself alone when nobody else reported it)."""
-        from . import stories
+        from .services import stories
 
-        return stories.story_of(self, article_id)
+        return stories.story_of(self.store, article_id, lock=self._write_lock)
 
     def split_story(self, article_id: str):
         """Take the article out of its story (remembered across regrouping); its own Story."""
-        from . import stories
+        from .services import stories
 
-        return stories.split(self, article_id)
+        return stories.split(self.store, article_id, lock=self._write_lock)
 
     def merge_stories(self, a: str, b: str):
         """Make the stories of two articles one (remembered across regrouping); the Story."""
-        from . import stories
+        from .services import stories
 
-        return stories.merge(self, a, b)
+        return stories.merge(self.store, a, b, lock=self._write_lock)
 
     def regroup_stories(self) -> int:
         """Rebuild every story from the store (corrections replayed); how many stories."""
-        from . import stories
+        from .services import stories
 
-        stories.update(self)
-        stories.regroup(self, from_scratch=True)
-        return len(stories.stories(self, refresh_first=False))
+        stories.update(self.store, self._write_lock)
+        stories.regroup(self.store, lock=self._write_lock, from_scratch=True)
+        return len(stories.stories(self.store, refresh_first=False))
 
     def story_versions(self, article_or_story_id: str) -> list[dict]:
         """Each version of the story with what it adds: entities and quotes the others lack."""
-        from . import sourcing, stories
+        from .services.story_versions import story_versions
 
-        versions = stories.version_differences(self, article_or_story_id)
-        # Who reported it first: each version's role and credit chain.
-        prov = sourcing.story_provenance(self.store, [v["id"] for v in versions], lock=self._write_lock)
-        for v in versions:
-            p = prov.get(v["id"], {})
-            v["role"] = p.get("role")
-            v["sources"] = [{k: s[k] for k in ("outlet", "author", "title", "article_id", "via")}
-                            for s in p.get("sources", [])]
-            v["chain"] = p.get("chain", [])
-        return versions
+        return story_versions(self.store, article_or_story_id, lock=self._write_lock)
 
     def related(self, article_id: str, limit: int = 10):
         """The most related other articles (list[Related]) with shared entities and terms."""
-        from . import related
+        from .services import related
 
-        return related.related(self, article_id, limit=limit)
+        try:
+            self.ensure_index()
+            index = self.index
+        except (LibraryError, SearchIndexError):  # no usable index: by entities alone
+            index = None
+        return related.related(self.store, index, article_id, limit=limit, lock=self._write_lock)
 
     def quotes(self, article_id: str | None = None, speaker: str | None = None):
         """Direct quotations (list[Quote]) of one article or all, optionally by one speaker."""
-        from .quotes import library_quotes
+        from .services.quotes import library_quotes
 
-        return library_quotes(self, article=article_id, speaker=speaker)
+        return library_quotes(self.store, article=article_id, speaker=speaker, lock=self._write_lock)
 
     def dossier(self, name: str) -> dict:
         """Everything about one entity: articles, timeline, co-mentioned, quotes."""
-        from .dossier import DossierError, dossier
+        from .services.dossier import DossierError, dossier
 
         try:
-            return dossier(self, name)
+            return dossier(self.store, name, lock=self._write_lock)
         except DossierError as exc:
             raise LibraryError(str(exc)) from exc
 
     def follow(self, name: str) -> dict:
-        from .dossier import DossierError, follow
+        from .services.dossier import DossierError, follow
 
         try:
-            return follow(self, name)
+            return follow(self.store, name, lock=self._write_lock)
         except DossierError as exc:
             raise LibraryError(str(exc)) from exc
 
     def unfollow(self, name: str) -> bool:
-        from .dossier import unfollow
+        from .services.dossier import unfollow
 
-        return unfollow(self, name)
+        return unfollow(self.store, name, lock=self._write_lock)
 
     def follows(self) -> list[dict]:
         """Followed entities: [{"name", "type", "entity_id", "articles", "unread"}]."""
-        from .dossier import follows
+        from .services.dossier import follows
 
-        return follows(self)
+        return follows(self.store)

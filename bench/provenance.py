@@ -14,7 +14,8 @@ import random
 import time
 from collections import Counter
 
-from articles.analysis.provenance import find_credits, is_own_outlet
+from articles.analysis.outlets import is_own_outlet
+from articles.analysis.provenance import find_credits
 from bench.corpus import BBC, load_bbc
 
 

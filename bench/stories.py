@@ -111,18 +111,18 @@ def _line(name: str, res: dict, secs: float | None = None) -> str:
 
 
 def sweep(lib, label: str) -> list[str]:
-    from articles import stories
+    from articles.services import stories
 
     out = []
     base = stories.STORY_THRESHOLD
     try:
         for f in (0.8, 0.9, 1.0, 1.1, 1.2):
             stories.STORY_THRESHOLD = base * f
-            stories.regroup(lib, from_scratch=True)
+            stories.regroup(lib.store, from_scratch=True)
             out.append(_line(f"  {label} threshold {stories.STORY_THRESHOLD:.3f}", score(predictions(lib))))
     finally:
         stories.STORY_THRESHOLD = base
-        stories.regroup(lib, from_scratch=True)
+        stories.regroup(lib.store, from_scratch=True)
     return out
 
 
@@ -149,13 +149,13 @@ def main(argv: list[str] | None = None) -> int:
             res = score(predictions(lib))
             lines.append(_line("newsdesk, no entities, as imported", res, time.perf_counter() - t0))
             print(lines[-1], flush=True)
-            from articles import stories
+            from articles.services import stories
 
 
             def regrouped(label: str, sweep_label: str) -> None:
                 """Regroup from scratch, score, and the optional sweep and error listing."""
                 t0 = time.perf_counter()
-                stories.regroup(lib, from_scratch=True)
+                stories.regroup(lib.store, from_scratch=True)
                 res = score(predictions(lib))
                 lines.append(_line(label, res, time.perf_counter() - t0))
                 print(lines[-1], flush=True)

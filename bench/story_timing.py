@@ -23,7 +23,7 @@ from pathlib import Path
 
 
 def measure(n: int, new: int = 50, log=print, folder: Path | None = None) -> dict:
-    from articles import stories
+    from articles.services import stories
     from articles.library import Library
 
     from .corpus import drafts
@@ -43,9 +43,9 @@ def measure(n: int, new: int = 50, log=print, folder: Path | None = None) -> dic
                 break
         log(f"  library of {lib.store.count():,} built in {time.perf_counter() - t0:.0f}s")
         t0, c0 = time.perf_counter(), time.process_time()
-        stories.update(lib)
+        stories.update(lib.store)
         t1, c1 = time.perf_counter(), time.process_time()
-        stories.regroup(lib, from_scratch=True)
+        stories.regroup(lib.store, from_scratch=True)
         t2, c2 = time.perf_counter(), time.process_time()
         sizes = lib.store.conn.execute(
             "SELECT count(*) FROM (SELECT story_id FROM story_member GROUP BY story_id)").fetchone()[0]
@@ -58,8 +58,8 @@ def measure(n: int, new: int = 50, log=print, folder: Path | None = None) -> dic
         for d in extra:
             lib.add_drafts([d])
             s = time.perf_counter()
-            stories.update(lib)
-            stories.place(lib)
+            stories.update(lib.store)
+            stories.place(lib.store)
             times.append(time.perf_counter() - s)
         res = {"articles": lib.store.count() - len(extra), "stories": sizes,
                "regroup_copies_s": t1 - t0, "regroup_stories_s": t2 - t1,

@@ -42,5 +42,5 @@ def test_first_screen_imports_stay_light():
     """Importing the app (what the first screen needs) loads no search engine,
     no network or feed code and no quote finder: each loads when first used."""
     mods = ["articles.library", "index.core", "index.query", "tui.app"]
-    for heavy in ("whoosh", "httpx", "feedparser", "trafilatura", "articles.quotes"):
+    for heavy in ("whoosh", "httpx", "feedparser", "trafilatura", "articles.analysis.quotes"):
         assert _loaded_after_import(mods, heavy) == [], heavy

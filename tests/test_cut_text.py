@@ -6,7 +6,7 @@ from __future__ import annotations
 from articles.text.cleaning import derive_title
 from articles.library import Library
 from articles.model import Draft
-from articles.quotes import sentence_spans
+from articles.analysis.sentences import sentence_spans
 from articles.text.cut import cut_words, widen_to_quotes
 from tests.conftest import run_json
 from tests.test_tui import SIZE, run, settle

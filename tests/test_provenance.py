@@ -5,8 +5,8 @@ in place from ../shared and only checked for the outlets they credit."""
 
 import pytest
 
-from articles.analysis.provenance import (find_credits, is_outlet, is_own_outlet, outlet_key,
-                                          outlets_match)
+from articles.analysis.outlets import is_outlet, is_own_outlet, outlet_key, outlets_match
+from articles.analysis.provenance import find_credits
 from conftest import SEEDS, need
 
 

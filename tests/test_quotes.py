@@ -7,7 +7,8 @@ import pytest
 
 import main
 from articles.library import Library
-from articles.quotes import extract_quotes, quotes_overlap
+from articles.analysis.quote_match import quotes_overlap
+from articles.analysis.quotes import extract_quotes
 from conftest import SEEDS, need
 
 S000, S001, S002, S003, S004 = (

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import main
-from articles import sourcing
+from articles.services import sourcing
 from articles.library import Library
 from articles.model import Draft, article_id
 from conftest import SEEDS, need

@@ -6,7 +6,8 @@ import os
 import pytest
 
 import main
-from articles import stories
+from articles.analysis import copies
+from articles.services import stories
 from articles.library import Library
 from articles.model import Draft
 from conftest import BBC, SEEDS, need
@@ -55,8 +56,8 @@ def test_grouped_only_and_cached_membership(seed_lib, capsys):
     with Library(seed_lib) as lib:
         rows = lib.store.conn.execute("SELECT count(*), count(DISTINCT story_id) FROM story_member").fetchone()
         assert rows == (5, 4)  # persisted: every article placed, the two re-reports in one story
-        assert stories.update(lib) == 0  # nothing to re-hash on a second call
-        assert stories.place(lib) == 0  # nor to place again
+        assert stories.update(lib.store) == 0  # nothing to re-hash on a second call
+        assert stories.place(lib.store) == 0  # nor to place again
 
 
 def test_versions_say_what_each_outlet_adds(seed_lib, capsys):
@@ -92,7 +93,7 @@ def test_reprint_with_small_edits_joins_incrementally(tmp_path):
         first = {s.id: s.articles for s in lib.stories()}
         assert len(first) == 1
         lib.add_drafts([_draft("reprint", edited)])
-        assert stories.update(lib) == 1  # only the new article is hashed
+        assert stories.update(lib.store) == 1  # only the new article is hashed
         groups = [s.articles for s in lib.stories()]
         assert len(groups) == 1 and len(groups[0]) == 2
         # Deleting one version dissolves the group.
@@ -109,17 +110,17 @@ def test_reprint_with_small_edits_joins_incrementally(tmp_path):
 
 
 def test_dates_far_apart_keep_shared_passages_apart():
-    ev = stories.judge("a", "b", shared=20, containment=0.2,
-                       dates={"a": stories._parse_date("2020-06-14"), "b": stories._parse_date("2020-09-01")},
+    ev = copies.judge("a", "b", shared=20, containment=0.2,
+                       dates={"a": copies.parse_date("2020-06-14"), "b": copies.parse_date("2020-09-01")},
                        ents={})
     assert not ev.same_story and "days apart" in ev.reason
-    near = stories.judge("a", "b", shared=20, containment=0.2,
-                         dates={"a": stories._parse_date("2020-06-14"), "b": stories._parse_date("2020-06-15")},
+    near = copies.judge("a", "b", shared=20, containment=0.2,
+                         dates={"a": copies.parse_date("2020-06-14"), "b": copies.parse_date("2020-06-15")},
                          ents={"a": {1, 2, 3}, "b": {2, 3, 4}})
     assert near.same_story
-    copy = stories.judge("a", "b", shared=50, containment=0.9, dates={}, ents={"a": {1}, "b": {2}})
+    copy = copies.judge("a", "b", shared=50, containment=0.9, dates={}, ents={"a": {1}, "b": {2}})
     assert copy.same_story and copy.reason == "near copy"
-    stock = stories.judge("a", "b", shared=2, containment=0.3, dates={}, ents={})
+    stock = copies.judge("a", "b", shared=2, containment=0.3, dates={}, ents={})
     assert not stock.same_story
 
 
@@ -225,11 +226,11 @@ def test_one_event_in_five_wordings_is_one_story(tmp_path):
         lib.add_drafts([_draft("Harlow Bridge repairs to cost 2 million",
                                "Repairing the 40 cm crack in the Harlow Bridge main span over the Wend "
                                "will take weeks, Mira Stellan said.")])
-        assert stories.place(lib) == 1
+        assert stories.place(lib.store) == 1
         assert max(len(s.articles) for s in lib.stories()) == 6
         # From scratch (the final idf) gives the same story.
-        stories.regroup(lib, from_scratch=True)
-        assert max(len(s.articles) for s in stories.stories(lib, refresh_first=False)) == 6
+        stories.regroup(lib.store, from_scratch=True)
+        assert max(len(s.articles) for s in stories.stories(lib.store, refresh_first=False)) == 6
     finally:
         lib.close()
 
@@ -267,7 +268,7 @@ def test_incremental_path_uses_the_index_not_all_pairs(tmp_path):
         lib.add_drafts([_draft(t, b) for t, b in BRIDGE[:4]])
         lib.stories()
         lib.add_drafts([_draft(*BRIDGE[4])])
-        assert stories.place(lib) == 1
+        assert stories.place(lib.store) == 1
         story = lib.story_of(next(a.id for a in lib.store.iter_articles() if a.title == BRIDGE[4][0]))
         assert len(story.articles) == 5
         rows = lib.store.conn.execute("SELECT count(*) FROM story_post").fetchone()[0]

@@ -189,9 +189,7 @@ def test_split_key_takes_an_article_out_of_its_story_for_good(sample_lib):
         assert lib.story_of(target).articles == [target]
         rest = lib.story_of(ids[WALKOUT[0]]).articles
         assert set(rest) == walkout - {target}
-        from articles import stories
-
-        stories.regroup(lib, from_scratch=True)  # the correction outlives a regroup
+        lib.regroup_stories()  # the correction outlives a regroup
         assert lib.story_of(target).articles == [target]
 
 
@@ -228,9 +226,7 @@ def test_merge_key_makes_two_stories_one_for_good(sample_lib):
     asyncio.run(flow())
     with Library(sample_lib) as lib:
         assert set(lib.story_of(a).articles) == walkout | strike
-        from articles import stories
-
-        stories.regroup(lib, from_scratch=True)  # the correction outlives a regroup
+        lib.regroup_stories()  # the correction outlives a regroup
         assert set(lib.story_of(b).articles) == walkout | strike
 
 

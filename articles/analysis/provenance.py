@@ -27,167 +27,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from ..text import lazyre  # patterns compiled on first use: importing this module is cheap
+from .outlets import (HOST, KNOWN_KEYS, LEADING, NOT_PERSON, is_outlet, is_own_outlet, outlet_key,
+                      outlets_match, person_like)
 
 # Bump when the rules change what they find: stored credits found by older rules are redone.
 RULES_VERSION = 2
 
-__all__ = ["RULES_VERSION", "Credit", "find_credits", "is_outlet", "is_own_outlet", "outlet_key", "outlets_match"]
-
-# -- what an outlet looks like -----------------------------------------------------------
-# A generic list of wire agencies and major outlets, as users would recognise them
-# (not taken from any evaluation data). Compared by outlet_key (case, spaces,
-# punctuation and a leading "The" do not matter).
-KNOWN_OUTLETS = (
-    "Reuters", "Associated Press", "AP", "AFP", "Agence France-Presse", "UPI", "Bloomberg",
-    "Press Association", "PA Media", "dpa", "ANSA", "EFE", "Xinhua", "Yonhap", "Kyodo", "TASS",
-    "RIA Novosti", "Interfax", "AAP", "PTI", "ANI", "IANS",
-    "BBC", "CNN", "NBC", "CBS", "ABC", "NPR", "PBS", "MSNBC", "CNBC", "Fox", "ITV", "Sky",
-    "Channel 4", "NHK", "CBC", "RTE", "Al Jazeera", "Deutsche Welle", "France 24", "Euronews",
-    "Politico", "Axios", "Vox", "Vice", "Slate", "Salon", "BuzzFeed", "HuffPost", "Huffington Post",
-    "The Atlantic", "The Economist", "The Guardian", "The Independent", "The Telegraph",
-    "The Hill", "Newsweek", "USA Today", "Forbes", "Fortune", "MarketWatch", "Business Insider",
-    "Wired", "TechCrunch", "The Verge", "ProPublica", "Le Monde", "Der Spiegel", "Bild",
-    "El País", "Haaretz", "Evening Standard", "Toronto Star", "Mail on Sunday",
-)
-# Last words of newspaper-style names ("The Baltimore Sun", "Global News").
-_SUFFIXES = {
-    "times", "post", "news", "journal", "herald", "beast", "story", "wire", "press", "network",
-    "tv", "radio", "tribune", "gazette", "telegraph", "guardian", "observer", "chronicle",
-    "magazine", "monitor", "courier", "express", "mail", "insider", "reporter", "weekly",
-    "bulletin", "dispatch", "examiner", "inquirer", "sentinel", "register", "television",
-    "broadcasting", "newspaper", "mirror", "daily", "online", "media", "channel", "sun",
-    "agency",  # only as "News Agency" / "Press Agency" (see is_outlet)
-}
-# "the Post", "the Beast": one word after "the" is an outlet only for these.
-_SINGLE = {
-    "times", "post", "beast", "guardian", "telegraph", "independent", "gazette", "herald",
-    "journal", "courier", "tribune", "observer", "chronicle", "economist", "mirror", "mail",
-    "express", "sun", "inquirer", "examiner",
-}
-_HONORIFICS = {"mr", "mrs", "ms", "miss", "dr", "sir", "lord", "lady", "dame", "president",
-               "minister", "senator", "professor", "prof"}
-_FIRST = {"daily", "sunday", "weekly", "evening", "morning"}  # "Daily Beast", "Sunday Times"
-# Words that make a capitalised name an organisation or a place, not a person.
-_NOT_PERSON = {
-    "watch", "institute", "foundation", "council", "commission", "committee", "agency", "office",
-    "department", "ministry", "bank", "fund", "university", "centre", "center", "group",
-    "association", "organization", "organisation", "nations", "union", "board", "authority",
-    "service", "police", "court", "party", "government", "corporation", "company", "inc", "ltd",
-    "society", "trust", "programme", "program", "house", "senate", "congress", "parliament",
-    "army", "navy", "force", "forces", "north", "south", "east", "west", "new", "united",
-    "republic", "kingdom", "states", "state", "city", "county", "province", "island", "islands",
-    "america", "europe", "africa", "asia", "korea", "china", "russia", "january", "february",
-    "march", "april", "may", "june", "july", "august", "september", "october", "november",
-    "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    "research", "consulting", "consultants", "partners", "capital", "securities", "analytics",
-    "associates", "labs", "systems", "technologies", "media", "international", "global",
-}
-_LEADING = {  # sentence openers that a subject-position name must not start with
-    "as", "but", "and", "so", "in", "on", "at", "for", "meanwhile", "however", "yet", "then",
-    "now", "earlier", "later", "last", "this", "that", "when", "while", "after", "before",
-}
-_ALIASES = {
-    "ap": "associatedpress", "apnews": "associatedpress", "theassociatedpress": "associatedpress",
-    "afp": "agencefrancepresse", "nyt": "newyorktimes", "nytimes": "newyorktimes",
-    "wsj": "wallstreetjournal", "washpost": "washingtonpost", "ft": "financialtimes",
-    "huffingtonpost": "huffpost", "pa": "pressassociation", "pamedia": "pressassociation",
-    "dw": "deutschewelle",
-}
-_TLDS = {"com", "net", "org", "news", "info", "co", "uk", "us", "ca", "au", "de", "fr", "in",
-         "ie", "nz", "io", "tv", "online"}
-_HOST = lazyre.compile(r"^(?:https?://)?(?:www\.)?((?:[a-z0-9\-]+\.)*[a-z][a-z0-9\-]*\.[a-z]{2,6})(?:[/:?#].*)?$",
-                   re.I)
-
-
-def outlet_key(name: str | None) -> str:
-    """A comparable key for an outlet name or web host: "The Daily Beast",
-    "Daily Beast" and "thedailybeast.com" all give "dailybeast"."""
-    if not name:
-        return ""
-    s = name.strip().casefold()
-    m = _HOST.match(s) if " " not in s else None
-    if m:
-        labels = m.group(1).split(".")
-        while len(labels) > 1 and labels[-1] in _TLDS:
-            labels.pop()
-        s = labels[-1]
-    s = re.sub(r"[^\w]+", "", s.replace("’", "'")).replace("_", "")
-    if s.startswith("the") and len(s) > 5:
-        s = s[3:]
-    return _ALIASES.get(s, s)
-
-
-_KNOWN_KEYS = {outlet_key(n) for n in KNOWN_OUTLETS}
-_GENERIC_TAILS = ("news", "online", "media", "com")
-
-
-def outlets_match(a: str | None, b: str | None) -> bool:
-    """Whether two outlet names / hosts name the same outlet ("BBC" ~ "BBC News",
-    "Daily Beast" ~ "thedailybeast.com")."""
-    ka, kb = outlet_key(a), outlet_key(b)
-    if not ka or not kb:
-        return False
-    if ka == kb:
-        return True
-    for tail in _GENERIC_TAILS:
-        if ka + tail == kb or kb + tail == ka:
-            return True
-    return False
-
-
-def _core(key: str) -> str:
-    for tail in _GENERIC_TAILS:
-        if key.endswith(tail) and len(key) - len(tail) >= 3:
-            return key[:-len(tail)]
-    return key
-
-
-def is_own_outlet(outlet: str | None, own: str | None) -> bool:
-    """Whether ``outlet`` is the article's own outlet ``own`` or one of its
-    programmes ("BBC Radio" in a "BBC News" article, "the Gazette" in the
-    "Sample Gazette")."""
-    ko, kw = outlet_key(outlet), outlet_key(own)
-    if not ko or not kw:
-        return False
-    if outlets_match(ko, kw):
-        return True
-    core = _core(kw)
-    return (len(core) >= 3 and ko.startswith(core)) or (len(ko) >= 4 and kw.endswith(ko))
-
-
-def is_outlet(name: str | None) -> bool:
-    """Whether a capitalised name looks like a news outlet (see the module doc)."""
-    if not name:
-        return False
-    raw = " ".join(name.split())
-    if _HOST.match(raw) and " " not in raw and "." in raw:
-        return True
-    had_the = raw[:4].casefold() == "the "
-    words = (raw[4:] if had_the else raw).split()
-    if not words:
-        return False
-    if outlet_key(raw) in _KNOWN_KEYS:
-        return True
-    low = [w.casefold().strip(".,") for w in words]
-    if any(w in _HONORIFICS for w in low):
-        return False  # "told the Sunday Times Mr Campbell would ...": the name ran on
-    if len(low) == 1:
-        return had_the and low[0] in _SINGLE
-    if low[-1] == "agency":
-        return low[-2] in ("news", "press")
-    if low[-1] in _SUFFIXES:
-        return True
-    return low[0] in _FIRST and len(low) <= 3 and all(w[:1].isupper() for w in words)
-
-
-def _person_like(name: str) -> bool:
-    """Two or three capitalised words with nothing organisation- or place-like."""
-    words = name.split()
-    if not 2 <= len(words) <= 3 or words[0].casefold() == "the":
-        return False
-    return all(re.fullmatch(r"[A-Z][a-z'’\-]+\.?|[A-Z]\.", w) for w in words) and \
-        not any(w.casefold().strip(".") in _NOT_PERSON for w in words)
-
+__all__ = ["RULES_VERSION", "Credit", "find_credits"]
 
 # -- the grammar ----------------------------------------------------------------------------
 # A capitalised word; a dot only inside (U.S.), an apostrophe unless it is a possessive 's.
@@ -354,11 +200,11 @@ def _person_suffix(name: str | None, ents) -> str | None:
     if not name:
         return None
     words = name.split()
-    while words and words[0].casefold() in _LEADING:
+    while words and words[0].casefold() in LEADING:
         words.pop(0)
     for i in range(max(len(words) - 3, 0), len(words)):
         cand = " ".join(words[i:])
-        if ents.is_person(cand) or (not ents.any and _person_like(cand)):
+        if ents.is_person(cand) or (not ents.any and person_like(cand)):
             return cand
     return None
 
@@ -395,7 +241,7 @@ class _Entities:
 
     def person_only(self, name: str) -> bool:
         key = " ".join(name.split()).casefold()
-        return key in self.people and outlet_key(name) not in _KNOWN_KEYS
+        return key in self.people and outlet_key(name) not in KNOWN_KEYS
 
 
 def _title_of(m: re.Match) -> str | None:
@@ -409,7 +255,7 @@ def _title_of(m: re.Match) -> str | None:
     t = t.strip()
     first = t.split()[0].casefold().strip(",")
     # An unquoted headline: at least three words, not a date or a clause ("Tuesday said ...").
-    if len(t.split()) < 3 or first in _WEEKDAYS or first in _NOT_PERSON & {
+    if len(t.split()) < 3 or first in _WEEKDAYS or first in NOT_PERSON & {
             "january", "february", "march", "april", "june", "july", "august", "september",
             "october", "november", "december"}:
         return None
@@ -428,7 +274,7 @@ def _interpret(kind: str, m: re.Match, text: str, ents: _Entities):
     def author_of(name):
         if not name:
             return None
-        return name if ents.is_person(name) or (not ents.any and _person_like(name)) else None
+        return name if ents.is_person(name) or (not ents.any and person_like(name)) else None
 
     if kind == "wire":
         return x, None, None, None
@@ -491,7 +337,7 @@ def _interpret(kind: str, m: re.Match, text: str, ents: _Entities):
             return None
         return outlet, author_of(y), None, None
     if kind == "via":
-        if x and "." in x and " " not in x and _HOST.match(x):
+        if x and "." in x and " " not in x and HOST.match(x):
             return x, None, None, None
         outlet = _outlet_prefix(x, ents)
         return (outlet, None, None, None) if outlet else None

@@ -26,6 +26,9 @@ from .tags import TAGS_SCHEMA
 from .notes import NOTES_SCHEMA
 from .highlights import HIGHLIGHTS_SCHEMA
 from .saved import SAVED_SCHEMA
+from .stories import STORIES_SCHEMA
+from .credits import CREDITS_SCHEMA
+from .follows import FOLLOWS_SCHEMA
 from .entities import ENTITIES_SCHEMA
 
 SCHEMA_VERSION = 1
@@ -69,7 +72,8 @@ CREATE TABLE IF NOT EXISTS index_queue (article_id TEXT PRIMARY KEY);
 
 # The store's own table families (one module each in this package), applied at
 # every open after the core tables.
-_FAMILY_SCHEMAS = (FEEDS_SCHEMA, TAGS_SCHEMA, NOTES_SCHEMA, HIGHLIGHTS_SCHEMA, SAVED_SCHEMA, ENTITIES_SCHEMA)
+_FAMILY_SCHEMAS = (FEEDS_SCHEMA, TAGS_SCHEMA, NOTES_SCHEMA, HIGHLIGHTS_SCHEMA, SAVED_SCHEMA,
+                   STORIES_SCHEMA, CREDITS_SCHEMA, FOLLOWS_SCHEMA, ENTITIES_SCHEMA)
 
 # Other domain modules add their tables here (entities, stories, ...): each is a
 # SQL script of CREATE ... IF NOT EXISTS statements run at every open.
@@ -268,6 +272,8 @@ class Store:
             return
         mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.conn.backup(mem)
+        # A library made before some derived tables existed gets them in the copy.
+        mem.executescript(_SCHEMA + "".join(_FAMILY_SCHEMAS) + "".join(EXTRA_SCHEMAS))
         self._library_conn, self.conn = self.conn, mem
 
     # -- transactions -------------------------------------------------------

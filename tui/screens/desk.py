@@ -124,7 +124,7 @@ class DossierScreen(DeskScreen):
         return doc, doc["entity"]["name"].casefold() in followed
 
     def show(self, data) -> None:
-        from articles.dossier import sparkline
+        from articles.services.dossier import sparkline
 
         doc, self.following = data
         ent = doc["entity"]
@@ -291,7 +291,7 @@ class StoryScreen(DeskScreen):
                             style="dim")
             if v.get("role"):
                 # Who reported it first: "re-report of Raw Story → The Daily Beast".
-                from articles.sourcing import chain_line
+                from articles.services.sourcing import chain_line
 
                 role = Text(f"  {v['role']} ", style="magenta")
                 role.append(sanitize_line(chain_line(v.get("chain", []))))

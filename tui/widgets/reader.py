@@ -332,7 +332,7 @@ class ReaderView(VerticalScroll, can_focus=True):
         if art.url:
             meta_text.append(("\n" if meta else "") + sanitize_line(art.url))
         if self.sources:
-            from articles.sourcing import sourced_from_line
+            from articles.services.sourcing import sourced_from_line
 
             # Plain Text from untrusted names: never parsed as markup.
             if meta_text.plain:

@@ -17,34 +17,26 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .store import EXTRA_SCHEMAS
-from .stories import find_entity, writing
-from .text import sanitize_line
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS follows (
-    name_key TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    created REAL NOT NULL,
-    seen_at REAL  -- when the user last opened the dossier
-);
-"""
-EXTRA_SCHEMAS.append(SCHEMA)
+from ..analysis.sentences import paragraph_spans, sentence_spans
+from ..store.entities import queries as entities
+from ..store import Store
+from ..store import bodies as body_search
+from ..store import follows as table
+from ..store.writing import writing
+from ..text import sanitize_line
+from ..text.cut import widen_to_quotes
+from .entity_lookup import find_entity
+from .quotes import library_quotes
 
 CO_MENTIONED = 10
 
 
 class DossierError(LookupError):
     """Nothing in the library answers to that name."""
-
-
-def ensure_schema(conn) -> None:
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='follows'").fetchone() is None:
-        conn.executescript(SCHEMA)
 
 
 @dataclass
@@ -66,8 +58,8 @@ def _name_pattern(names) -> re.Pattern:
                       re.IGNORECASE)
 
 
-def resolve_subject(lib, name: str) -> Subject:
-    info = find_entity(lib, name)
+def resolve_subject(store: Store, name: str) -> Subject:
+    info = find_entity(store, name)
     if info is not None:
         return Subject(info.name, info.type, info.entity_id, list(info.aliases))
     clean = sanitize_line(name)
@@ -76,18 +68,13 @@ def resolve_subject(lib, name: str) -> Subject:
     return Subject(clean)
 
 
-def _mentions(lib, subject: Subject) -> dict[str, list[tuple[int, int]]]:
+def _mentions(store: Store, subject: Subject) -> dict[str, list[tuple[int, int]]]:
     """article id -> mention spans in its body."""
     out: dict[str, list[tuple[int, int]]] = {}
     if subject.entity_id is not None:
-        from .store.entities import queries as api
-
-        return api.entity_mention_spans(lib.store.conn, subject.entity_id)
+        return entities.entity_mention_spans(store.conn, subject.entity_id)
     rx = _name_pattern([subject.name])
-    first = subject.name.split()[0]
-    rows = lib.store.conn.execute("SELECT id, body FROM articles WHERE instr(lower(body), lower(?)) > 0",
-                                  (first,))
-    for aid, body in rows:
+    for aid, body in body_search.bodies_with_word(store.conn, subject.name.split()[0]):
         spans = [m.span() for m in rx.finditer(body)]
         if spans:
             out[aid] = spans
@@ -95,11 +82,6 @@ def _mentions(lib, subject: Subject) -> dict[str, list[tuple[int, int]]]:
 
 
 def _sentence_at(body: str, pos: int) -> tuple[int, int]:
-    # quotes compiles its many patterns on import (~25 ms): only load it when
-    # a dossier is asked for, not wherever this module registers its tables.
-    from .quotes import paragraph_spans, sentence_spans
-    from .text.cut import widen_to_quotes
-
     sentences = sentence_spans(body)
     for s, e in sentences:
         if s <= pos < e:
@@ -109,14 +91,14 @@ def _sentence_at(body: str, pos: int) -> tuple[int, int]:
     return pos, pos
 
 
-def dossier(lib, name: str) -> dict:
+def dossier(store: Store, name: str, *, lock: threading.Lock | None = None) -> dict:
     """The dossier of ``name`` as one JSON-ready dict (see the module doc)."""
-    subject = resolve_subject(lib, name)
-    mentions = _mentions(lib, subject)
+    subject = resolve_subject(store, name)
+    mentions = _mentions(store, subject)
     if not mentions:
         raise DossierError(f"no article mentions {name!r}")
-    rows = lib.store.rows(sort="date-asc", ids=list(mentions))
-    arts = lib.store.get_many([r.id for r in rows])
+    rows = store.rows(sort="date-asc", ids=list(mentions))
+    arts = store.get_many([r.id for r in rows])
     items, timeline = [], Counter()
     timeline_articles = Counter()
     co = Counter()
@@ -132,19 +114,15 @@ def dossier(lib, name: str) -> dict:
         month = r.date[:7] if r.date else "undated"
         timeline[month] += len(spans)
         timeline_articles[month] += 1
-    from .store.entities import queries as api
-
     # One query for every article's entities (not article_entities per article).
     try:
-        pairs = api.co_mentioned(lib.store.conn, list(mentions), subject.entity_id)
+        pairs = entities.co_mentioned(store.conn, list(mentions), subject.entity_id)
     except sqlite3.Error:  # no entity tables yet (imported with --no-entities)
         pairs = []
     for _aid, eid, ename, etype in pairs:
         co[eid] += 1
         co_names[eid] = (ename, etype)
-    from .quotes import library_quotes
-
-    theirs = [q for q in library_quotes(lib, speaker=subject.name) if q.article in mentions]
+    theirs = [q for q in library_quotes(store, speaker=subject.name, lock=lock) if q.article in mentions]
     months = sorted(m for m in timeline if m != "undated") + (["undated"] if "undated" in timeline else [])
     return {
         "entity": subject.to_json() | {"articles": len(items),
@@ -171,45 +149,34 @@ def sparkline(timeline: list[dict], width: int = 24) -> str:
 
 
 # -- follows ------------------------------------------------------------------------
-def _key(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-def follow(lib, name: str) -> dict:
+def follow(store: Store, name: str, *, lock: threading.Lock | None = None) -> dict:
     """Follow an entity (its canonical name when known). Returns the follow's row."""
-    ensure_schema(lib.store.conn)
-    subject = resolve_subject(lib, name)
-    if not _mentions(lib, subject):
+    subject = resolve_subject(store, name)
+    if not _mentions(store, subject):
         raise DossierError(f"no article mentions {name!r}; nothing to follow")
-    with writing(lib):
-        lib.store.conn.execute(
-            "INSERT INTO follows(name_key, name, created) VALUES (?, ?, ?) "
-            "ON CONFLICT(name_key) DO UPDATE SET name=excluded.name",
-            (_key(subject.name), subject.name, time.time()))
-    return next(f for f in follows(lib) if _key(f["name"]) == _key(subject.name))
+    with writing(store, lock):
+        table.put_follow(store.conn, subject.name)
+    return next(f for f in follows(store) if table.name_key(f["name"]) == table.name_key(subject.name))
 
 
-def unfollow(lib, name: str) -> bool:
-    ensure_schema(lib.store.conn)
-    keys = {_key(name)}
-    info = find_entity(lib, name)
+def unfollow(store: Store, name: str, *, lock: threading.Lock | None = None) -> bool:
+    keys = {table.name_key(name)}
+    info = find_entity(store, name)
     if info is not None:
-        keys.add(_key(info.name))
-    with writing(lib):
-        n = sum(lib.store.conn.execute("DELETE FROM follows WHERE name_key=?", (k,)).rowcount
-                for k in keys)
+        keys.add(table.name_key(info.name))
+    with writing(store, lock):
+        n = table.drop_follows(store.conn, keys)
     return n > 0
 
 
-def follows(lib) -> list[dict]:
+def follows(store: Store) -> list[dict]:
     """Followed entities with article and unread counts, in the order they were followed."""
-    ensure_schema(lib.store.conn)
     out = []
-    for name, created in lib.store.conn.execute("SELECT name, created FROM follows ORDER BY created, name"):
-        subject = resolve_subject(lib, name)
-        ids = list(_mentions(lib, subject))
-        unread = lib.store.count("read=0 AND id IN (SELECT value FROM json_each(?))",
-                                 (json.dumps(ids),)) if ids else 0
+    for name, _created in table.followed(store.conn):
+        subject = resolve_subject(store, name)
+        ids = list(_mentions(store, subject))
+        unread = store.count("read=0 AND id IN (SELECT value FROM json_each(?))",
+                             (json.dumps(ids),)) if ids else 0
         out.append({"name": subject.name, "type": subject.type, "entity_id": subject.entity_id,
                     "articles": len(ids), "unread": unread})
     return out

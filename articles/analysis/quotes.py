@@ -17,6 +17,10 @@ reported as somebody's words:
 
 A speaker is only named when the text names it (or a pronoun right after a
 named quote, or a quote-only paragraph continuing one); otherwise it is None.
+
+(One module of ~575 lines on purpose: the attribution patterns and the code
+that reads their groups change together, rule by rule. Quotes across articles
+are in ``quote_match``, text structure in ``sentences``.)
 """
 
 from __future__ import annotations
@@ -25,10 +29,10 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-__all__ = [
-    "Quote", "extract_quotes", "flag_conflicts", "normalize_quote", "quotes_overlap",
-    "sentence_spans", "paragraph_spans",
-]
+from .quote_match import normalize_quote
+from .sentences import enclosing, paragraph_spans, sentence_spans
+
+__all__ = ["Quote", "extract_quotes", "entity_lookup_from_refs"]
 
 _OPEN_CURLY, _CLOSE_CURLY = "“«„", "”»"
 _STRAIGHT = '"'
@@ -111,9 +115,6 @@ _NOT_NAMES = {"I", "We", "You", "It", "This", "That", "There", "Here", "One", "S
               "Others", "Critics", "Officials", "Experts", "Analysts", "Sources", "People",
               "Christmas", "Easter", "Today", "Yesterday", "Tomorrow"}
 _WORD = re.compile(r"[\w’'\-]+")
-_SENT_END = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
-_ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Prof|Jr|Sr|Inc|Ltd|Co|Corp|vs|No|"
-                     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Z]\.)+[A-Z])\.$")
 
 
 @dataclass
@@ -145,45 +146,6 @@ class Quote:
             doc["parts"] = [list(p) for p in self.parts]
         return doc
 
-
-# -- text structure ---------------------------------------------------------------
-def paragraph_spans(body: str) -> list[tuple[int, int]]:
-    """Non-empty lines (feeds and saved pages use single newlines between paragraphs)."""
-    spans, pos = [], 0
-    for line in body.split("\n"):
-        end = pos + len(line)
-        s = pos + (len(line) - len(line.lstrip()))
-        e = pos + len(line.rstrip())
-        if e > s:
-            spans.append((s, e))
-        pos = end + 1
-    return spans
-
-
-def sentence_spans(body: str) -> list[tuple[int, int]]:
-    """Rough sentence boundaries (no model needed): ends at . ! ? before a capital,
-    never after common abbreviations or initials, and always at a newline."""
-    spans = []
-    for ps, pe in paragraph_spans(body):
-        start = ps
-        for m in _SENT_END.finditer(body, ps, pe):
-            head = body[start:m.start() + 1].rstrip("\"”’)] ")
-            if _ABBREV.search(head):
-                continue
-            end = m.start() + len(m.group().rstrip())
-            if end > start:
-                spans.append((start, end))
-            start = m.end()
-        if pe > start:
-            spans.append((start, pe))
-    return spans
-
-
-def _enclosing(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, int] | None:
-    for s, e in spans:
-        if s <= pos < e:
-            return s, e
-    return None
 
 
 # -- finding quotation marks ------------------------------------------------------
@@ -545,7 +507,7 @@ def extract_quotes(body: str, article_id: str = "", entities: Sequence | None = 
             continue
         para_index = next((i for i, (ps, pe) in enumerate(paras) if ps <= raw.open_at < pe), -1)
         para = paras[para_index] if para_index >= 0 else (0, len(body))
-        sent = _enclosing(sents, raw.open_at) or para
+        sent = enclosing(sents, raw.open_at) or para
         if prev_close < para[0]:
             prev_close = para[0]
         attr = _attribution(body, raw, sent, para, prev_close)
@@ -615,132 +577,3 @@ def _resolve(q: Quote, attr: _Attribution, body: str, lookup: EntityLookup | Non
             q.speaker, q.speaker_entity = hit
             return
     q.speaker = fullest
-
-
-# -- across articles --------------------------------------------------------------
-_NORM_DROP = re.compile(r"[^\w\s]")
-
-
-def normalize_quote(text: str) -> list[str]:
-    """Words of a quote with case, punctuation and typographic quotes folded."""
-    text = text.replace("’", "'").replace("‘", "'").casefold()
-    return _NORM_DROP.sub(" ", text).split()
-
-
-def _shingles(words: list[str], k: int = 4) -> set[tuple[str, ...]]:
-    if len(words) < k:
-        return {tuple(words)} if words else set()
-    return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
-
-
-def quotes_overlap(a: str, b: str, threshold: float = 0.6) -> bool:
-    """True when most of the shorter quote's wording occurs in the other (one
-    outlet often quotes a sentence of the longer passage another printed)."""
-    wa, wb = normalize_quote(a), normalize_quote(b)
-    if min(len(wa), len(wb)) < 4:
-        return wa == wb and bool(wa)
-    sa, sb = _shingles(wa), _shingles(wb)
-    small = min(len(sa), len(sb))
-    return small > 0 and len(sa & sb) / small >= threshold
-
-
-# Shorter stock phrases ("I didn't have a clue") are said by many people.
-CONFLICT_MIN_WORDS = 8
-
-
-def flag_conflicts(quotes: Sequence[Quote]) -> None:
-    """Mark quotes whose words other articles attribute to a different speaker.
-
-    ``also_attributed_to`` lists every other attribution of the same words
-    (``[{"article", "speaker"}]``); ``conflict`` is set when one of them names
-    another speaker. Quotes without a speaker never raise a conflict."""
-    index: dict[tuple[str, ...], list[int]] = {}
-    shingled = []
-    for i, q in enumerate(quotes):
-        sh = _shingles(normalize_quote(q.text))
-        shingled.append(sh)
-        for s in sh:
-            index.setdefault(s, []).append(i)
-    for i, q in enumerate(quotes):
-        seen: set[int] = set()
-        for s in shingled[i]:
-            seen.update(index.get(s, ()))
-        for j in sorted(seen):
-            other = quotes[j]
-            if j == i or other.article == q.article or not quotes_overlap(q.text, other.text):
-                continue
-            entry = {"article": other.article, "speaker": other.speaker}
-            if entry not in q.also_attributed_to:
-                q.also_attributed_to.append(entry)
-            if q.speaker and other.speaker and not _same_speaker(q, other) \
-                    and min(q.words, other.words) >= CONFLICT_MIN_WORDS:
-                q.conflict = True
-
-
-def _same_speaker(a: Quote, b: Quote) -> bool:
-    """One speaker named two ways: same entity, or one name's words inside the
-    other's (``Blair`` / ``Tony Blair``, ``Euronext`` / ``Paris-based Euronext``)."""
-    if a.speaker_entity is not None and b.speaker_entity is not None:
-        if a.speaker_entity == b.speaker_entity:
-            return True
-    wa, wb = set(normalize_quote(a.speaker or "")), set(normalize_quote(b.speaker or ""))
-    return bool(wa and wb) and (wa <= wb or wb <= wa)
-
-
-# -- over a library -------------------------------------------------------------------
-def speaker_matches(q: Quote, name: str, entity=None) -> bool:
-    """Does the quote's speaker answer to ``name`` (an EntityInfo when known)?"""
-    if q.speaker is None:
-        return False
-    if entity is not None:
-        if q.speaker_entity is not None and str(q.speaker_entity) == str(entity.entity_id):
-            return True
-        names = {entity.name.casefold(), *(a.casefold() for a in entity.aliases)}
-        if q.speaker.casefold() in names:
-            return True
-    want = name.casefold().strip()
-    have = q.speaker.casefold()
-    return have == want or have.endswith(" " + want) or have.startswith(want + " ")
-
-
-def library_quotes(lib, article: str | None = None, speaker: str | None = None) -> list[Quote]:
-    """Quotes of one article or of the whole library, optionally by one speaker.
-
-    Conflicts are flagged against every article the listed ones share text with
-    (the story tables' candidate pairs), so asking about one article still sees
-    another outlet attributing the same words to someone else."""
-    from . import stories
-
-    conn = lib.store.conn
-    entity = stories.find_entity(lib, speaker) if speaker else None
-    if article is not None:
-        ids = [article]
-    elif entity is not None:
-        ids = stories.entity_articles(lib, entity.entity_id)
-    elif speaker:
-        # Without entities, the speaker's name must at least be written in the article.
-        last = speaker.split()[-1]
-        ids = [r[0] for r in conn.execute("SELECT id FROM articles WHERE instr(lower(body), lower(?)) > 0",
-                                          (last,))]
-    else:
-        ids = [r[0] for r in conn.execute("SELECT id FROM articles")]
-    stories.update(lib)
-    wanted = set(ids)
-    partners: set[str] = set()
-    for a, b in conn.execute("SELECT a, b FROM story_pair"):
-        if a in wanted:
-            partners.add(b)
-        if b in wanted:
-            partners.add(a)
-    scope = list(wanted | partners)
-    order = {r.id: i for i, r in enumerate(lib.store.rows(sort="date-asc", ids=scope))}
-    found: list[Quote] = []
-    for i in range(0, len(scope), 200):
-        chunk = scope[i:i + 200]
-        for aid, body in lib.store.bodies(chunk).items():
-            found += extract_quotes(body, aid, stories.article_refs(lib, aid) or None)
-    flag_conflicts(found)
-    out = [q for q in found if q.article in wanted
-           and (not speaker or speaker_matches(q, speaker, entity))]
-    out.sort(key=lambda q: (order.get(q.article, 1 << 30), q.article, q.start))
-    return out

@@ -18,172 +18,50 @@ crediting article.
 
 from __future__ import annotations
 
-import difflib
 import re
 import sqlite3
+import threading
 from collections.abc import Sequence
-from contextlib import contextmanager
 from datetime import date as _date, timedelta
-from urllib.parse import urlsplit
 
-from .analysis.provenance import RULES_VERSION, Credit, find_credits, outlet_key, outlets_match
-from .store import EXTRA_SCHEMAS, StoreError
+from ..analysis import credit_match as cm
+from ..analysis.outlets import outlet_key, outlets_match
+from ..analysis.provenance import RULES_VERSION, Credit, find_credits
+from ..store import Store, StoreError
+from ..store import credits as table
 
-SCHEMA = """
--- The reports an article credits (articles.analysis.provenance), per article:
--- article_credit_done says which body, own outlet and rules they were found with.
-CREATE TABLE IF NOT EXISTS article_credit_done (
-    article_id TEXT PRIMARY KEY, body_hash TEXT NOT NULL, own TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS article_credit (
-    article_id TEXT NOT NULL, seq INTEGER NOT NULL,
-    outlet TEXT, author TEXT, title TEXT, via TEXT, kind TEXT NOT NULL,
-    start INTEGER NOT NULL, stop INTEGER NOT NULL,
-    PRIMARY KEY (article_id, seq)
-);
-"""
-EXTRA_SCHEMAS.append(SCHEMA)
-
-# How alike a candidate's words must be to the crediting article's (overlap
-# coefficient of content words): a re-report shares the event's names and terms.
-SAME_TOPIC = 0.2
-SAME_TITLE = 0.8  # a credited headline this close names the article by itself
-TITLE_WITH_OUTLET = 0.55
 CANDIDATES = 200  # newest articles of a matched outlet looked at
-DATE_SLACK = 1  # days: a credited report may carry a date one day later (time zones)
 WINDOW = 60  # days: how far back a dated article's credited report is looked for
 
-_WORD = re.compile(r"[^\W\d_][\w’'\-]{3,}|\d[\d,.]*\d|\d")
-_STOP = set("""
-about above after again against also among another because been before being below between
-both could does doing down during each either every from further have having here into itself
-just more most much must neither never once only other ought over said same says should since
-some such than that their theirs them then there these they this those through under until upon
-very were what when where which while whom whose will with within without would year years your
-according report reported told week weeks month months today yesterday tomorrow people time
-""".split())
 
-
-def ensure_schema(conn) -> None:
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name='article_credit'").fetchone() is None:
-        conn.executescript(SCHEMA)
-
-
-# Keeping credits is a cache write made while reading: it never waits long for
-# another writer (an import in another process holds the store for seconds).
-WRITE_WAIT_MS = 100
-
-
-class _Busy(Exception):
-    pass
-
-
-@contextmanager
-def _writing(store, lock):
-    if lock is not None and not lock.acquire(timeout=WRITE_WAIT_MS / 1000):
-        raise _Busy()
-    conn = store.conn
-    try:
-        wait = conn.execute("PRAGMA busy_timeout").fetchone()[0]
-        conn.execute(f"PRAGMA busy_timeout={WRITE_WAIT_MS}")
-        try:
-            with store.transaction():
-                yield
-        finally:
-            conn.execute(f"PRAGMA busy_timeout={int(wait)}")
-    finally:
-        if lock is not None:
-            lock.release()
-
-
-def _own(art) -> str:
-    """The article's own outlet: its source, else its URL's host."""
-    if art.source:
-        return art.source
-    if art.url:
-        try:
-            return urlsplit(art.url).hostname or ""
-        except ValueError:
-            return ""
-    return ""
-
-
-def credits_of(store, art, lock=None) -> list[Credit]:
+def credits_of(store: Store, art, lock: threading.Lock | None = None) -> list[Credit]:
     """The reports ``art`` credits, from the store when found in this body
     already, else found now (and stored when the library can be written).
     ``lock``: the library's write lock, when other threads write over the
     same connection."""
     conn = store.conn
-    own = _own(art)
+    own = cm.own_outlet(art.source, art.url)
     key = f"{RULES_VERSION}:{own}"  # new rules or another own outlet: find them again
-    try:
-        done = conn.execute("SELECT body_hash, own FROM article_credit_done WHERE article_id=?",
-                            (art.id,)).fetchone()
-    except sqlite3.OperationalError:
-        done = None  # a read-only library opened before this table existed
-    if done is not None and tuple(done) == (art.body_hash, key):
-        return [Credit(o, a, t, s, e, k, v, ((s, e),)) for o, a, t, v, k, s, e in conn.execute(
-            "SELECT outlet, author, title, via, kind, start, stop FROM article_credit "
-            "WHERE article_id=? ORDER BY seq", (art.id,))]
+    if table.done_with(conn, art.id) == (art.body_hash, key):
+        return [Credit(o, a, t, s, e, k, v, ((s, e),)) for o, a, t, v, k, s, e in table.stored(conn, art.id)]
     found = find_credits(art.body, exclude_outlets=[own] if own else [])
     if store.read_only:
         return found
     try:
-        with _writing(store, lock):
-            conn.execute("DELETE FROM article_credit WHERE article_id=?", (art.id,))
-            conn.executemany(
-                "INSERT INTO article_credit(article_id, seq, outlet, author, title, via, kind, start, stop) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                [(art.id, i, c.outlet, c.author, c.title, c.via, c.kind, c.start, c.end)
-                 for i, c in enumerate(found)])
-            conn.execute("INSERT OR REPLACE INTO article_credit_done(article_id, body_hash, own) "
-                         "VALUES (?,?,?)", (art.id, art.body_hash, key))
-    except (_Busy, StoreError, sqlite3.Error):
+        with table.writing_briefly(store, lock):
+            table.replace(conn, art.id, [(c.outlet, c.author, c.title, c.via, c.kind, c.start, c.end)
+                                         for c in found], art.body_hash, key)
+    except (table.Busy, StoreError, sqlite3.Error):
         pass  # busy or full: the credits are still right, just not kept for next time
     return found
 
 
 # -- linking -------------------------------------------------------------------------------
-def _words(text: str) -> set[str]:
-    # The headline and lead: where a re-report and its original share the event's names.
-    return {w.casefold().replace("’", "'") for w in _WORD.findall(text[:2000])} - _STOP
-
-
-def _topic(a: set[str], b: set[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return len(a & b) / min(len(a), len(b))
-
-
-def _title_sim(a: str, b: str) -> float:
-    fa = " ".join(re.findall(r"\w+", a.casefold()))
-    fb = " ".join(re.findall(r"\w+", b.casefold()))
-    if not fa or not fb:
-        return 0.0
-    return difflib.SequenceMatcher(None, fa, fb).ratio()
-
-
-def _day(value: str | None) -> _date | None:
-    try:
-        return _date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _surname_match(credited: str | None, author: str | None) -> bool:
-    if not credited or not author:
-        return False
-    last = credited.split()[-1].casefold()
-    return len(last) >= 3 and re.search(rf"\b{re.escape(last)}\b", author.casefold()) is not None
-
-
 class _Linker:
     """Resolves credits against the library; one per request (caches the
     library's outlet names and candidate texts)."""
 
-    _COLS = "id, title, author, date, source, url, body"
-
-    def __init__(self, store):
+    def __init__(self, store: Store):
         self.conn = store.conn
         self._sources: list[str] | None = None
         self._by_key: dict[tuple, list[tuple]] = {}
@@ -191,8 +69,7 @@ class _Linker:
 
     def sources(self) -> list[str]:
         if self._sources is None:
-            self._sources = [r[0] for r in self.conn.execute(
-                "SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")]
+            self._sources = table.sources(self.conn)
         return self._sources
 
     def outlet_articles(self, outlet: str, when: _date | None) -> list[tuple]:
@@ -203,26 +80,20 @@ class _Linker:
         cache_key = (key, when)
         if cache_key in self._by_key:
             return self._by_key[cache_key]
-        span, args = "", []
+        span = None
         if when is not None:
-            span = " AND date >= ? AND date <= ?"
-            args = [(when - timedelta(days=WINDOW)).isoformat(),
-                    (when + timedelta(days=DATE_SLACK)).isoformat() + "~"]
+            span = ((when - timedelta(days=WINDOW)).isoformat(),
+                    (when + timedelta(days=cm.DATE_SLACK)).isoformat() + "~")
         rows: list[tuple] = []
         for name in (s for s in self.sources() if outlets_match(outlet, s)):
-            rows += self.conn.execute(
-                f"SELECT {self._COLS} FROM articles WHERE source IS NULL = 0 AND source = ? COLLATE NOCASE"
-                f"{span} ORDER BY date DESC LIMIT ?", (name, *args, CANDIDATES)).fetchall()
+            rows += table.by_source(self.conn, name, span, CANDIDATES)
         if len(key) >= 3:
             # Articles known by their web address: the host names the outlet.
-            urls = [u for (u,) in self.conn.execute("SELECT url FROM articles WHERE url LIKE ?",
-                                                    (f"%{key}%",))
-                    if outlets_match(outlet, _host(u))][:CANDIDATES * 5]
+            urls = [u for u in table.urls_like(self.conn, key)
+                    if outlets_match(outlet, cm.host(u))][:CANDIDATES * 5]
             seen = {r[0] for r in rows}
             for i in range(0, len(urls), 500):
-                for r in self.conn.execute(
-                        f"SELECT {self._COLS} FROM articles WHERE url IN (SELECT value FROM json_each(?))"
-                        + span, (_json(urls[i:i + 500]), *args)):
+                for r in table.by_urls(self.conn, urls[i:i + 500], span):
                     if r[0] not in seen:
                         seen.add(r[0])
                         rows.append(r)
@@ -235,20 +106,19 @@ class _Linker:
         words = sorted(re.findall(r"\w{5,}", title), key=len, reverse=True)
         if not words:
             return []
-        return self.conn.execute(f"SELECT {self._COLS} FROM articles WHERE title LIKE ? LIMIT ?",
-                                 (f"%{words[0]}%", CANDIDATES)).fetchall()
+        return table.by_title_word(self.conn, words[0], CANDIDATES)
 
     def words(self, aid: str, title: str, body: str) -> set[str]:
         got = self._words.get(aid)
         if got is None:
-            got = self._words[aid] = _words(title + "\n" + body)
+            got = self._words[aid] = cm.words(title + "\n" + body)
         return got
 
     def resolve(self, art, credit: Credit) -> str | None:
         """The id of the library article ``credit`` names, or None."""
         cands: dict[str, tuple] = {}
         if credit.outlet:
-            for r in self.outlet_articles(credit.outlet, _day(art.date)):
+            for r in self.outlet_articles(credit.outlet, cm.day(art.date)):
                 cands[r[0]] = r
         if credit.title:
             for r in self.title_articles(credit.title):
@@ -257,43 +127,14 @@ class _Linker:
         if not cands:
             return None
         mine = self.words(art.id, art.title, art.body)
-        when = _day(art.date)
+        when = cm.day(art.date)
         best, best_score = None, 0.0
-        for aid, title, author, day, source, url, body in cands.values():
-            d = _day(day)
-            if when and d and d > when + timedelta(days=DATE_SLACK):
-                continue  # newer than the article crediting it: not the credited report
-            same_outlet = bool(credit.outlet) and (
-                outlets_match(credit.outlet, source) or
-                (bool(url) and outlets_match(credit.outlet, _host(url))))
-            t_sim = _title_sim(credit.title, title) if credit.title else 0.0
-            by_author = _surname_match(credit.author, author)
-            topic = _topic(mine, self.words(aid, title, body))
-            if credit.outlet and not same_outlet and t_sim < SAME_TITLE:
-                continue
-            ok = (t_sim >= SAME_TITLE or (same_outlet and t_sim >= TITLE_WITH_OUTLET)
-                  or (same_outlet and topic >= SAME_TOPIC) or (by_author and topic >= SAME_TOPIC))
-            if credit.author and author and not by_author and t_sim < SAME_TITLE:
-                ok = False  # the report is by someone else
-            if not ok:
-                continue
-            score = t_sim * 2 + topic + (0.5 if by_author else 0) + (0.5 if same_outlet else 0)
-            if score > best_score:
+        for aid, title, author, date, source, url, body in cands.values():
+            score = cm.match_score(credit, when, mine, title, author, date, source, url,
+                                   self.words(aid, title, body))
+            if score is not None and score > best_score:
                 best, best_score = aid, score
         return best
-
-
-def _host(url: str | None) -> str:
-    try:
-        return urlsplit(url).hostname or "" if url else ""
-    except ValueError:
-        return ""
-
-
-def _json(values) -> str:
-    import json
-
-    return json.dumps(list(values))
 
 
 def _record(c: Credit, article_id: str | None, body: str) -> dict:
@@ -302,7 +143,8 @@ def _record(c: Credit, article_id: str | None, body: str) -> dict:
             "start": c.start, "end": c.end}
 
 
-def article_sources(store, art, linker: _Linker | None = None, lock=None) -> list[dict]:
+def article_sources(store: Store, art, linker: _Linker | None = None,
+                    lock: threading.Lock | None = None) -> list[dict]:
     """``[{"outlet", "author", "title", "article_id", "via", "kind", "evidence",
     "start", "end"}]``: the reports ``art`` credits, ``article_id`` the credited
     article when the library has it (else None); start/end index ``art.body``."""
@@ -359,7 +201,7 @@ def chain_line(chain: Sequence[dict]) -> str:
 
 
 # -- stories: who reported it first ----------------------------------------------------------
-def story_provenance(store, ids: Sequence[str], lock=None) -> dict[str, dict]:
+def story_provenance(store: Store, ids: Sequence[str], lock: threading.Lock | None = None) -> dict[str, dict]:
     """For each article of a story: ``{"role": "original" | "re-report" | None,
     "sources": [...], "chain": [...], "credited_by": [ids]}``.
 

@@ -15,11 +15,15 @@ entities alone.
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .store import LibraryError
-from .stories import article_refs, entity_articles
+import index as search_index
+from index import SearchIndex
+
+from ..store import Store
+from .entity_lookup import article_refs, entity_articles
 from .stories import refresh as refresh_stories
 
 TEXT_WEIGHT = 0.6
@@ -53,9 +57,7 @@ class Related:
                 "shared_terms": self.shared_terms, "same_story": self.same_story}
 
 
-def _key_terms(ix, text: str, n: int = KEY_TERMS) -> list[str]:
-    import index as search_index
-
+def _key_terms(ix: SearchIndex, text: str, n: int = KEY_TERMS) -> list[str]:
     try:
         terms = search_index.key_terms(ix, text, n * 2)
     except search_index.SearchIndexError:
@@ -64,14 +66,13 @@ def _key_terms(ix, text: str, n: int = KEY_TERMS) -> list[str]:
     return [t for t in terms if t not in dull and not t.isdigit()][:n]
 
 
-def _by_wording(lib, aid: str, body: str) -> tuple[dict[str, float], bool]:
+def _by_wording(ix: SearchIndex | None, aid: str, body: str) -> tuple[dict[str, float], bool]:
     """Scores by wording (best 1.0), and whether the index could be used."""
-    import index as search_index
-
+    if ix is None:
+        return {}, False
     try:
-        lib.ensure_index()
-        scores = search_index.more_like_this(lib.index, aid, body, top=CANDIDATES, numterms=25)
-    except (search_index.SearchIndexError, LibraryError):  # no usable index: entities alone
+        scores = search_index.more_like_this(ix, aid, body, top=CANDIDATES, numterms=25)
+    except search_index.SearchIndexError:  # no usable index: entities alone
         return {}, False
     if scores is None:  # not indexed yet
         return {}, True
@@ -79,15 +80,15 @@ def _by_wording(lib, aid: str, body: str) -> tuple[dict[str, float], bool]:
     return ({k: v / top for k, v in scores.items()} if top > 0 else {}), True
 
 
-def _by_entities(lib, aid: str) -> tuple[dict[str, float], dict[str, list[str]]]:
-    refs = [r for r in article_refs(lib, aid) if getattr(r, "type", None) != "other"]
+def _by_entities(store: Store, aid: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+    refs = [r for r in article_refs(store, aid) if r.type != "other"]
     if not refs:
         return {}, {}
-    total = max(lib.store.count(), 1)
+    total = max(store.count(), 1)
     weights, shared = defaultdict(float), defaultdict(list)
     norm = 0.0
     for r in refs:
-        others = [o for o in entity_articles(lib, r.entity_id) if o != aid]
+        others = [o for o in entity_articles(store, r.entity_id) if o != aid]
         idf = math.log(1 + total / (len(others) + 1))
         norm += idf
         for o in others:
@@ -97,27 +98,28 @@ def _by_entities(lib, aid: str) -> tuple[dict[str, float], dict[str, list[str]]]
     return ({o: w / norm for o, w in weights.items()} if norm else {}), names
 
 
-def related(lib, aid: str, limit: int = 10) -> list[Related]:
-    """The ``limit`` articles most related to ``aid``, best first."""
-    art = lib.store.get(aid)
+def related(store: Store, ix: SearchIndex | None, aid: str, limit: int = 10, *,
+            lock: threading.Lock | None = None) -> list[Related]:
+    """The ``limit`` articles most related to ``aid``, best first.  ``ix``: the
+    search index brought up to date, or None when there is no usable one (then
+    by entities alone)."""
+    art = store.get(aid)
     if art is None:
         return []
-    text_scores, indexed = _by_wording(lib, aid, art.body)
-    ent_scores, ent_names = _by_entities(lib, aid)
+    text_scores, indexed = _by_wording(ix, aid, art.body)
+    ent_scores, ent_names = _by_entities(store, aid)
     wt = TEXT_WEIGHT if ent_scores else 1.0
     we = ENTITY_WEIGHT if text_scores else 1.0
     combined = {i: wt * text_scores.get(i, 0.0) + we * ent_scores.get(i, 0.0)
                 for i in set(text_scores) | set(ent_scores)}
     best = sorted(combined.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-    arts = lib.store.get_many([i for i, _ in best])
+    arts = store.get_many([i for i, _ in best])
     mine_terms: set[str] = set()
     surface: dict[str, str] = {}
     if indexed:
-        import index as search_index
-
-        mine_terms = set(_key_terms(lib.index, art.body))
+        mine_terms = set(_key_terms(ix, art.body))
         surface = search_index.surface_terms(art.body)
-    story = refresh_stories(lib)
+    story = refresh_stories(store, lock)
     out = []
     for i, score in best:
         other = arts.get(i)
@@ -125,7 +127,7 @@ def related(lib, aid: str, limit: int = 10) -> list[Related]:
             continue
         terms: list[str] = []
         if indexed and mine_terms:
-            theirs = _key_terms(lib.index, other.body)
+            theirs = _key_terms(ix, other.body)
             terms = [surface.get(t, t) for t in theirs if t in mine_terms][:8]
         same = aid in story and story.get(i) == story.get(aid)
         out.append(Related(i, other.title, other.source, other.date, score,
