@@ -21,58 +21,10 @@ from pathlib import Path
 
 from ..model import Article, Draft, article_id, body_hash
 from ..text import safe_url
-from .feeds import FEEDS_SCHEMA
-from .tags import TAGS_SCHEMA
-from .notes import NOTES_SCHEMA
-from .highlights import HIGHLIGHTS_SCHEMA
-from .saved import SAVED_SCHEMA
+from .schema import EXTRA_SCHEMAS, apply_schemas  # noqa: F401  (EXTRA_SCHEMAS: see store/schema.py)
 
 SCHEMA_VERSION = 1
 _BULK_CHECKPOINT_PAGES = 10_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    origin TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    body TEXT NOT NULL,
-    source TEXT,
-    author TEXT,
-    date TEXT,
-    url TEXT,
-    path TEXT,
-    feed_id INTEGER,
-    body_hash TEXT NOT NULL,
-    added_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    read INTEGER NOT NULL DEFAULT 0,
-    starred INTEGER NOT NULL DEFAULT 0,
-    read_at REAL
-);
-CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
-CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
-CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
-CREATE INDEX IF NOT EXISTS articles_feed ON articles(feed_id);
--- One index per list order (same expressions as SORTS), so a page of rows at any
--- offset walks an index instead of sorting the table: 2 s -> 15 ms at 100k articles.
-CREATE INDEX IF NOT EXISTS articles_sort_date ON articles(date IS NULL, date DESC, added_at DESC, id);
-CREATE INDEX IF NOT EXISTS articles_sort_date_asc ON articles(date IS NULL, date ASC, added_at ASC, id);
-CREATE INDEX IF NOT EXISTS articles_sort_title ON articles(title COLLATE NOCASE, id);
-CREATE INDEX IF NOT EXISTS articles_sort_source ON articles(source IS NULL, source COLLATE NOCASE, date DESC, id);
-CREATE INDEX IF NOT EXISTS articles_sort_added ON articles(added_at DESC, id);
--- Outbox for the search index: ids whose store row changed (or vanished)
--- since the index last committed.
-CREATE TABLE IF NOT EXISTS index_queue (article_id TEXT PRIMARY KEY);
-"""
-
-# The store's own table families (one module each in this package), applied at
-# every open after the core tables.
-_FAMILY_SCHEMAS = (FEEDS_SCHEMA, TAGS_SCHEMA, NOTES_SCHEMA, HIGHLIGHTS_SCHEMA, SAVED_SCHEMA)
-
-# Other domain modules add their tables here (entities, stories, ...): each is a
-# SQL script of CREATE ... IF NOT EXISTS statements run at every open.
-EXTRA_SCHEMAS: list[str] = []
 
 _ARTICLE_COLS = (
     "id, origin, title, body, source, author, date, url, path, feed_id, "
@@ -215,7 +167,7 @@ class Store:
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.execute("PRAGMA foreign_keys=ON")
-                self.conn.executescript(_SCHEMA + "".join(_FAMILY_SCHEMAS) + "".join(EXTRA_SCHEMAS))
+                apply_schemas(self.conn)
                 self._set_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(friendly_error(exc, f"cannot open the library store {self.path}",
