@@ -258,6 +258,18 @@ class Store:
             self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
                               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
 
+    def library_token(self) -> str:
+        """This library's own random token (made at its first open), which the
+        search index is keyed with, so an index copied from elsewhere is refused."""
+        token = self.meta_get("library_token")
+        if token is None:
+            import secrets
+
+            token = secrets.token_hex(16)
+            with self.transaction():
+                self.meta_set("library_token", token)
+        return token
+
     # -- articles -----------------------------------------------------------
     def upsert(self, draft: Draft, now: float | None = None, hash_: str | None = None) -> UpsertResult:
         """Insert or update one article; call inside a transaction.
@@ -396,6 +408,44 @@ class Store:
         extra = ", read_at=?" if flag == "read" else ""
         args = [int(value)] + ([time.time() if value else None] if flag == "read" else []) + [aid]
         return self.conn.execute(f"UPDATE articles SET {flag}=?{extra} WHERE id=?", args).rowcount > 0
+
+    def set_read_many(self, ids: Sequence[str] | None, value: bool = True) -> list[str]:
+        """Mark many articles (every article for None) read or unread in one
+        transaction; returns the ids whose mark changed."""
+        with self.transaction():
+            if ids is None:
+                changed = [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE read=?",
+                                                           (int(not value),))]
+            else:
+                changed = [r[0] for r in self.conn.execute(
+                    "SELECT id FROM articles WHERE read=? AND id IN (SELECT value FROM json_each(?))",
+                    (int(not value), json.dumps(list(ids))))]
+            for aid in changed:
+                self.set_flag(aid, "read", value)
+        return changed
+
+    def counts(self) -> dict[str, int]:
+        """Articles, unread, starred."""
+        return {"articles": self.count(), "unread": self.count("read=0"), "starred": self.count("starred=1")}
+
+    def unread_count(self, ids: Sequence[str] | None = None) -> int:
+        """Unread articles, among ``ids`` when given."""
+        if ids is None:
+            return self.count("read=0")
+        return self.count("read=0 AND id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+
+    def source_count(self) -> int:
+        return self.conn.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0]
+
+    def only_samples(self) -> bool | None:
+        """True when every article is a shipped sample, None when there are none."""
+        if self.conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+            return None
+        return self.conn.execute("SELECT 1 FROM articles WHERE origin NOT LIKE 'sample:%' LIMIT 1").fetchone() is None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the store."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     # -- index outbox -------------------------------------------------------
     def queued(self, limit: int | None = None) -> list[tuple[str, int]]:
