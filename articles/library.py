@@ -13,6 +13,7 @@ import index as search_index
 from index import QueryError, SearchIndex, SearchIndexError, SearchResults
 
 from .model import Article, Draft, Progress
+from .services import desk, tags as tagging
 from .services.export import write_whole  # noqa: F401  (the CLI and the reader write exports with it)
 from .services.importing import ImportReport, Importing
 from .services.indexing import CheckReport, Indexing
@@ -218,9 +219,7 @@ class Library:
         return art
 
     def _tag_call(self, ids: Sequence[str], names: Sequence[str], remove: bool) -> dict[str, list[str]]:
-        from .services import tags
-
-        out = tags.tag_articles(self.store, self._write_lock, ids, names, remove=remove)
+        out = tagging.tag_articles(self.store, self._write_lock, ids, names, remove=remove)
         self.sync_index()
         return out
 
@@ -252,9 +251,7 @@ class Library:
 
     def rename_tag(self, old: str, new: str) -> int:
         """Rename (or merge into an existing) tag; the number of articles it touched."""
-        from .services import tags
-
-        n = tags.rename(self.store, self._write_lock, old, new)
+        n = tagging.rename(self.store, self._write_lock, old, new)
         self.sync_index()
         return n
 
@@ -266,39 +263,25 @@ class Library:
         return out
 
     def add_note(self, ref: str, text: str) -> dict:
-        from .services import desk
-
         return self._desk_write(desk.add_note, self._require(ref), text)
 
     def remove_note(self, ref: str, note_id: int) -> None:
-        from .services import desk
-
         self._desk_write(desk.remove_note, self._require(ref), note_id)
 
     def article_notes(self, aid: str) -> list[dict]:
-        from .services import desk
-
         return desk.notes_json(self.store, aid)
 
     def add_highlight(self, ref: str, text: str = "", note: str | None = None,
                       start: int | None = None, end: int | None = None) -> dict:
-        from .services import desk
-
         return self._desk_write(desk.add_highlight, self._require(ref), text, note, start, end)
 
     def remove_highlight(self, ref: str, highlight_id: int) -> None:
-        from .services import desk
-
         self._desk_write(desk.remove_highlight, self._require(ref), highlight_id)
 
     def article_highlights(self, art: Article | str) -> list[dict]:
-        from .services import desk
-
         return desk.highlights_json(self.store, art if isinstance(art, Article) else self._require(art))
 
     def all_highlights(self) -> list[dict]:
-        from .services import desk
-
         return desk.all_highlights_json(self.store, self.store.get_many)
 
     def matching_ids(self, query: str) -> list[str]:
@@ -309,32 +292,22 @@ class Library:
             raise LibraryError(f"cannot search: {exc}; run `newsdesk check --repair`") from exc
 
     def save_search(self, name: str, query: str) -> bool:
-        from .services import desk
-
         with self._write_lock:
             return desk.save_search(self.store, name, query, self.matching_ids)
 
     def remove_saved(self, name: str) -> None:
-        from .services import desk
-
         with self._write_lock:
             desk.remove_saved(self.store, name)
 
     def saved_searches(self) -> list[dict]:
         """Each saved search with its hits now: total and unread."""
-        from .services import desk
-
         return desk.saved_searches(self.store, self.matching_ids, (QueryError,))
 
     def saved_query(self, name: str) -> str:
-        from .services import desk
-
         return desk.saved_query(self.store, name)
 
     def batch(self, lines: Iterable[str], limit: int = 5) -> dict:
         """One search per line: {"queries": [...], "failed": [{"line", "error"}]}."""
-        from .services import desk
-
         return desk.batch(lines, self.search, limit, (QueryError,))
 
     # -- exports (services/export.py renders) ------------------------------------
