@@ -3,143 +3,31 @@ Whoosh index derived from it. main.py and tui/ both go through this class."""
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import sqlite3
 import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import index as search_index
-from index import BULK_CHUNK, QueryError, SearchIndex, SearchIndexError, SearchResults
+from index import QueryError, SearchIndex, SearchIndexError, SearchResults
 
-from .model import Article, Draft, Progress, body_hash
+from .model import Article, Draft, Progress
+from .services import desk, tags as tagging
 from .services.export import write_whole  # noqa: F401  (the CLI and the reader write exports with it)
-from .services.indexing import CheckReport, IndexFeeder, Indexing
+from .services.importing import ImportReport, Importing
+from .services.indexing import CheckReport, Indexing
 from .store import ArticleRow, LibraryError, Store, StoreError, friendly_error
+from .store.folder import INDEX_NAME, STORE_NAME, default_library_path, is_library, require_library
 
 __all__ = ["Library", "LibraryError", "ImportReport", "CheckReport", "QueryError",
-           "default_library_path"]
+           "default_library_path", "is_library", "require_library"]
 
-STORE_NAME = "library.db"
-INDEX_NAME = "index"
-BATCH = 250
 # A sync waits this long for another process's index lock, then leaves the
 # outbox to that process (which drains it after its own commit).
 INDEX_LOCK_WAIT = 2.0
 
-# Reading and cleaning a file costs about as much as indexing it; from this many
-# files on, they are read in a pool of processes (one per core) while this
-# process saves what they return.
-PARALLEL_READ_MIN = 400
-
-
-def _read_one(path: Path) -> tuple[Path, list[tuple[Draft, str]], str | None, list[str]]:
-    """(path, [(draft, body hash)], error, problems): problems are what was
-    skipped or dropped in a file that was read (a bad JSON Lines line, a
-    non-http URL). The hash is computed here, in the reader processes,
-    because the saving process is the import's bottleneck."""
-    from .readers import ReadError, read_file
-
-    try:
-        # Library.add's paths come from expand_sources, resolved already.
-        result = read_file(path, resolved=True)
-        return path, [(d, body_hash(d.body)) for d in result.drafts], None, result.problems
-    except ReadError as exc:
-        return path, [], str(exc), []
-    except RecursionError:  # a reader bug must not stop the other files
-        return path, [], "nested too deeply to read", []
-    except Exception as exc:
-        return path, [], f"{type(exc).__name__}: {exc}", []
-
-
-def _can_fork(n: int) -> bool:
-    # Only fork a single-threaded process (the CLI): forking one with other
-    # threads (the TUI) can copy a held lock into the child, and spawning
-    # would re-run the caller's main module.
-    return n >= PARALLEL_READ_MIN and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
-
-
-def _read_files(paths: Sequence[Path]):
-    """(path, [(draft, body hash)], error, problems) for each path, in order."""
-    cores = os.cpu_count() or 1
-    if not _can_fork(len(paths)):
-        yield from map(_read_one, paths)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=min(cores, 4),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_read_one, paths, chunksize=32)
-
-
-
-
-def is_library(path: Path | str) -> bool:
-    """A folder holding a Newsdesk store."""
-    return (Path(path).expanduser() / STORE_NAME).is_file()
-
-
-def require_library(path: Path | str) -> None:
-    """Raise LibraryError naming ``path`` unless it holds a library: without
-    opening anything, so a check before the TUI starts costs a stat."""
-    where = Path(path).expanduser()
-    if is_library(where):
-        return
-    if where.is_dir() and any(where.iterdir()):
-        raise LibraryError(f"{where} is a folder but not a Newsdesk library")
-    raise LibraryError(f"no library at {where}: create one with 'newsdesk init {where}'")
-
-
-def default_library_path() -> Path:
-    env = os.environ.get("NEWSDESK_LIBRARY")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("newsdesk", appauthor=False)) / "library"
-
-
 REFRESH_DEADLINE = 60.0  # seconds a whole feed refresh may spend fetching, by default
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    duplicates: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
-    duplicate_of: list[tuple[str, str]] = field(default_factory=list)  # (source, existing id)
-    ids: list[str] = field(default_factory=list)  # added or updated
-    unindexed: set[str] = field(default_factory=set)  # of those, ids the index cannot hold yet
-    # Read, but with something skipped or dropped: (source, what), e.g. a bad
-    # JSON Lines line ("line 3: invalid JSON: ...") or a non-http URL.
-    warnings: list[tuple[str, str]] = field(default_factory=list)
-
-    def merge(self, other: ImportReport) -> None:
-        self.added += other.added
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.duplicates += other.duplicates
-        self.failed += other.failed
-        self.duplicate_of += other.duplicate_of
-        self.warnings += other.warnings
-        self.ids += other.ids
-        self.unindexed |= other.unindexed
-
-    def to_json(self) -> dict:
-        return {
-            "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-            "duplicates": self.duplicates,
-            "failed": [{"source": s, "error": e} for s, e in self.failed],
-            "duplicate_of": [{"source": s, "id": i} for s, i in self.duplicate_of],
-            "warnings": [{"source": s, "warning": w} for s, w in self.warnings],
-        }
 
 
 def _friendly(exc: BaseException, what: str) -> LibraryError:
@@ -161,16 +49,12 @@ class Library:
             raise LibraryError(str(exc)) from exc
         except (OSError, sqlite3.Error) as exc:
             raise _friendly(exc, f"cannot open library {self.path}") from exc
-        token = self.store.meta_get("library_token")
-        if token is None:
-            token = secrets.token_hex(16)
-            with self.store.transaction():
-                self.store.meta_set("library_token", token)
-        self.index = SearchIndex(self.path / INDEX_NAME, token)
+        self.index = SearchIndex(self.path / INDEX_NAME, self.store.library_token())
         self.index.lock_timeout = INDEX_LOCK_WAIT
         self._write_lock = threading.Lock()
         self.indexing = Indexing(self.store, self.index, write_lock=self._write_lock, folder=self.path,
                                  entity_fields=self._entity_fields)
+        self.importing = Importing(self.store, self.indexing, write_lock=self._write_lock)
 
     # -- lifecycle ----------------------------------------------------------
     @classmethod
@@ -211,65 +95,7 @@ class Library:
 
         ``timeout`` is the per-read timeout for URLs (each request gives up
         after a few times that, however the server drips its answer)."""
-        from .readers import expand_sources
-
-        report = ImportReport()
-        urls = [s for s in sources if s.startswith(("http://", "https://"))]
-        paths, missing = expand_sources([s for s in sources if s not in urls], follow_links)
-        report.failed += missing
-        total = len(paths) + len(urls)
-        pending: list[tuple[Draft, str | None]] = []
-        done = 0
-        # A big import from the CLI indexes what it saves while it reads, in
-        # the index's helper processes, instead of reading everything first:
-        # BULK_CHUNK files at a time, each chunk one commit. (Chunks, so the
-        # helpers of each commit are forked between two reader pools, never
-        # from a process running a pool's threads.)
-        feeder = IndexFeeder.start(self.indexing) if _can_fork(len(paths)) else None
-        step = BULK_CHUNK if feeder is not None else max(len(paths), 1)
-
-        def flush():
-            if pending:
-                saved = self._save(pending)
-                report.merge(saved)
-                pending.clear()
-                if feeder is not None:
-                    feeder.feed(saved.ids, new=saved.unindexed)
-
-        with self.store.bulk_writes():
-            try:
-                for url in urls:
-                    try:
-                        from .web.pages import fetch_page
-
-                        kw = {} if timeout is None else {"timeout": timeout}
-                        pending.append((fetch_page(url, **kw), None))
-                    except Exception as exc:
-                        report.failed.append((url, str(exc) or type(exc).__name__))
-                    done += 1
-                for start in range(0, len(paths), step):
-                    for p, drafts, error, problems in _read_files(paths[start:start + step]):
-                        if error is None:
-                            pending.extend(drafts)
-                        else:
-                            report.failed.append((str(p), error))
-                        report.warnings += [(str(p), w) for w in problems]
-                        done += 1
-                        if len(pending) >= BATCH:
-                            flush()
-                        if progress:
-                            progress(done, total, p.name)
-                    flush()
-                    if feeder is not None:
-                        feeder.finish(progress)
-                        more = start + step < len(paths)
-                        feeder = IndexFeeder.start(self.indexing) if more and _can_fork(len(paths)) else None
-                flush()
-            except BaseException:
-                if feeder is not None:
-                    feeder.abandon()
-                raise
-        self.sync_index()
+        report = self.importing.add(sources, progress, timeout=timeout, follow_links=follow_links)
         if entities:
             self.run_entity_stage(progress)
         if report.added or report.updated:
@@ -285,56 +111,14 @@ class Library:
 
     def add_drafts(self, drafts: Iterable[Draft], progress: Progress | None = None,
                    entities: bool = False) -> ImportReport:
-        report = ImportReport()
-        batch: list[Draft] = []
-        for d in drafts:
-            batch.append(d)
-            if len(batch) >= BATCH:
-                report.merge(self._save(batch))
-                batch = []
-        if batch:
-            report.merge(self._save(batch))
-        self.sync_index()
+        report = self.importing.add_drafts(drafts)
         if entities:
             self.run_entity_stage(progress)
         return report
 
-    def _save(self, drafts: Sequence[Draft | tuple[Draft, str | None]]) -> ImportReport:
-        """Save drafts, or (draft, its body hash) pairs, in one transaction."""
-        report = ImportReport()
-        try:
-            with self._write_lock, self.store.transaction():
-                for item in drafts:
-                    d, h = item if isinstance(item, tuple) else (item, None)
-                    res = self.store.upsert(d, hash_=h)
-                    label = d.path or d.url or d.origin
-                    if res.status == "duplicate":
-                        report.duplicates += 1
-                        report.duplicate_of.append((label, res.id))
-                    else:
-                        setattr(report, res.status, getattr(report, res.status) + 1)
-                        if res.status != "unchanged":
-                            report.ids.append(res.id)
-                        if res.unindexed:
-                            report.unindexed.add(res.id)
-        except (OSError, sqlite3.Error) as exc:
-            raise _friendly(exc, "could not save articles") from exc
-        return report
-
     def add_samples(self) -> ImportReport:
-        """Import the shipped sample articles. Their origin is their file name,
-        not the install path, so their ids are the same on every machine."""
-        from .readers import read_path
-
-        drafts = []
-        for p in sorted(Path(__file__).with_name("samples").glob("*.md")):
-            for d in read_path(p):
-                d.origin, d.path = f"sample:{p.name}", None
-                drafts.append(d)
-        report = self.add_drafts(drafts)
-        with self.store.transaction():
-            self.store.meta_set("samples_seeded", "1")
-        return report
+        """Import the shipped sample articles (ids the same on every machine)."""
+        return self.importing.add_samples()
 
     # -- feeds (the network and feed parsing are only imported here) ---------
     def _feed_call(self, fn, *args, **kw):
@@ -420,23 +204,11 @@ class Library:
         return entity_stage.work_pending(self.store)
 
     def _entity_fields(self, ids: Sequence[str]) -> dict[str, dict[str, str]]:
-        """Index fields kept outside the article row: entity names, and the article's
-        tags (the index's comma-separated ``tag`` keyword, for tag:NAME)."""
+        """The articles' entity names, for the index (tags and notes are the
+        index-sync engine's own: services/indexing.py)."""
         from .services.entities import index_fields
-        from .store.tags import tags_of_many
 
-        fields = index_fields(self.store, ids)
-        for aid, names in tags_of_many(self.store, ids).items():
-            fields.setdefault(aid, {})["tag"] = ",".join(names)
-        from .store.highlights import highlight_notes_of_many
-        from .store.notes import notes_of_many
-
-        # Notes on the article and on its highlights, for note:WORD.
-        for source in (notes_of_many(self.store, ids), highlight_notes_of_many(self.store, ids)):
-            for aid, texts in source.items():
-                f = fields.setdefault(aid, {})
-                f["note"] = "\n".join(filter(None, [f.get("note"), *texts]))
-        return fields
+        return index_fields(self.store, ids)
 
     # -- tags -------------------------------------------------------------------
     def _require(self, ref: str) -> Article:
@@ -445,37 +217,20 @@ class Library:
             raise LibraryError(f"no article with id {ref!r}")
         return art
 
-    def _tag_call(self, fn, ids: Sequence[str], names: Sequence[str]) -> dict[str, list[str]]:
-        from .store import tags
-
-        try:
-            clean = [tags.clean_tag(n) for n in names]
-        except ValueError as exc:
-            raise LibraryError(str(exc)) from None
-        if not clean:
-            raise LibraryError("give at least one tag name")
-        out = {}
-        with self._write_lock:
-            for aid in ids:
-                out[aid] = fn(self.store, aid, clean, time.time()) if fn is tags.add_tags \
-                    else fn(self.store, aid, clean)
+    def _tag_call(self, ids: Sequence[str], names: Sequence[str], remove: bool) -> dict[str, list[str]]:
+        out = tagging.tag_articles(self.store, self._write_lock, ids, names, remove=remove)
         self.sync_index()
         return out
 
     def tag(self, ref: str, names: Sequence[str], *, remove: bool = False) -> list[str]:
         """Add (or remove) tags on one article; its tags afterwards."""
-        from .store import tags
-
         art = self._require(ref)
-        return self._tag_call(tags.remove_tags if remove else tags.add_tags, [art.id], names)[art.id]
+        return self._tag_call([art.id], names, remove)[art.id]
 
     def tag_story(self, ref: str, names: Sequence[str], *, remove: bool = False) -> dict[str, list[str]]:
         """The same tags on every article of the story ``ref`` belongs to."""
-        from .store import tags
-
         art = self._require(ref)
-        ids = list(self.story_of(art.id).articles)
-        return self._tag_call(tags.remove_tags if remove else tags.add_tags, ids, names)
+        return self._tag_call(list(self.story_of(art.id).articles), names, remove)
 
     def article_tags(self, aid: str) -> list[str]:
         from .store.tags import article_tags
@@ -495,16 +250,7 @@ class Library:
 
     def rename_tag(self, old: str, new: str) -> int:
         """Rename (or merge into an existing) tag; the number of articles it touched."""
-        from .store import tags
-
-        try:
-            old_, new_ = tags.clean_tag(old), tags.clean_tag(new)
-        except ValueError as exc:
-            raise LibraryError(str(exc)) from None
-        with self._write_lock:
-            n = tags.rename_tag(self.store, old_, new_)
-        if n == 0:
-            raise LibraryError(f"no article is tagged {old_!r}")
+        n = tagging.rename(self.store, self._write_lock, old, new)
         self.sync_index()
         return n
 
@@ -516,39 +262,25 @@ class Library:
         return out
 
     def add_note(self, ref: str, text: str) -> dict:
-        from .services import desk
-
         return self._desk_write(desk.add_note, self._require(ref), text)
 
     def remove_note(self, ref: str, note_id: int) -> None:
-        from .services import desk
-
         self._desk_write(desk.remove_note, self._require(ref), note_id)
 
     def article_notes(self, aid: str) -> list[dict]:
-        from .services import desk
-
         return desk.notes_json(self.store, aid)
 
     def add_highlight(self, ref: str, text: str = "", note: str | None = None,
                       start: int | None = None, end: int | None = None) -> dict:
-        from .services import desk
-
         return self._desk_write(desk.add_highlight, self._require(ref), text, note, start, end)
 
     def remove_highlight(self, ref: str, highlight_id: int) -> None:
-        from .services import desk
-
         self._desk_write(desk.remove_highlight, self._require(ref), highlight_id)
 
     def article_highlights(self, art: Article | str) -> list[dict]:
-        from .services import desk
-
         return desk.highlights_json(self.store, art if isinstance(art, Article) else self._require(art))
 
     def all_highlights(self) -> list[dict]:
-        from .services import desk
-
         return desk.all_highlights_json(self.store, self.store.get_many)
 
     def matching_ids(self, query: str) -> list[str]:
@@ -559,50 +291,23 @@ class Library:
             raise LibraryError(f"cannot search: {exc}; run `newsdesk check --repair`") from exc
 
     def save_search(self, name: str, query: str) -> bool:
-        from .services import desk
-
         with self._write_lock:
             return desk.save_search(self.store, name, query, self.matching_ids)
 
     def remove_saved(self, name: str) -> None:
-        from .services import desk
-
         with self._write_lock:
             desk.remove_saved(self.store, name)
 
     def saved_searches(self) -> list[dict]:
         """Each saved search with its hits now: total and unread."""
-        from .services import desk
-
-        out = []
-        for name, query in desk.saved_names(self.store):
-            try:
-                ids = self.matching_ids(query)
-            except QueryError:
-                ids = []
-            unread = self.store.count("read=0 AND id IN (SELECT value FROM json_each(?))",
-                                      (json.dumps(ids),)) if ids else 0
-            out.append({"name": name, "query": query, "total": len(ids), "unread": unread})
-        return out
+        return desk.saved_searches(self.store, self.matching_ids, (QueryError,))
 
     def saved_query(self, name: str) -> str:
-        from .services import desk
-
-        found = dict(desk.saved_names(self.store)).get(" ".join(str(name).split()))
-        if found is None:
-            raise LibraryError(f"no saved search named {name!r}")
-        return found
+        return desk.saved_query(self.store, name)
 
     def batch(self, lines: Iterable[str], limit: int = 5) -> dict:
         """One search per line: {"queries": [...], "failed": [{"line", "error"}]}."""
-        from .services import desk
-
-        def run(query: str) -> dict:
-            res = self.search(query, limit=limit)
-            return {"total": res.total, "hits": [{"id": h.id, "title": h.title, "score": round(h.score, 4)}
-                                                 for h in res.hits]}
-
-        return desk.batch_lines(lines, run, (QueryError,))
+        return desk.batch(lines, self.search, limit, (QueryError,))
 
     # -- exports (services/export.py renders) ------------------------------------
     def export_selection(self, *, query: str | None = None, tag: str | None = None,
@@ -611,55 +316,16 @@ class Library:
                          limit: int = 500) -> dict:
         """The articles of one selection with everything the user made on them:
         {"selection", "exported", "articles": [...], "dossier": {...} | None}."""
-        doss = None
-        if dossier is not None:
-            doss = self.dossier(dossier)
-            picked = [a["id"] for a in doss["articles"]]
-            label, kind, value = f"Dossier: {doss['entity']['name']}", "dossier", dossier
-        elif story is not None:
-            art = self._require(story)
-            picked = list(self.story_of(art.id).articles)
-            label, kind, value = f"Story of {art.title}", "story", art.id
-        elif tag is not None:
-            from .store.tags import clean_tag
+        from .services import export
 
-            try:
-                name = clean_tag(tag)
-            except ValueError as exc:
-                raise LibraryError(str(exc)) from None
-            picked = [r.id for r in self.rows(sort="date-asc", ids=self.tagged(name))]
-            if not picked:
-                raise LibraryError(f"no article is tagged {name!r}")
-            label, kind, value = f"Tag: {name}", "tag", name
-        elif ids is not None:
-            picked = [self._require(i).id for i in ids]
-            label = self.get(picked[0]).title if len(picked) == 1 else "Articles"
-            kind, value = "articles", ",".join(picked)
-        else:
-            if saved is not None:
-                query = self.saved_query(saved)
-            if not query or not query.strip():
-                raise LibraryError("give a query, --tag, --story or --dossier to export")
-            picked = self.matching_ids(query)[:limit]
-            label, kind, value = (f"Saved search: {saved}" if saved else f"Search: {query}"), \
-                ("saved" if saved else "query"), query
-        arts = self.store.get_many(picked)
-        sentences = {a["id"]: a.get("sentence") for a in doss["articles"]} if doss else {}
-        out = []
-        for aid in picked:
-            art = arts.get(aid)
-            if art is None:
-                continue
-            doc = {k: v for k, v in art.to_json().items() if k not in ("body", "path")}
-            doc.update(tags=self.article_tags(aid), notes=self.article_notes(aid),
-                       highlights=self.article_highlights(art),
-                       quotes=[{"text": q.text, "speaker": q.speaker} for q in self.quotes(aid)])
-            if aid in sentences:
-                doc["sentence"] = sentences[aid]
-            out.append(doc)
-        return {"selection": {"kind": kind, "value": value, "label": label},
-                "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                "articles": out, "dossier": doss}
+        return export.select(
+            self.store, query=query, tag=tag, story=story, dossier=dossier, saved=saved, ids=ids, limit=limit,
+            find=self._require, dossier_of=self.dossier, story_of=self.story_of,
+            tagged=lambda name: [r.id for r in self.rows(sort="date-asc", ids=self.tagged(name))],
+            saved_query=self.saved_query, matching_ids=self.matching_ids,
+            extras=lambda art: {"tags": self.article_tags(art.id), "notes": self.article_notes(art.id),
+                                "highlights": self.article_highlights(art),
+                                "quotes": [{"text": q.text, "speaker": q.speaker} for q in self.quotes(art.id)]})
 
     def export(self, fmt: str, **selection) -> str:
         """One selection (see export_selection) as Markdown, JSON or CSV text."""
@@ -838,15 +504,14 @@ class Library:
     def data_version(self) -> int:
         """Changes whenever another connection commits to the store: a cheap way
         for a long-running reader (the TUI) to notice another process's import."""
-        return self.store.conn.execute("PRAGMA data_version").fetchone()[0]
+        return self.store.data_version()
 
     def count(self) -> int:
         return self.store.count()
 
     def counts(self) -> dict:
         """Articles, unread, starred: the part of ``stats`` that needs no index."""
-        s = self.store
-        return {"articles": s.count(), "unread": s.count("read=0"), "starred": s.count("starred=1")}
+        return self.store.counts()
 
     def set_read(self, aid: str, value: bool = True) -> bool:
         with self.store.transaction():
@@ -867,34 +532,15 @@ class Library:
     def set_read_many(self, ids: Sequence[str] | None, value: bool = True) -> list[str]:
         """Mark many articles (every article for None) read or unread in one
         transaction; returns the ids whose mark changed (what an undo puts back)."""
-        import json
-
-        conn = self.store.conn
-        with self.store.transaction():
-            if ids is None:
-                changed = [r[0] for r in conn.execute("SELECT id FROM articles WHERE read=?", (int(not value),))]
-            else:
-                changed = [r[0] for r in conn.execute(
-                    "SELECT id FROM articles WHERE read=? AND id IN (SELECT value FROM json_each(?))",
-                    (int(not value), json.dumps(list(ids))))]
-            for aid in changed:
-                self.store.set_flag(aid, "read", value)
-        return changed
+        return self.store.set_read_many(ids, value)
 
     def unread_count(self, ids: Sequence[str] | None = None) -> int:
         """Unread articles, among ``ids`` when given."""
-        if ids is None:
-            return self.store.count("read=0")
-        import json
-
-        return self.store.count("read=0 AND id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+        return self.store.unread_count(ids)
 
     def only_samples(self) -> bool | None:
         """True when every article is a shipped sample, None when there are none."""
-        conn = self.store.conn
-        if conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
-            return None
-        return conn.execute("SELECT 1 FROM articles WHERE origin NOT LIKE 'sample:%' LIMIT 1").fetchone() is None
+        return self.store.only_samples()
 
     def entities_read(self, article_id: str) -> bool:
         """Whether the entity stage has read this article's current text."""
@@ -913,15 +559,8 @@ class Library:
             self.store.meta_set(f"state.{key}", value)
 
     def stats(self) -> dict:
-        s = self.store
-        out = {
-            "articles": s.count(),
-            "unread": s.count("read=0"),
-            "starred": s.count("starred=1"),
-            "sources": s.conn.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0],
-            "index_queue": s.queue_len(),
-            "library": str(self.path),
-        }
+        out = {**self.store.counts(), "sources": self.store.source_count(),
+               "index_queue": self.store.queue_len(), "library": str(self.path)}
         try:
             out["indexed"] = self.index.doc_count()
         except SearchIndexError:

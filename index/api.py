@@ -10,7 +10,7 @@ import functools
 from collections.abc import Callable, Iterable, Sequence
 
 from .core import SearchIndex
-from .query import SearchResults, make_parser, matching_ids as _matching_ids, run_search, term_spans
+from .query import SearchResults, matching_ids as _matching_ids, run_search, term_spans
 from .schema import make_schema
 
 __all__ = ["search", "matching_ids", "more_like_this", "key_terms", "match_spans", "surface_terms", "analyse"]
@@ -28,21 +28,13 @@ def search(index: SearchIndex, query: str, *, limit: int, offset: int = 0, sort:
     """Run a user's query; ``load(ids)`` returns the stored articles by id (for
     titles and snippets).  Raises QueryError, or SearchIndexError if the index
     cannot be opened."""
-    searcher = index.searcher()
-    parser = getattr(index, "_query_parser", None)
-    if parser is None:
-        parser = index._query_parser = make_parser(searcher.schema)
-    return run_search(searcher, parser, query, limit=limit, offset=offset, sort=sort, load=load)
+    return run_search(index.searcher(), index.query_parser(), query, limit=limit, offset=offset, sort=sort, load=load)
 
 
 def matching_ids(index: SearchIndex, query: str) -> list[str]:
     """Every article id the query matches, best first (no snippets, no store
     reads): for counting a saved search's unread articles.  Raises QueryError."""
-    searcher = index.searcher()
-    parser = getattr(index, "_query_parser", None)
-    if parser is None:
-        parser = index._query_parser = make_parser(searcher.schema)
-    return _matching_ids(searcher, parser, query)
+    return _matching_ids(index.searcher(), index.query_parser(), query)
 
 
 def more_like_this(index: SearchIndex, article_id: str, text: str, *, top: int,

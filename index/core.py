@@ -360,6 +360,7 @@ class SearchIndex:
         self._storage_obj = None
         self._ix = None
         self._searcher = None
+        self._parser = None
         self._lock = threading.RLock()
 
     def _storage(self):
@@ -666,6 +667,15 @@ class SearchIndex:
                 self._searcher = None
                 self._searcher = ix.searcher()
             return self._searcher
+
+    def query_parser(self):
+        """The parser of users' queries for this index's schema, made once; like
+        the searcher, it is only used inside index/ (api.py)."""
+        if self._parser is None:
+            from .query import make_parser
+
+            self._parser = make_parser(self.searcher().schema)
+        return self._parser
 
     def doc_count(self) -> int:
         with self.open().reader() as r:

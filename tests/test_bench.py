@@ -14,7 +14,7 @@ import pytest
 # bench/ is a tool beside the packages, not an installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from articles import library as library_mod
+from articles.services import importing as importing_mod
 from articles.library import Library
 from articles.model import Draft
 from index.query import cut_snippet, make_parser, term_spans
@@ -147,7 +147,7 @@ def test_updating_an_indexed_article_replaces_it_and_new_ones_are_added(tmp_path
 
 
 def test_parallel_file_reading_keeps_order_and_reports_bad_files(tmp_path, monkeypatch):
-    monkeypatch.setattr(library_mod, "PARALLEL_READ_MIN", 2)
+    monkeypatch.setattr(importing_mod, "PARALLEL_READ_MIN", 2)
     src = tmp_path / "src"
     src.mkdir()
     for i in range(6):

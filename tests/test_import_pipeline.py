@@ -5,7 +5,8 @@ import os
 import subprocess
 import sys
 
-from articles.library import PARALLEL_READ_MIN, Library
+from articles.library import Library
+from articles.services.importing import PARALLEL_READ_MIN
 from conftest import BBC, ROOT, need
 from index.core import SearchIndex
 from test_reliability import CLI, assert_whole

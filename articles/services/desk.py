@@ -18,7 +18,8 @@ from ..store import saved as saved_store
 from ..text.anchor import find_anchor, find_passage, make_anchor
 
 __all__ = ["add_note", "remove_note", "notes_json", "add_highlight", "remove_highlight",
-           "highlights_json", "save_search", "remove_saved", "saved_names", "batch_lines"]
+           "highlights_json", "save_search", "remove_saved", "saved_names", "saved_searches", "saved_query",
+           "batch", "batch_lines"]
 
 
 def _iso(ts: float) -> str:
@@ -126,7 +127,39 @@ def saved_names(store: Store) -> list[tuple[str, str]]:
     return saved_store.saved_searches(store)
 
 
+def saved_searches(store: Store, matching_ids: Callable[[str], list[str]], error_types: tuple) -> list[dict]:
+    """Each saved search with its hits now: total and unread (a query that no
+    longer parses has none)."""
+    out = []
+    for name, query in saved_names(store):
+        try:
+            ids = matching_ids(query)
+        except error_types:
+            ids = []
+        unread = store.unread_count(ids) if ids else 0
+        out.append({"name": name, "query": query, "total": len(ids), "unread": unread})
+    return out
+
+
+def saved_query(store: Store, name: str) -> str:
+    found = dict(saved_names(store)).get(" ".join(str(name).split()))
+    if found is None:
+        raise LibraryError(f"no saved search named {name!r}")
+    return found
+
+
 # -- batch search ----------------------------------------------------------------
+def batch(lines: Iterable[str], search: Callable[..., object], limit: int, error_types: tuple) -> dict:
+    """``batch_lines`` with each query's total and top ``limit`` hits from ``search``."""
+
+    def run(query: str) -> dict:
+        res = search(query, limit=limit)
+        return {"total": res.total, "hits": [{"id": h.id, "title": h.title, "score": round(h.score, 4)}
+                                             for h in res.hits]}
+
+    return batch_lines(lines, run, error_types)
+
+
 def batch_lines(lines: Iterable[str], run: Callable[[str], dict], error_types: tuple) -> dict:
     """One query per line (blank lines and ``#`` comments skipped): each good
     line's result from ``run(query)``, each bad one with its line number."""

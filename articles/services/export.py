@@ -14,11 +14,13 @@ import csv
 import io
 import json
 import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from ..text import sanitize, sanitize_line
 
-__all__ = ["FORMATS", "render", "write_whole"]
+__all__ = ["FORMATS", "render", "write_whole", "select"]
 
 FORMATS = ("md", "json", "csv")
 
@@ -164,3 +166,64 @@ def write_whole(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+# -- gathering a selection -----------------------------------------------------------
+def select(store, *, query: str | None = None, tag: str | None = None, story: str | None = None,
+           dossier: str | None = None, saved: str | None = None, ids=None, limit: int = 500,
+           find: Callable, dossier_of: Callable, story_of: Callable, tagged: Callable,
+           saved_query: Callable, matching_ids: Callable, extras: Callable) -> dict:
+    """The articles of one selection (the first of dossier, story, tag, ids, saved
+    or query given) with everything the user made on them: {"selection",
+    "exported", "articles", "dossier"}.  The lookups are the Library's, handed
+    in: ``find(ref)`` an Article or LibraryError, ``dossier_of(name)``,
+    ``story_of(id)``, ``tagged(name)`` ids oldest first, ``saved_query(name)``,
+    ``matching_ids(query)``, and ``extras(art)`` its tags, notes, highlights and quotes."""
+    from ..store import LibraryError
+    from ..store.tags import clean_tag
+
+    doss = None
+    if dossier is not None:
+        doss = dossier_of(dossier)
+        picked = [a["id"] for a in doss["articles"]]
+        label, kind, value = f"Dossier: {doss['entity']['name']}", "dossier", dossier
+    elif story is not None:
+        art = find(story)
+        picked = list(story_of(art.id).articles)
+        label, kind, value = f"Story of {art.title}", "story", art.id
+    elif tag is not None:
+        try:
+            name = clean_tag(tag)
+        except ValueError as exc:
+            raise LibraryError(str(exc)) from None
+        picked = tagged(name)
+        if not picked:
+            raise LibraryError(f"no article is tagged {name!r}")
+        label, kind, value = f"Tag: {name}", "tag", name
+    elif ids is not None:
+        picked = [find(i).id for i in ids]
+        label = find(picked[0]).title if len(picked) == 1 else "Articles"
+        kind, value = "articles", ",".join(picked)
+    else:
+        if saved is not None:
+            query = saved_query(saved)
+        if not query or not query.strip():
+            raise LibraryError("give a query, --tag, --story or --dossier to export")
+        picked = matching_ids(query)[:limit]
+        label, kind, value = (f"Saved search: {saved}" if saved else f"Search: {query}"), \
+            ("saved" if saved else "query"), query
+    arts = store.get_many(picked)
+    sentences = {a["id"]: a.get("sentence") for a in doss["articles"]} if doss else {}
+    out = []
+    for aid in picked:
+        art = arts.get(aid)
+        if art is None:
+            continue
+        doc = {k: v for k, v in art.to_json().items() if k not in ("body", "path")}
+        doc.update(extras(art))
+        if aid in sentences:
+            doc["sentence"] = sentences[aid]
+        out.append(doc)
+    return {"selection": {"kind": kind, "value": value, "label": label},
+            "exported": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "articles": out, "dossier": doss}

@@ -7,7 +7,8 @@ store's outbox in the same transaction; a sync indexes what is queued and only
 then dequeues it (``committed``), so a crash at any point leaves work to redo,
 never a silent disagreement.  Nothing here takes a ``Library``: ``Indexing`` is
 built from the store, the index, the Library's write lock, the folder to check,
-and a callable giving each article's entity fields.
+and a callable giving each article's entity fields (its tag and note fields
+are read here, from the store).
 """
 
 from __future__ import annotations
@@ -154,6 +155,22 @@ class IndexFeeder:
             self.indexing.index.clean_orphans()
 
 
+def _add_desk_fields(store: Store, ids: Sequence[str], fields: dict[str, dict[str, str]]) -> None:
+    """Index fields kept outside the article row besides entity names: the
+    article's tags (the index's comma-separated ``tag`` keyword, for tag:NAME)
+    and the notes on the article and on its highlights (for note:WORD)."""
+    from ..store.highlights import highlight_notes_of_many
+    from ..store.notes import notes_of_many
+    from ..store.tags import tags_of_many
+
+    for aid, names in tags_of_many(store, ids).items():
+        fields.setdefault(aid, {})["tag"] = ",".join(names)
+    for source in (notes_of_many(store, ids), highlight_notes_of_many(store, ids)):
+        for aid, texts in source.items():
+            f = fields.setdefault(aid, {})
+            f["note"] = "\n".join(filter(None, [f.get("note"), *texts]))
+
+
 class Indexing:
     """The index-sync engine over one store and one index."""
 
@@ -283,6 +300,7 @@ class Indexing:
         """(index documents, ids to delete) for these ids, as the store has them now."""
         arts = self.store.get_many(ids)
         ents = self.entity_fields(list(arts)) if self.entity_fields else {}
+        _add_desk_fields(self.store, list(arts), ents)
         docs = (to_document(arts[aid], ents.get(aid)) for aid in ids if aid in arts)
         return docs, [aid for aid in ids if aid not in arts]
 

@@ -21,63 +21,10 @@ from pathlib import Path
 
 from ..model import Article, Draft, article_id, body_hash
 from ..text import safe_url
-from .feeds import FEEDS_SCHEMA
-from .tags import TAGS_SCHEMA
-from .notes import NOTES_SCHEMA
-from .highlights import HIGHLIGHTS_SCHEMA
-from .saved import SAVED_SCHEMA
-from .stories import STORIES_SCHEMA
-from .credits import CREDITS_SCHEMA
-from .follows import FOLLOWS_SCHEMA
-from .entities import ENTITIES_SCHEMA
+from .schema import apply_schemas
 
 SCHEMA_VERSION = 1
 _BULK_CHECKPOINT_PAGES = 10_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS articles (
-    id TEXT PRIMARY KEY,
-    origin TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    body TEXT NOT NULL,
-    source TEXT,
-    author TEXT,
-    date TEXT,
-    url TEXT,
-    path TEXT,
-    feed_id INTEGER,
-    body_hash TEXT NOT NULL,
-    added_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    read INTEGER NOT NULL DEFAULT 0,
-    starred INTEGER NOT NULL DEFAULT 0,
-    read_at REAL
-);
-CREATE INDEX IF NOT EXISTS articles_body_hash ON articles(body_hash);
-CREATE INDEX IF NOT EXISTS articles_date ON articles(date);
-CREATE INDEX IF NOT EXISTS articles_url ON articles(url);
-CREATE INDEX IF NOT EXISTS articles_feed ON articles(feed_id);
--- One index per list order (same expressions as SORTS), so a page of rows at any
--- offset walks an index instead of sorting the table: 2 s -> 15 ms at 100k articles.
-CREATE INDEX IF NOT EXISTS articles_sort_date ON articles(date IS NULL, date DESC, added_at DESC, id);
-CREATE INDEX IF NOT EXISTS articles_sort_date_asc ON articles(date IS NULL, date ASC, added_at ASC, id);
-CREATE INDEX IF NOT EXISTS articles_sort_title ON articles(title COLLATE NOCASE, id);
-CREATE INDEX IF NOT EXISTS articles_sort_source ON articles(source IS NULL, source COLLATE NOCASE, date DESC, id);
-CREATE INDEX IF NOT EXISTS articles_sort_added ON articles(added_at DESC, id);
--- Outbox for the search index: ids whose store row changed (or vanished)
--- since the index last committed.
-CREATE TABLE IF NOT EXISTS index_queue (article_id TEXT PRIMARY KEY);
-"""
-
-# The store's own table families (one module each in this package), applied at
-# every open after the core tables.
-_FAMILY_SCHEMAS = (FEEDS_SCHEMA, TAGS_SCHEMA, NOTES_SCHEMA, HIGHLIGHTS_SCHEMA, SAVED_SCHEMA,
-                   STORIES_SCHEMA, CREDITS_SCHEMA, FOLLOWS_SCHEMA, ENTITIES_SCHEMA)
-
-# Other domain modules add their tables here (entities, stories, ...): each is a
-# SQL script of CREATE ... IF NOT EXISTS statements run at every open.
-EXTRA_SCHEMAS: list[str] = []
 
 _ARTICLE_COLS = (
     "id, origin, title, body, source, author, date, url, path, feed_id, "
@@ -220,7 +167,7 @@ class Store:
                 self.conn.execute("PRAGMA journal_mode=WAL")
                 self.conn.execute("PRAGMA synchronous=FULL")
                 self.conn.execute("PRAGMA foreign_keys=ON")
-                self.conn.executescript(_SCHEMA + "".join(_FAMILY_SCHEMAS) + "".join(EXTRA_SCHEMAS))
+                apply_schemas(self.conn)
                 self._set_version()
         except sqlite3.DatabaseError as exc:
             raise StoreError(friendly_error(exc, f"cannot open the library store {self.path}",
@@ -273,7 +220,7 @@ class Store:
         mem = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         self.conn.backup(mem)
         # A library made before some derived tables existed gets them in the copy.
-        mem.executescript(_SCHEMA + "".join(_FAMILY_SCHEMAS) + "".join(EXTRA_SCHEMAS))
+        apply_schemas(mem)
         self._library_conn, self.conn = self.conn, mem
 
     # -- transactions -------------------------------------------------------
@@ -312,6 +259,18 @@ class Store:
         else:
             self.conn.execute("INSERT INTO meta(key, value) VALUES(?, ?) "
                               "ON CONFLICT(key) DO UPDATE SET value=excluded.value", (key, value))
+
+    def library_token(self) -> str:
+        """This library's own random token (made at its first open), which the
+        search index is keyed with, so an index copied from elsewhere is refused."""
+        token = self.meta_get("library_token")
+        if token is None:
+            import secrets
+
+            token = secrets.token_hex(16)
+            with self.transaction():
+                self.meta_set("library_token", token)
+        return token
 
     # -- articles -----------------------------------------------------------
     def upsert(self, draft: Draft, now: float | None = None, hash_: str | None = None) -> UpsertResult:
@@ -451,6 +410,44 @@ class Store:
         extra = ", read_at=?" if flag == "read" else ""
         args = [int(value)] + ([time.time() if value else None] if flag == "read" else []) + [aid]
         return self.conn.execute(f"UPDATE articles SET {flag}=?{extra} WHERE id=?", args).rowcount > 0
+
+    def set_read_many(self, ids: Sequence[str] | None, value: bool = True) -> list[str]:
+        """Mark many articles (every article for None) read or unread in one
+        transaction; returns the ids whose mark changed."""
+        with self.transaction():
+            if ids is None:
+                changed = [r[0] for r in self.conn.execute("SELECT id FROM articles WHERE read=?",
+                                                           (int(not value),))]
+            else:
+                changed = [r[0] for r in self.conn.execute(
+                    "SELECT id FROM articles WHERE read=? AND id IN (SELECT value FROM json_each(?))",
+                    (int(not value), json.dumps(list(ids))))]
+            for aid in changed:
+                self.set_flag(aid, "read", value)
+        return changed
+
+    def counts(self) -> dict[str, int]:
+        """Articles, unread, starred."""
+        return {"articles": self.count(), "unread": self.count("read=0"), "starred": self.count("starred=1")}
+
+    def unread_count(self, ids: Sequence[str] | None = None) -> int:
+        """Unread articles, among ``ids`` when given."""
+        if ids is None:
+            return self.count("read=0")
+        return self.count("read=0 AND id IN (SELECT value FROM json_each(?))", (json.dumps(list(ids)),))
+
+    def source_count(self) -> int:
+        return self.conn.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0]
+
+    def only_samples(self) -> bool | None:
+        """True when every article is a shipped sample, None when there are none."""
+        if self.conn.execute("SELECT 1 FROM articles LIMIT 1").fetchone() is None:
+            return None
+        return self.conn.execute("SELECT 1 FROM articles WHERE origin NOT LIKE 'sample:%' LIMIT 1").fetchone() is None
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the store."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     # -- index outbox -------------------------------------------------------
     def queued(self, limit: int | None = None) -> list[tuple[str, int]]:
