@@ -1017,3 +1017,10 @@ class Library:
         from .dossier import follows
 
         return follows(self)
+
+    def entity_rows(self, article_id: str | None = None, type: str | None = None,
+                    limit: int | None = None) -> list[dict]:
+        """What `newsdesk entities` lists: the library's entities or one article's (see services.entity_rows)."""
+        from .services.entity_rows import entity_rows
+
+        return entity_rows(self.store.conn, article_id, type=type, limit=limit)
