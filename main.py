@@ -297,12 +297,14 @@ class Lines(Result):
 
 
 def _text(*parts):
-    """Rich Text from (text, style) pairs and plain strings; never markup."""
+    """Rich Text from (text, style) pairs and plain strings; never markup. As with
+    ``Text(a, style) + Text(b)``, the first part's style is the whole line's."""
     from rich.text import Text
 
     out = Text()
-    for part in parts:
-        out += Text(*part) if isinstance(part, tuple) else Text(part)
+    for i, part in enumerate(parts):
+        part = Text(*part) if isinstance(part, tuple) else Text(part)
+        out = part if i == 0 else out + part
     return out
 
 
@@ -1122,13 +1124,15 @@ def build_parser() -> argparse.ArgumentParser:
     for action, operands in ENTITY_CORRECTIONS.items():
         usage = f"newsdesk entities {action} {' '.join(operands)}"
         c = ens.add_parser(action, parents=[common], usage=usage, operands_usage=f"usage: {usage}",
-                           help={"merge": "make B a name of A", "rename": "give an entity a new name",
+                           help={"merge": "make B part of A (A keeps its name and type)", "rename": "give an entity a new name",
                                  "retype": "correct an entity's type", "hide": "hide an entity everywhere",
                                  "unhide": "show a hidden entity again"}[action])
         _add_operands(c, operands)
         c.set_defaults(func=cmd_entity_correction, action=action)
 
     sr = sub.add_parser("stories", parents=[common], help="articles grouped by the story they report",
+                        usage="newsdesk stories [--grouped] [--versions ID]\n"
+                              "       newsdesk stories split ID | merge A B | regroup",
                         epilog="Corrections are remembered across regrouping.")
     sr.add_argument("--grouped", action="store_true", help="only stories reported more than once")
     sr.add_argument("--versions", metavar="ID", help="what each version of this article's story adds")
