@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from ..entities import article_entities, library_entities
+from ..entities.api import article_entities, library_entities
 from ..store import LibraryError
 
 
