@@ -2,6 +2,19 @@
 
 Every subcommand takes --library DIR; --json prints one JSON document on stdout
 and nothing else there (progress and errors go to stderr).
+
+The shape of this file: output helpers; ``Result`` and the one ``emit()``
+that prints a command's result as JSON or for a person; the commands, each a
+function from parsed arguments to a Result, beside the Result classes that
+render it; the parser; ``main``.  A command asks the Library for its data and
+shapes nothing itself.
+
+Why it is longer than ~500 lines: it holds the text rendering of some thirty
+commands (tables, pipes as tab-separated lines, the article, the dossier),
+each a few lines of Rich that belong to no one else.  The domain returns
+plain records and must not render; the reader has its own screens; and the
+project's layout gives the command line no package of its own.  Splitting
+the renderers into a second file would only move them.
 """
 
 from __future__ import annotations
@@ -123,24 +136,6 @@ def _open(args):
 def _notice(msg: str) -> None:
     from rich.text import Text
 
-    _console(stderr=True).print(Text("newsdesk: ", style="bold") + Text(_clean(msg)))
-
-
-def cmd_init(args) -> int:
-    from articles.library import Library, default_library_path, is_library
-
-    folder = Path(args.folder or args.library or default_library_path()).expanduser()
-    existed = is_library(folder)
-    if not existed and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        _error(f"{folder} exists and is not an empty folder: choose a new or empty one", "usage")
-        return EXIT_FAIL
-    with Library(folder):
-        pass
-    if args.json:
-        _emit_json({"library": str(folder), "created": not existed})
-    else:
-        _console().print(f"{'library already exists at' if existed else 'created an empty library at'} {folder}")
-    return EXIT_OK
 
 
 class _Progress:
@@ -218,65 +213,111 @@ def _snippet_text(snippet: str, spans):
     return t
 
 
-# -- commands -----------------------------------------------------------------
-def cmd_add(args) -> int:
-    with _open(args) as lib, _Progress("Reading") as prog:
-        report = lib.add(args.sources, progress=prog, entities=not args.no_entities,
-                         timeout=args.timeout, follow_links=args.follow_links)
-    if args.json:
-        _emit_json(report.to_json())
+# -- results ------------------------------------------------------------------
+class Fail(Exception):
+    """A command that cannot go on: its one-line message, JSON error code and exit status."""
+
+    def __init__(self, message: str, kind: str = "error", code: int = EXIT_FAIL):
+        super().__init__(message)
+        self.kind, self.code = kind, code
+
+
+class Result:
+    """What a command produced: its JSON document and its rendering for a person."""
+
+    code = EXIT_OK
+    # Lines for stderr after the output, whatever its format (a batch's failed lines).
+    stderr_lines: tuple[str, ...] = ()
+
+    def to_json(self):
+        """The --json document, or None when the output is not JSON (OPML, an export)."""
+        raise NotImplementedError
+
+    def render(self, con) -> None:
+        raise NotImplementedError
+
+
+def emit(result: Result, as_json: bool) -> int:
+    """Print a command's result as its JSON document or for a person; its exit status."""
+    doc = result.to_json() if as_json else None
+    if doc is not None:
+        _emit_json(doc)
     else:
-        from rich.text import Text
-
-        con = _console()
-        # Details first and the summary last, where a terminal leaves the eye;
-        # a long run of duplicates is folded unless asked for.
-        shown = report.duplicate_of if args.verbose else report.duplicate_of[:DUPLICATES_SHOWN]
-        for src, dup in shown:
-            con.print(Text(f"  duplicate: {_clean(src)} (same text as {_clean(dup)})", style="dim"))
-        if len(shown) < len(report.duplicate_of):
-            con.print(Text(f"  … and {len(report.duplicate_of) - len(shown)} more duplicates "
-                           "(--verbose lists them all)", style="dim"))
-        for src, err in report.failed:
-            con.print(Text("  failed: ", style="red") + Text(f"{_clean(src)}: {_clean(err)}"))
-        for src, what in report.warnings:
-            con.print(Text("  warning: ", style="yellow") + Text(f"{_clean(src)}: {_clean(what)}"))
-        con.print(Text(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
-                       f"duplicates {report.duplicates}, failed {len(report.failed)}"))
-    # Scripts need to notice a source that failed even when others imported.
-    return EXIT_FAIL if report.failed else EXIT_OK
+        result.render(_console())
+    for line in result.stderr_lines:
+        _console(stderr=True).print(line)
+    return result.code
 
 
-def cmd_search(args) -> int:
-    from articles.library import QueryError
+class Doc(Result):
+    """A JSON document and, for a person, one line (on stderr with ``stderr``, or none)."""
 
-    with _open(args) as lib:
-        lib.ensure_index(notice=_error)
-        try:
-            res = lib.search(args.query, limit=args.limit, sort=args.sort)
-        except QueryError as exc:
-            _error(str(exc), "bad_query")
-            return EXIT_USAGE
-    if args.json:
-        _emit_json(res.to_json())
-        return EXIT_OK
-    from rich.table import Table
+    def __init__(self, doc, line=None, code: int = EXIT_OK, stderr: bool = False):
+        self.doc, self.line, self.code, self.stderr = doc, line, code, stderr
+
+    def to_json(self):
+        return self.doc
+
+    def render(self, con) -> None:
+        if self.line is not None:
+            (_console(stderr=True) if self.stderr else con).print(self.line)
+
+
+class Raw(Result):
+    """Text that is the output itself (OPML, an export), the same with --json."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def to_json(self):
+        return None
+
+    def render(self, con) -> None:
+        sys.stdout.write(self.text)
+        _RUN["json_written"] = True
+
+
+class Lines(Result):
+    """A JSON document and, for a person, a list of Rich lines (or a table)."""
+
+    def __init__(self, doc, lines=(), code: int = EXIT_OK):
+        self.doc, self.lines, self.code = doc, lines, code
+
+    def to_json(self):
+        return self.doc
+
+    def render(self, con) -> None:
+        from rich.table import Table
+
+        for line in self.lines:
+            if isinstance(line, Table):
+                _print_table(line, con)
+            else:
+                con.print(line)
+
+
+def _text(*parts):
+    """Rich Text from (text, style) pairs and plain strings; never markup. As with
+    ``Text(a, style) + Text(b)``, the first part's style is the whole line's."""
     from rich.text import Text
 
-    con = _console()
-    con.print(Text(f"{res.total_label()} for ") + Text(args.query, style="bold"))
-    if res.suggestion:
-        con.print(Text("did you mean: ") + Text(res.suggestion, style="bold cyan"))
-    table = Table(show_header=True, header_style="bold", expand=True, show_lines=True)
-    table.add_column("id", style="dim", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("article", ratio=1)
-    for h in res.hits:
-        head = Text(h.title, style="bold") + Text(f"  {h.source or ''}", style="dim")
-        table.add_row(h.id[:8], h.date or "", Text("\n").join([head, _snippet_text(h.snippet.text, h.snippet.spans)]))
-    if res.hits:
-        _print_table(table, con)
-    return EXIT_OK
+    out = Text()
+    for i, part in enumerate(parts):
+        part = Text(*part) if isinstance(part, tuple) else Text(part)
+        out = part if i == 0 else out + part
+    return out
+
+
+def _table(columns, rows, **kw):
+    """A Rich table: ``columns`` as (header, column options) pairs."""
+    from rich.table import Table
+
+    table = Table(**kw)
+    for name, opts in columns:
+        table.add_column(name, **opts)
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def _find(lib, ref: str):
@@ -285,354 +326,358 @@ def _find(lib, ref: str):
     try:
         art = lib.get(ref)
     except LibraryError as exc:
-        _error(str(exc))
-        return None
+        raise Fail(str(exc)) from exc
     if art is None:
-        _error(f"no article with id {ref!r}", "not_found")
+        raise Fail(f"no article with id {ref!r}", "not_found")
     return art
 
 
-def cmd_show(args) -> int:
+def _lib_call(fn, *args, not_found: str = "not_found", **kw):
+    """Run a Library call, its LibraryError as a Fail (one line); ``not_found`` is
+    the JSON error code for an unknown article id (tag and tags have said "error")."""
+    from articles.library import LibraryError
+
+    try:
+        return fn(*args, **kw)
+    except LibraryError as exc:
+        raise Fail(str(exc), not_found if "no article with id" in str(exc) else "error") from exc
+
+
+def _query_call(fn, *args, **kw):
+    """Run a Library call that parses a query: a bad query is a usage error."""
+    from articles.library import QueryError
+
+    try:
+        return fn(*args, **kw)
+    except QueryError as exc:
+        raise Fail(str(exc), "bad_query", EXIT_USAGE) from exc
+
+
+# -- library commands -----------------------------------------------------------
+def cmd_init(args) -> Result:
+    from articles.library import Library, default_library_path, is_library
+
+    folder = Path(args.folder or args.library or default_library_path()).expanduser()
+    existed = is_library(folder)
+    if not existed and folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise Fail(f"{folder} exists and is not an empty folder: choose a new or empty one", "usage")
+    with Library(folder):
+        pass
+    return Doc({"library": str(folder), "created": not existed},
+               f"{'library already exists at' if existed else 'created an empty library at'} {folder}")
+
+
+class AddResult(Result):
+    def __init__(self, report, verbose: bool):
+        self.report, self.verbose = report, verbose
+        # Scripts need to notice a source that failed even when others imported.
+        self.code = EXIT_FAIL if report.failed else EXIT_OK
+
+    def to_json(self):
+        return self.report.to_json()
+
+    def render(self, con) -> None:
+        report = self.report
+        # Details first and the summary last, where a terminal leaves the eye;
+        # a long run of duplicates is folded unless asked for.
+        shown = report.duplicate_of if self.verbose else report.duplicate_of[:DUPLICATES_SHOWN]
+        for src, dup in shown:
+            con.print(_text((f"  duplicate: {_clean(src)} (same text as {_clean(dup)})", "dim")))
+        if len(shown) < len(report.duplicate_of):
+            con.print(_text((f"  … and {len(report.duplicate_of) - len(shown)} more duplicates "
+                             "(--verbose lists them all)", "dim")))
+        for src, err in report.failed:
+            con.print(_text(("  failed: ", "red"), f"{_clean(src)}: {_clean(err)}"))
+        for src, what in report.warnings:
+            con.print(_text(("  warning: ", "yellow"), f"{_clean(src)}: {_clean(what)}"))
+        con.print(_text(f"added {report.added}, updated {report.updated}, unchanged {report.unchanged}, "
+                        f"duplicates {report.duplicates}, failed {len(report.failed)}"))
+
+
+def cmd_add(args) -> Result:
+    with _open(args) as lib, _Progress("Reading") as prog:
+        report = lib.add(args.sources, progress=prog, entities=not args.no_entities,
+                         timeout=args.timeout, follow_links=args.follow_links)
+    return AddResult(report, args.verbose)
+
+
+class SearchResult(Result):
+    def __init__(self, query: str, res):
+        self.query, self.res = query, res
+
+    def to_json(self):
+        return self.res.to_json()
+
+    def render(self, con) -> None:
+        from rich.text import Text
+
+        res = self.res
+        con.print(_text(f"{res.total_label()} for ", (self.query, "bold")))
+        if res.suggestion:
+            con.print(_text("did you mean: ", (res.suggestion, "bold cyan")))
+        rows = [(h.id[:8], h.date or "",
+                 Text("\n").join([_text((h.title, "bold"), (f"  {h.source or ''}", "dim")),
+                                  _snippet_text(h.snippet.text, h.snippet.spans)]))
+                for h in res.hits]
+        if rows:
+            _print_table(_table([("id", {"style": "dim", "no_wrap": True}), ("date", {"no_wrap": True}),
+                                 ("article", {"ratio": 1})], rows,
+                                show_header=True, header_style="bold", expand=True, show_lines=True), con)
+
+
+def cmd_search(args) -> Result:
+    with _open(args) as lib:
+        lib.ensure_index(notice=_error)
+        return SearchResult(args.query, _query_call(lib.search, args.query, limit=args.limit, sort=args.sort))
+
+
+class ShowResult(Result):
+    """One article with what the library knows of it (tags, notes, highlights, entities, sources)."""
+
+    def __init__(self, art, doc: dict):
+        self.art, self.doc = art, doc
+
+    def to_json(self):
+        return self.doc
+
+    def render(self, con) -> None:
+        art, doc = self.art, self.doc
+        con.print(_text((art.title, "bold")))
+        meta = " · ".join(_clean(x) for x in (art.source, art.author, art.date, art.url) if x)
+        if meta:
+            con.print(_text((meta, "dim")))
+        if doc.get("sources"):
+            from articles.services.sourcing import sourced_from_line
+            from articles.text import sanitize_line
+
+            con.print(_text(("Sourced from: ", "cyan"), sanitize_line(sourced_from_line(doc["sources"]))))
+        con.print(_text((f"id {art.id}", "dim")))
+        con.print()
+        con.print(_text(art.body))
+        # The user's notes and highlights under the article (plain Text: never markup).
+        if doc.get("highlights"):
+            con.print()
+            con.print(_text(("Highlights", "bold")))
+            for h in doc["highlights"]:
+                line = _text(f"  [{h['id']}] “{_clean(h['text'])}”")
+                if h["orphaned"]:
+                    line.append("  (orphaned)", style="yellow")
+                if h["note"]:
+                    line.append(f" — {_clean(h['note'])}", style="italic")
+                con.print(line)
+        if doc.get("notes"):
+            con.print()
+            con.print(_text(("Notes", "bold")))
+            for n in doc["notes"]:
+                con.print(_text((f"  [{n['id']}] {n['created']}  ", "dim"), _clean(n["text"])))
+
+
+def cmd_show(args) -> Result:
     with _open(args) as lib:
         art = _find(lib, args.id)
-        if art is None:
-            return EXIT_FAIL
-        doc = art.to_json()
-        extend = getattr(lib, "article_extras", None)
-        if extend is not None:
-            doc.update(extend(art))
-    if args.json:
-        _emit_json(doc)
-        return EXIT_OK
-    from rich.text import Text
-
-    con = _console()
-    con.print(Text(art.title, style="bold"))
-    meta = " · ".join(_clean(x) for x in (art.source, art.author, art.date, art.url) if x)
-    if meta:
-        con.print(Text(meta, style="dim"))
-    if doc.get("sources"):
-        from articles.services.sourcing import sourced_from_line
-        from articles.text import sanitize_line
-
-        con.print(Text("Sourced from: ", style="cyan") + Text(sanitize_line(sourced_from_line(doc["sources"]))))
-    con.print(Text(f"id {art.id}", style="dim"))
-    con.print()
-    con.print(Text(art.body))
-    _print_desk(con, doc)
-    return EXIT_OK
+        return ShowResult(art, {**art.to_json(), **lib.article_extras(art)})
 
 
-def _print_desk(con, doc) -> None:
-    """The user's notes and highlights under the article (plain Text: never markup)."""
-    from rich.text import Text
-
-    if doc.get("highlights"):
-        con.print()
-        con.print(Text("Highlights", style="bold"))
-        for h in doc["highlights"]:
-            line = Text(f"  [{h['id']}] “{_clean(h['text'])}”")
-            if h["orphaned"]:
-                line.append("  (orphaned)", style="yellow")
-            if h["note"]:
-                line.append(f" — {_clean(h['note'])}", style="italic")
-            con.print(line)
-    if doc.get("notes"):
-        con.print()
-        con.print(Text("Notes", style="bold"))
-        for n in doc["notes"]:
-            con.print(Text(f"  [{n['id']}] {n['created']}  ", style="dim") + Text(_clean(n["text"])))
-
-
-def cmd_list(args) -> int:
+def cmd_list(args) -> Result:
     with _open(args) as lib:
         rows = lib.rows(sort=args.sort, limit=args.limit)
-    if args.json:
-        _emit_json({"articles": [r.to_json() for r in rows]})
-        return EXIT_OK
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(expand=True)
-    for col, kw in (("id", {"style": "dim", "no_wrap": True}), ("state", {"no_wrap": True}),
+    table = _table((("id", {"style": "dim", "no_wrap": True}), ("state", {"no_wrap": True}),
                     ("date", {"no_wrap": True}), ("source", {"no_wrap": True, "max_width": 24}),
-                    ("title", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})):
-        table.add_column(col, **kw)
-    for r in rows:
-        mark = ("★" if r.starred else " ") + ("●" if not r.read else " ")
-        table.add_row(r.id[:8], mark, r.date or "", Text(r.source or ""), Text(r.title))
-    _print_table(table)
-    return EXIT_OK
+                    ("title", {"ratio": 1, "no_wrap": True, "overflow": "ellipsis"})),
+                   [(r.id[:8], ("★" if r.starred else " ") + ("●" if not r.read else " "), r.date or "",
+                     _text(r.source or ""), _text(r.title)) for r in rows], expand=True)
+    return Lines({"articles": [r.to_json() for r in rows]}, [table])
 
 
-def cmd_stats(args) -> int:
+def cmd_stats(args) -> Result:
     with _open(args) as lib:
         lib.ensure_index(notice=_error)  # an unsigned or damaged index is rebuilt, never read
         stats = lib.stats()
-    if args.json:
-        _emit_json(stats)
-    else:
-        from rich.text import Text
-
-        for k, v in stats.items():
-            _console().print(Text(f"{k:>12}  {v}"))
-    return EXIT_OK
+    return Lines(stats, [_text(f"{k:>12}  {v}") for k, v in stats.items()])
 
 
-def cmd_check(args) -> int:
-    done, recovered = _check_store(args)
-    if done is not None:
-        return done
+class CheckResult(Result):
+    def __init__(self, report, repair: bool):
+        self.report, self.repair = report, repair
+        self.code = EXIT_OK if report.clean else EXIT_FAIL
+
+    def to_json(self):
+        return self.report.to_json()
+
+    def render(self, con) -> None:
+        report = self.report
+        con.print(_text(f"{report.articles} articles, {report.indexed} indexed, {report.queued} queued changes"))
+        for label, style, items in (("  found: ", "yellow", report.problems), ("  repaired: ", "green", report.repaired),
+                                    ("  not repaired: ", "red", report.unrepairable)):
+            for item in items:
+                con.print(_text((label, style), item))
+        if report.clean:
+            con.print(_text(("library is consistent", "green")))
+        elif not self.repair:
+            con.print(_text("run `newsdesk check --repair` to fix what can be fixed"))
+
+
+def cmd_check(args) -> Result:
+    from articles.library import Library, default_library_path
+
+    # A damaged store is found before the library opens (it may not open at all);
+    # under --repair it is recovered first.
+    folder = Path(args.library or default_library_path()).expanduser()
+    damage = Library.store_damage(folder)
+    recovered = []
+    if damage is not None and not args.repair:
+        return Lines({"clean": False, "articles": 0, "indexed": None, "queued": 0, "missing": 0,
+                      "extra": 0, "duplicated": 0, "problems": [f"store damaged: {damage}"],
+                      "repaired": [], "unrepairable": ["run newsdesk check --repair"]},
+                     [_text(("  found: ", "yellow"), _clean(f"store damaged: {damage}")),
+                      _text("run `newsdesk check --repair` to recover it (from its backups, "
+                            "or what can still be read)")], code=EXIT_FAIL)
+    if damage is not None:
+        recovered = [f"store damaged: {damage}"] + Library.recover_store(folder).lines()
     with _open(args) as lib:
         report = lib.check(repair=args.repair)
     if recovered:  # what was found before the library opened, and what was done
         report.problems.insert(0, recovered[0])
         report.repaired[:0] = recovered[1:]
-    if args.json:
-        _emit_json(report.to_json())
-    else:
-        from rich.text import Text
-
-        con = _console()
-        con.print(Text(f"{report.articles} articles, {report.indexed} indexed, "
-                       f"{report.queued} queued changes"))
-        for p in report.problems:
-            con.print(Text("  found: ", style="yellow") + Text(p))
-        for r in report.repaired:
-            con.print(Text("  repaired: ", style="green") + Text(r))
-        for u in report.unrepairable:
-            con.print(Text("  not repaired: ", style="red") + Text(u))
-        if report.clean:
-            con.print(Text("library is consistent", style="green"))
-        elif not args.repair:
-            con.print(Text("run `newsdesk check --repair` to fix what can be fixed"))
-    return EXIT_OK if report.clean else EXIT_FAIL
+    return CheckResult(report, args.repair)
 
 
-def _check_store(args) -> tuple[int | None, list[str]]:
-    """A damaged store is found before the library opens (it may not open at all);
-    under --repair it is recovered first. Returns (an exit code when check ends
-    here, what the recovery did)."""
-    from rich.text import Text
-
-    from articles.library import Library, default_library_path
-
-    folder = Path(args.library or default_library_path()).expanduser()
-    damage = Library.store_damage(folder)
-    if damage is None:
-        return None, []
-    if not args.repair:
-        if args.json:
-            _emit_json({"clean": False, "articles": 0, "indexed": None, "queued": 0, "missing": 0,
-                        "extra": 0, "duplicated": 0, "problems": [f"store damaged: {damage}"],
-                        "repaired": [], "unrepairable": ["run newsdesk check --repair"]})
-        else:
-            con = _console()
-            con.print(Text("  found: ", style="yellow") + Text(_clean(f"store damaged: {damage}")))
-            con.print(Text("run `newsdesk check --repair` to recover it (from its backups, "
-                           "or what can still be read)"))
-        return EXIT_FAIL, []
-    return None, [f"store damaged: {damage}"] + Library.recover_store(folder).lines()
-
-
-def cmd_reindex(args) -> int:
+def cmd_reindex(args) -> Result:
     with _open(args) as lib, _Progress("Indexing") as prog:
         n = lib.reindex(prog)
-    if args.json:
-        _emit_json({"indexed": n})
-    else:
-        _console().print(f"indexed {n} articles")
-    return EXIT_OK
+    return Doc({"indexed": n}, f"indexed {n} articles")
 
 
-def cmd_mark(args) -> int:
+def cmd_mark(args) -> Result:
     with _open(args) as lib:
         art = _find(lib, args.id)
-        if art is None:
-            return EXIT_FAIL
         for flag, setter in (("read", lib.set_read), ("starred", lib.set_starred)):
             value = getattr(args, flag)
             if value is not None:
                 setter(art.id, value)
         art = lib.get(art.id)
-    doc = {"id": art.id, "read": art.read, "starred": art.starred}
-    if args.json:
-        _emit_json(doc)
-    else:
-        _console().print(f"{art.id}: read={art.read} starred={art.starred}")
-    return EXIT_OK
+    return Doc({"id": art.id, "read": art.read, "starred": art.starred},
+               f"{art.id}: read={art.read} starred={art.starred}")
 
 
-def cmd_feeds_add(args) -> int:
+# -- feeds ----------------------------------------------------------------------
+def cmd_feeds_add(args) -> Result:
     with _open(args) as lib:
         feed = lib.add_feed(args.url, tag=args.tag)
-    if args.json:
-        _emit_json(feed.to_json())
-    else:
-        from rich.text import Text
-
-        _console().print(Text(f"subscribed to {_clean(feed.url)} (feed {feed.id})"))
-    return EXIT_OK
+    return Doc(feed.to_json(), _text(f"subscribed to {_clean(feed.url)} (feed {feed.id})"))
 
 
-def cmd_feeds_remove(args) -> int:
+def cmd_feeds_remove(args) -> Result:
     with _open(args) as lib:
         feed = lib.remove_feed(args.feed)
-    if args.json:
-        _emit_json(feed.to_json())
-    else:
-        from rich.text import Text
-
-        _console().print(Text(f"unsubscribed from {_clean(feed.url)}; its saved articles stay in the library"))
-    return EXIT_OK
+    return Doc(feed.to_json(), _text(f"unsubscribed from {_clean(feed.url)}; its saved articles stay in the library"))
 
 
-def cmd_feeds_list(args) -> int:
+def cmd_feeds_list(args) -> Result:
     with _open(args) as lib:
         feeds = lib.list_feeds(tag=args.tag)
-    if args.json:
-        _emit_json({"feeds": [f.to_json() for f in feeds]})
-        return EXIT_OK
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(expand=True)
-    for col, kw in (("id", {"style": "dim", "no_wrap": True}), ("tag", {"no_wrap": True}),
-                    ("feed", {"ratio": 1, "overflow": "fold"}), ("unread", {"justify": "right"}),
-                    ("last refresh", {"ratio": 1, "overflow": "fold"})):
-        table.add_column(col, **kw)
+    rows = []
     for f in feeds:
-        status = Text(f.last_status or "never", style="red" if f.last_status == "failed" else "")
+        status = _text((f.last_status or "never", "red" if f.last_status == "failed" else ""))
         if f.last_error:
-            status += Text(f": {_clean(f.last_error)}", style="dim")
-        table.add_row(str(f.id), Text(_clean(f.tag)), Text(_clean(f.name)) + Text(f"\n{_clean(f.url)}", style="dim"),
-                      f"{f.unread}/{f.articles}", status)
-    _print_table(table)
-    return EXIT_OK
+            status += _text((f": {_clean(f.last_error)}", "dim"))
+        rows.append((str(f.id), _text(_clean(f.tag)), _text(_clean(f.name), (f"\n{_clean(f.url)}", "dim")),
+                     f"{f.unread}/{f.articles}", status))
+    table = _table((("id", {"style": "dim", "no_wrap": True}), ("tag", {"no_wrap": True}),
+                    ("feed", {"ratio": 1, "overflow": "fold"}), ("unread", {"justify": "right"}),
+                    ("last refresh", {"ratio": 1, "overflow": "fold"})), rows, expand=True)
+    return Lines({"feeds": [f.to_json() for f in feeds]}, [table])
 
 
-def cmd_feeds_import(args) -> int:
+def cmd_feeds_import(args) -> Result:
     with _open(args) as lib:
         res = lib.import_opml(args.file)
-    if args.json:
-        _emit_json({"added": [f.to_json() for f in res.added],
-                    "skipped": [{"url": u, "reason": r} for u, r in res.skipped]})
-    else:
-        from rich.text import Text
-
-        con = _console()
-        con.print(Text(f"subscribed to {len(res.added)} feeds, skipped {len(res.skipped)}"))
-        for url, reason in res.skipped:
-            con.print(Text(f"  skipped: {_clean(url)}: {_clean(reason)}", style="dim"))
-    return EXIT_OK
+    return Lines({"added": [f.to_json() for f in res.added],
+                  "skipped": [{"url": u, "reason": r} for u, r in res.skipped]},
+                 [_text(f"subscribed to {len(res.added)} feeds, skipped {len(res.skipped)}")]
+                 + [_text((f"  skipped: {_clean(url)}: {_clean(reason)}", "dim")) for url, reason in res.skipped])
 
 
-def cmd_feeds_export(args) -> int:
+def cmd_feeds_export(args) -> Result:
+    from articles.text import sanitize
+
     with _open(args) as lib:
-        from articles.text import sanitize
-
         # OPML fields come from feeds and imported files: no escape or format
         # character reaches the terminal (XML cannot carry most of them anyway).
-        sys.stdout.write(sanitize(lib.export_opml()))
-    return EXIT_OK
+        return Raw(sanitize(lib.export_opml()))
 
 
-def cmd_refresh(args) -> int:
+class RefreshResult(Result):
+    def __init__(self, results, timeout: float):
+        self.results, self.timeout = results, timeout
+        self.failed = [r for r in results if r.status == "failed"]
+        self.cut_off = [r for r in results if r.cut_off]
+        # Like `add`: scripts must notice a feed that failed even when others worked.
+        self.code = EXIT_FAIL if self.failed else EXIT_OK
+
+    def to_json(self):
+        return {"feeds": [r.to_json() for r in self.results],
+                "added": sum(r.added for r in self.results), "updated": sum(r.updated for r in self.results),
+                "failed": len(self.failed), "cut_off": len(self.cut_off)}
+
+    def render(self, con) -> None:
+        results = self.results
+        for r in results:
+            name = (_clean(r.title or r.url), "bold")
+            if r.status == "failed":
+                con.print(_text(("✗ ", "red"), name, (f"  failed: {_clean(r.reason)}", "red")))
+            else:
+                con.print(_text(("✓ ", "green"), name, (
+                    f"  {r.status}: {r.added} new, {r.updated} updated"
+                    + (f", {r.duplicates} merged as duplicates of saved articles" if r.duplicates else ""), "dim")))
+            for w in r.warnings:
+                con.print(_text((f"    {_clean(w)}", "dim")))
+        con.print(_text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
+                        f"{sum(r.updated for r in results)} updated, {len(self.failed)} failed"
+                        + (f" ({len(self.cut_off)} cut off by the {self.timeout:g}s time limit; "
+                           "they are fetched again next time)" if self.cut_off else "")))
+
+
+def cmd_refresh(args) -> Result:
     with _open(args) as lib, _Progress("Refreshing") as prog:
         # --timeout bounds the whole refresh; no one server is waited on for longer
         # than the usual per-read timeout within it.
-        results = lib.refresh_feeds(args.feed or None, progress=prog, entities=not args.no_entities,
-                                    timeout=min(args.timeout, 10.0), deadline=args.timeout)
-    failed = [r for r in results if r.status == "failed"]
-    cut_off = [r for r in results if r.cut_off]
-    if args.json:
-        _emit_json({"feeds": [r.to_json() for r in results],
-                    "added": sum(r.added for r in results), "updated": sum(r.updated for r in results),
-                    "failed": len(failed), "cut_off": len(cut_off)})
-    else:
-        from rich.text import Text
-
-        con = _console()
-        for r in results:
-            name = Text(_clean(r.title or r.url), style="bold")
-            if r.status == "failed":
-                con.print(Text("✗ ", style="red") + name + Text(f"  failed: {_clean(r.reason)}", style="red"))
-            else:
-                con.print(Text("✓ ", style="green") + name + Text(
-                    f"  {r.status}: {r.added} new, {r.updated} updated"
-                    + (f", {r.duplicates} merged as duplicates of saved articles" if r.duplicates else ""),
-                    style="dim"))
-            for w in r.warnings:
-                con.print(Text(f"    {_clean(w)}", style="dim"))
-        con.print(Text(f"{len(results)} feeds: {sum(r.added for r in results)} new articles, "
-                       f"{sum(r.updated for r in results)} updated, {len(failed)} failed"
-                       + (f" ({len(cut_off)} cut off by the {args.timeout:g}s time limit; "
-                          "they are fetched again next time)" if cut_off else "")))
-    # Like `add`: scripts must notice a feed that failed even when others worked.
-    return EXIT_FAIL if failed else EXIT_OK
+        return RefreshResult(lib.refresh_feeds(args.feed or None, progress=prog, entities=not args.no_entities,
+                                               timeout=min(args.timeout, 10.0), deadline=args.timeout),
+                             args.timeout)
 
 
-_ENTITY_ACTIONS = {"merge": 2, "rename": 2, "retype": 2, "hide": 1, "unhide": 1}
-
-
-def cmd_entities(args) -> int:
-    """List entities (library-wide or one article's), run the entity stage, or correct one."""
-    words = list(args.words)
-    action = words[0] if words and words[0] in _ENTITY_ACTIONS else None
-    if action is not None:
-        if len(words) - 1 != _ENTITY_ACTIONS[action]:
-            usage = {"merge": "merge A B", "rename": "rename OLD NEW", "retype": "retype NAME TYPE",
-                     "hide": "hide NAME", "unhide": "unhide NAME"}[action]
-            _error(f"usage: newsdesk entities {usage}")
-            return EXIT_USAGE
-        return _entities_correct(args, action, words[1:])
-    if len(words) > 1:
-        _error(f"expected one article id, or one of {', '.join(_ENTITY_ACTIONS)}; got {' '.join(words)!r}")
-        return EXIT_USAGE
+# -- entities -----------------------------------------------------------------
+def cmd_entities(args) -> Result:
+    """List entities (library-wide or one article's), after running the entity stage if asked."""
+    extracted = None
     with _open(args) as lib:
+        article = _find(lib, args.id).id if args.id is not None else None
         if args.extract or args.rebuild:
             with _Progress("Entities") as prog:
-                n = lib.run_entity_stage(prog, rebuild=args.rebuild)
-            if args.json and not words:
-                _emit_json({"extracted": n})
-                return EXIT_OK
-            if not args.json:
-                _console(stderr=True).print(f"entities extracted from {n} texts")
-            if not words:
-                return EXIT_OK
-        if words:
-            art = _find(lib, words[0])
-            if art is None:
-                return EXIT_FAIL
-            refs = lib.article_entities(art.id)
-            infos = {e.entity_id: e for e in lib.library_entities(include_hidden=True)} if refs else {}
-            if args.type:
-                refs = [r for r in refs if r.type == args.type]
-            rows = [{"id": r.entity_id, "name": r.name, "type": r.type, "count": r.count,
-                     "articles": infos[r.entity_id].articles if r.entity_id in infos else 1,
-                     "mentions": r.count,
-                     "aliases": infos[r.entity_id].aliases if r.entity_id in infos else [],
-                     "confidence": r.confidence, "sure": r.sure, "titles": r.titles}
-                    for r in refs]
-        else:
-            rows = [e.to_json() for e in lib.library_entities(type=args.type, limit=args.limit)]
-    if args.json:
-        _emit_json({"entities": rows})
-        return EXIT_OK
-    from rich.table import Table
-    from rich.text import Text
+                extracted = lib.run_entity_stage(prog, rebuild=args.rebuild)
+            if article is None:
+                return Doc({"extracted": extracted}, f"entities extracted from {extracted} texts", stderr=True)
+        rows = lib.entity_rows(article, type=args.type, limit=args.limit)
+    return EntitiesResult(rows, extracted)
 
-    table = Table(expand=True)
-    table.add_column("name", ratio=2)
-    table.add_column("type", no_wrap=True)
-    table.add_column("articles", justify="right")
-    table.add_column("mentions", justify="right")
-    table.add_column("also called", ratio=2)
-    for r in rows:
-        table.add_row(Text(r["name"]), r["type"], str(r["articles"]), str(r["mentions"]),
-                      Text(", ".join(r["aliases"]), style="dim"))
-    _print_table(table)
-    return EXIT_OK
+
+class EntitiesResult(Result):
+    """The entity table, after the entity stage's line on stderr when it ran."""
+
+    def __init__(self, rows: list[dict], extracted: int | None):
+        self.rows, self.extracted = rows, extracted
+
+    def to_json(self):
+        return {"entities": self.rows}
+
+    def render(self, con) -> None:
+        if self.extracted is not None:
+            _console(stderr=True).print(f"entities extracted from {self.extracted} texts")
+        _print_table(_table((("name", {"ratio": 2}), ("type", {"no_wrap": True}), ("articles", {"justify": "right"}),
+                             ("mentions", {"justify": "right"}), ("also called", {"ratio": 2})),
+                            [(_text(r["name"]), r["type"], str(r["articles"]), str(r["mentions"]),
+                              _text((", ".join(r["aliases"]), "dim"))) for r in self.rows], expand=True), con)
 
 
 def _entity_type(value: str) -> str:
@@ -644,360 +689,215 @@ def _entity_type(value: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _entities_correct(args, action: str, operands: list[str]) -> int:
+# `newsdesk entities ACTION ...`: each a subcommand of `entities` with its operands.
+ENTITY_CORRECTIONS = {"merge": ("A", "B"), "rename": ("OLD", "NEW"), "retype": ("NAME", "TYPE"),
+                      "hide": ("NAME",), "unhide": ("NAME",)}
+
+
+def cmd_entity_correction(args) -> Result:
     with _open(args) as lib:
         method = {"merge": lib.merge_entities, "rename": lib.rename_entity, "retype": lib.retype_entity,
-                  "hide": lib.hide_entity, "unhide": lib.unhide_entity}[action]
-        info = method(*operands)
-    doc = {"action": action, "entity": info.to_json() if info is not None else None}
-    if args.json:
-        _emit_json(doc)
-    elif info is not None:
-        from rich.text import Text
-
-        state = " (hidden)" if info.hidden else ""
-        _console().print(Text(f"{action}: {info.name} [{info.type}]{state}, "
-                              f"{info.articles} articles, {info.mentions} mentions"))
-    return EXIT_OK
+                  "hide": lib.hide_entity, "unhide": lib.unhide_entity}[args.action]
+        info = method(*_operands(args))
+    line = None if info is None else _text(
+        f"{args.action}: {info.name} [{info.type}]{' (hidden)' if info.hidden else ''}, "
+        f"{info.articles} articles, {info.mentions} mentions")
+    return Doc({"action": args.action, "entity": info.to_json() if info is not None else None}, line)
 
 
-def cmd_story_correction(args) -> int:
+# -- stories --------------------------------------------------------------------
+STORY_CORRECTIONS = {"split": ("ID",), "merge": ("A", "B"), "regroup": ()}
+
+
+def cmd_story_correction(args) -> Result:
     """`stories split ID`, `stories merge A B`, `stories regroup`."""
-    action, refs = args.words[0], args.words[1:]
-    want = {"split": 1, "merge": 2, "regroup": 0}.get(action)
-    if want is None or len(refs) != want:
-        _error("usage: newsdesk stories [split ID | merge A B | regroup]")
-        return EXIT_USAGE
     with _open(args) as lib:
-        arts = [_find(lib, r) for r in refs]
-        if any(a is None for a in arts):
-            return EXIT_FAIL
+        arts = [_find(lib, r) for r in _operands(args)]
         try:
-            if action == "split":
+            if args.action == "split":
                 story = lib.split_story(arts[0].id)
-            elif action == "merge":
+            elif args.action == "merge":
                 story = lib.merge_stories(arts[0].id, arts[1].id)
             else:
                 n = lib.regroup_stories()
-                story = None
+                return Doc({"action": "regroup", "story": None, "stories": n}, _text(f"regrouped: {n} stories"))
         except ValueError as exc:
-            _error(str(exc))
-            return EXIT_FAIL
-    if args.json:
-        _emit_json({"action": action, "story": story.to_json() if story else None,
-                    **({"stories": n} if story is None else {})})
-        return EXIT_OK
-    from rich.text import Text
-
-    if story is None:
-        _console().print(Text(f"regrouped: {n} stories"))
-    else:
-        _console().print(Text(f"{action}: ") + Text(story.title, style="bold")
-                         + Text(f"  {len(story.articles)} article(s)  {story.id[:8]}", style="dim"))
-    return EXIT_OK
+            raise Fail(str(exc)) from exc
+    return Doc({"action": args.action, "story": story.to_json()},
+               _text(f"{args.action}: ", (story.title, "bold"),
+                     (f"  {len(story.articles)} article(s)  {story.id[:8]}", "dim")))
 
 
-def cmd_stories(args) -> int:
+def cmd_stories(args) -> Result:
     """Articles grouped by story (singletons included), biggest first; with --versions ID,
     what each version of that story adds."""
-    if args.words:
-        return cmd_story_correction(args)
     with _open(args) as lib:
         if args.versions:
             art = _find(lib, args.versions)
-            if art is None:
-                return EXIT_FAIL
             versions = lib.story_versions(art.id)
-            if args.json:
-                _emit_json({"story": lib.story_of(art.id).to_json(), "versions": versions})
-                return EXIT_OK
-        else:
-            stories = lib.stories(min_size=2 if args.grouped else 1)
-            if args.json:
-                _emit_json({"stories": [s.to_json() for s in stories]})
-                return EXIT_OK
-            titles = {r.id: r for r in lib.rows(ids=[a for s in stories if len(s.articles) > 1
-                                                      for a in s.articles])}
-    from rich.text import Text
-
-    con = _console()
-    if args.versions:
-        for v in versions:
-            con.print(Text(v["title"], style="bold")
-                      + Text(f"  {v['source'] or ''} {v['date'] or ''}  {v['id'][:8]}", style="dim"))
-            if v.get("role"):
-                from articles.services.sourcing import chain_line
-
-                con.print(Text(f"  {v['role']} ", style="magenta") + Text(chain_line(v.get("chain", []))))
-            if v["adds"]["entities"]:
-                con.print(Text("  adds: ", style="cyan") + Text(", ".join(v["adds"]["entities"])))
-            for q in v["adds"]["quotes"]:
-                con.print(Text("  “") + Text(q["text"]) + Text(f"” — {q['speaker'] or 'unattributed'}",
-                                                               style="dim"))
-        return EXIT_OK
+            return Lines({"story": lib.story_of(art.id).to_json(), "versions": versions}, _version_lines(versions))
+        stories = lib.stories(min_size=2 if args.grouped else 1)
+        titles = {r.id: r for r in lib.rows(ids=[a for s in stories if len(s.articles) > 1 for a in s.articles])}
+    lines = []
     for s in stories:
         extra = f"  also reported by {len(s.articles) - 1}" if len(s.articles) > 1 else ""
-        con.print(Text(s.id[:8], style="dim") + Text("  ") + Text(s.title, style="bold")
-                  + Text(extra, style="cyan"))
+        lines.append(_text((s.id[:8], "dim"), "  ", (s.title, "bold"), (extra, "cyan")))
         for aid in s.articles[1:] if len(s.articles) > 1 else []:
             r = titles.get(aid)
             if r is not None:
-                con.print(Text(f"    {aid[:8]}  ", style="dim") + Text(r.title)
-                          + Text(f"  {r.source or ''}", style="dim"))
-    return EXIT_OK
+                lines.append(_text((f"    {aid[:8]}  ", "dim"), r.title, (f"  {r.source or ''}", "dim")))
+    return Lines({"stories": [s.to_json() for s in stories]}, lines)
 
 
-def cmd_related(args) -> int:
+def _version_lines(versions) -> list:
+    from articles.services.sourcing import chain_line
+
+    lines = []
+    for v in versions:
+        lines.append(_text((v["title"], "bold"), (f"  {v['source'] or ''} {v['date'] or ''}  {v['id'][:8]}", "dim")))
+        if v.get("role"):
+            lines.append(_text((f"  {v['role']} ", "magenta"), chain_line(v.get("chain", []))))
+        if v["adds"]["entities"]:
+            lines.append(_text(("  adds: ", "cyan"), ", ".join(v["adds"]["entities"])))
+        for q in v["adds"]["quotes"]:
+            lines.append(_text("  “", q["text"], (f"” — {q['speaker'] or 'unattributed'}", "dim")))
+    return lines
+
+
+def cmd_related(args) -> Result:
     """The articles most related to one, with the entities and key terms they share."""
     with _open(args) as lib:
         art = _find(lib, args.id)
-        if art is None:
-            return EXIT_FAIL
         rel = lib.related(art.id, limit=args.limit)
-    if args.json:
-        _emit_json({"id": art.id, "related": [r.to_json() for r in rel]})
-        return EXIT_OK
-    from rich.table import Table
-    from rich.text import Text
-
-    table = Table(expand=True, show_lines=True)
-    table.add_column("id", style="dim", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("article", ratio=1)
+    rows = []
     for r in rel:
-        why = []
-        if r.same_story:
-            why.append("same story")
-        if r.shared_entities:
-            why.append("shares " + ", ".join(r.shared_entities[:5]))
-        if r.shared_terms:
-            why.append("terms " + ", ".join(r.shared_terms[:6]))
-        cell = Text(r.title, style="bold") + Text(f"  {r.source or ''}", style="dim")
+        why = (["same story"] if r.same_story else []) \
+            + (["shares " + ", ".join(r.shared_entities[:5])] if r.shared_entities else []) \
+            + (["terms " + ", ".join(r.shared_terms[:6])] if r.shared_terms else [])
+        cell = _text((r.title, "bold"), (f"  {r.source or ''}", "dim"))
         if why:
-            cell += Text("\n" + "; ".join(why), style="dim")
-        table.add_row(r.id[:8], f"{r.score:.2f}", cell)
-    _console().print(Text("related to ") + Text(art.title, style="bold"))
-    _print_table(table)
-    return EXIT_OK
+            cell += _text(("\n" + "; ".join(why), "dim"))
+        rows.append((r.id[:8], f"{r.score:.2f}", cell))
+    table = _table((("id", {"style": "dim", "no_wrap": True}), ("score", {"justify": "right", "no_wrap": True}),
+                    ("article", {"ratio": 1})), rows, expand=True, show_lines=True)
+    return Lines({"id": art.id, "related": [r.to_json() for r in rel]},
+                 [_text("related to ", (art.title, "bold")), table])
 
 
-def cmd_quotes(args) -> int:
+def cmd_quotes(args) -> Result:
     """Direct quotations with their speakers: one article's, or the library's."""
     with _open(args) as lib:
-        aid = None
-        if args.id:
-            art = _find(lib, args.id)
-            if art is None:
-                return EXIT_FAIL
-            aid = art.id
+        aid = _find(lib, args.id).id if args.id else None
         quotes = lib.quotes(aid, speaker=args.speaker)
-    if args.json:
-        _emit_json({"quotes": [q.to_json() for q in quotes]})
-        return EXIT_OK
-    from rich.text import Text
-
-    con = _console()
+    lines = []
     for q in quotes:
-        head = Text(q.speaker or "(no speaker)", style="bold" if q.speaker else "dim italic")
-        head += Text(f"  {q.article[:8]}", style="dim")
+        head = _text((q.speaker or "(no speaker)", "bold" if q.speaker else "dim italic"), (f"  {q.article[:8]}", "dim"))
         if q.conflict:
             others = ", ".join(sorted({o["speaker"] for o in q.also_attributed_to if o["speaker"]}))
-            head += Text(f"  ⚠ also attributed to {others}", style="yellow")
-        con.print(head)
-        con.print(Text("  “") + Text(q.text) + Text("”"))
-    if not quotes:
-        con.print(Text("no quotes found", style="dim"))
-    return EXIT_OK
+            head += _text((f"  ⚠ also attributed to {others}", "yellow"))
+        lines += [head, _text("  “", q.text, "”")]
+    return Lines({"quotes": [q.to_json() for q in quotes]}, lines or [_text(("no quotes found", "dim"))])
 
 
-def cmd_dossier(args) -> int:
+def cmd_dossier(args) -> Result:
     """Everything about one person, organisation or place across the library."""
-    with _open(args) as lib:
-        doc = lib.dossier(args.name)
-    if args.json:
-        _emit_json(doc)
-        return EXIT_OK
-    from rich.text import Text
-
     from articles.services.dossier import sparkline
 
-    con = _console()
+    with _open(args) as lib:
+        doc = lib.dossier(args.name)
     ent = doc["entity"]
-    con.print(Text(ent["name"], style="bold") + Text(f"  {ent['type'] or ''}  {ent['articles']} articles, "
-                                                    f"{ent['mentions']} mentions", style="dim"))
+    lines = [_text((ent["name"], "bold"),
+                   (f"  {ent['type'] or ''}  {ent['articles']} articles, {ent['mentions']} mentions", "dim"))]
     if ent["aliases"]:
-        con.print(Text("also called " + ", ".join(ent["aliases"]), style="dim"))
+        lines.append(_text(("also called " + ", ".join(ent["aliases"]), "dim")))
     spark = sparkline(doc["timeline"])
     if spark:
         months = [t["month"] for t in doc["timeline"] if t["month"] != "undated"]
-        con.print(Text(f"{months[0]} ") + Text(spark, style="cyan") + Text(f" {months[-1]}"))
+        lines.append(_text(f"{months[0]} ", (spark, "cyan"), f" {months[-1]}"))
     if doc["co_mentioned"]:
-        con.print(Text("with: ", style="dim") + Text(", ".join(f"{c['name']} ({c['articles']})"
-                                                            for c in doc["co_mentioned"])))
-    con.print()
+        lines.append(_text(("with: ", "dim"), ", ".join(f"{c['name']} ({c['articles']})" for c in doc["co_mentioned"])))
+    lines.append(_text())
     for a in doc["articles"]:
-        con.print(Text(a["date"] or "undated", style="dim") + Text("  ") + Text(a["title"], style="bold")
-                  + Text(f"  {a['source'] or ''} {a['id'][:8]}", style="dim"))
-        con.print(Text("    ") + Text(a["sentence"]))
+        lines.append(_text((a["date"] or "undated", "dim"), "  ", (a["title"], "bold"),
+                           (f"  {a['source'] or ''} {a['id'][:8]}", "dim")))
+        lines.append(_text("    ", a["sentence"]))
     if doc["quotes"]:
-        con.print()
-        con.print(Text("quotes", style="bold"))
-        for q in doc["quotes"]:
-            con.print(Text("  “") + Text(q["text"]) + Text(f"”  {q['article'][:8]}", style="dim"))
-    return EXIT_OK
+        lines += [_text(), _text(("quotes", "bold"))]
+        lines += [_text("  “", q["text"], (f"”  {q['article'][:8]}", "dim")) for q in doc["quotes"]]
+    return Lines(doc, lines)
 
 
-def cmd_follow(args) -> int:
+def cmd_follow(args) -> Result:
     with _open(args) as lib:
         row = lib.follow(args.name)
-    if args.json:
-        _emit_json(row)
-    else:
-        _console().print(f"following {row['name']}: {row['articles']} articles, {row['unread']} unread")
-    return EXIT_OK
+    return Doc(row, f"following {row['name']}: {row['articles']} articles, {row['unread']} unread")
 
 
-def cmd_unfollow(args) -> int:
+class UnfollowResult(Doc):
+    def render(self, con) -> None:
+        if self.code == EXIT_OK:
+            con.print(self.line)
+        else:
+            _error(self.line)
+
+
+def cmd_unfollow(args) -> Result:
     with _open(args) as lib:
         gone = lib.unfollow(args.name)
-    if args.json:
-        _emit_json({"name": args.name, "unfollowed": gone})
-    elif gone:
-        _console().print(f"no longer following {args.name}")
-    else:
-        _error(f"not following {args.name!r}")
-    return EXIT_OK if gone else EXIT_FAIL
+    return UnfollowResult({"name": args.name, "unfollowed": gone},
+                          f"no longer following {args.name}" if gone else f"not following {args.name!r}",
+                          EXIT_OK if gone else EXIT_FAIL)
 
 
-def cmd_follows(args) -> int:
+def cmd_follows(args) -> Result:
     with _open(args) as lib:
         rows = lib.follows()
-    if args.json:
-        _emit_json({"follows": rows})
-        return EXIT_OK
-    from rich.text import Text
-
-    for r in rows:
-        _console().print(Text(f"{r['unread']:>4} unread  ", style="cyan" if r["unread"] else "dim")
-                         + Text(r["name"], style="bold") + Text(f"  {r['articles']} articles", style="dim"))
-    if not rows:
-        _console().print(Text("not following anyone yet (newsdesk follow NAME)", style="dim"))
-    return EXIT_OK
+    lines = [_text((f"{r['unread']:>4} unread  ", "cyan" if r["unread"] else "dim"), (r["name"], "bold"),
+                   (f"  {r['articles']} articles", "dim")) for r in rows]
+    return Lines({"follows": rows}, lines or [_text(("not following anyone yet (newsdesk follow NAME)", "dim"))])
 
 
-def cmd_tag(args) -> int:
+# -- the desk: tags, notes, highlights, saved searches ------------------------------
+def cmd_tag(args) -> Result:
     """Add tags to an article (or every article of its story), or --remove them."""
-    from articles.library import LibraryError
-
     with _open(args) as lib:
-        try:
-            if args.story:
-                changed = lib.tag_story(args.id, args.names, remove=args.remove)
-            else:
-                art = _find(lib, args.id)
-                if art is None:
-                    return EXIT_FAIL
-                changed = {art.id: lib.tag(art.id, args.names, remove=args.remove)}
-        except LibraryError as exc:
-            _error(str(exc))
-            return EXIT_FAIL
-    if args.json:
-        _emit_json({"articles": [{"id": a, "tags": t} for a, t in changed.items()]})
-    else:
-        con = _console()
-        for a, t in changed.items():
-            con.print(f"{a}: {', '.join(_clean(x) for x in t) or '(no tags)'}")
-    return EXIT_OK
+        if args.story:
+            changed = _lib_call(lib.tag_story, args.id, args.names, remove=args.remove, not_found="error")
+        else:
+            art = _find(lib, args.id)
+            changed = {art.id: _lib_call(lib.tag, art.id, args.names, remove=args.remove, not_found="error")}
+    return Lines({"articles": [{"id": a, "tags": t} for a, t in changed.items()]},
+                 [f"{a}: {', '.join(_clean(x) for x in t) or '(no tags)'}" for a, t in changed.items()])
 
 
-def cmd_tags(args) -> int:
+def cmd_tags(args) -> Result:
     """Every tag with its article count; --rename OLD NEW renames (or merges) one."""
-    from articles.library import LibraryError
-
     with _open(args) as lib:
-        if args.rename:
-            try:
-                n = lib.rename_tag(*args.rename)
-            except LibraryError as exc:
-                _error(str(exc))
-                return EXIT_FAIL
-            if not args.json:
-                _console().print(f"renamed on {n} article(s)")
+        renamed = _lib_call(lib.rename_tag, *args.rename, not_found="error") if args.rename else None
         tags = lib.tags()
-    if args.json:
-        _emit_json({"tags": tags})
-    elif not args.rename:
-        con = _console()
-        for t in tags:
-            con.print(f"{t['articles']:>5}  {_clean(t['name'])}")
-    return EXIT_OK
+    return Lines({"tags": tags}, [f"renamed on {renamed} article(s)"] if args.rename
+                 else [f"{t['articles']:>5}  {_clean(t['name'])}" for t in tags])
 
 
-def _lib_call(fn, *args, **kw):
-    """Run a Library call, turning its LibraryError into one line (None then)."""
-    from articles.library import LibraryError
-
-    try:
-        return True, fn(*args, **kw)
-    except LibraryError as exc:
-        _error(str(exc), "not_found" if "no article with id" in str(exc) else "error")
-        return False, None
-
-
-def cmd_note(args) -> int:
+def cmd_note(args) -> Result:
     """Add a note to an article, or --remove NOTE_ID."""
     with _open(args) as lib:
         art = _find(lib, args.id)
-        if art is None:
-            return EXIT_FAIL
         if args.remove is not None:
-            ok, _ = _lib_call(lib.remove_note, art.id, args.remove)
+            _lib_call(lib.remove_note, art.id, args.remove)
         elif not args.text:
-            _error("give the note's text (or --remove NOTE_ID)")
-            return EXIT_USAGE
+            raise Fail("give the note's text (or --remove NOTE_ID)", code=EXIT_USAGE)
         else:
-            ok, note = _lib_call(lib.add_note, art.id, " ".join(args.text))
-        if not ok:
-            return EXIT_FAIL
+            _lib_call(lib.add_note, art.id, " ".join(args.text))
         notes = lib.article_notes(art.id)
-    if args.json:
-        _emit_json({"id": art.id, "notes": notes})
-    else:
-        con = _console()
-        for n in notes:
-            con.print(f"{n['id']:>4}  {n['created']}  {_clean(n['text'])}")
-    return EXIT_OK
+    return Lines({"id": art.id, "notes": notes},
+                 [f"{n['id']:>4}  {n['created']}  {_clean(n['text'])}" for n in notes])
 
 
-def cmd_highlight(args) -> int:
-    """Highlight an exact passage of an article (--text), or --remove HID."""
-    with _open(args) as lib:
-        art = _find(lib, args.id)
-        if art is None:
-            return EXIT_FAIL
-        if args.remove is not None:
-            ok, _ = _lib_call(lib.remove_highlight, art.id, args.remove)
-        elif args.text is None:
-            _error("give the passage with --text (or --remove HIGHLIGHT_ID)")
-            return EXIT_USAGE
-        else:
-            ok, _ = _lib_call(lib.add_highlight, art.id, args.text, args.note)
-        if not ok:
-            return EXIT_FAIL
-        found = lib.article_highlights(art)
-    if args.json:
-        _emit_json({"id": art.id, "highlights": found})
-    else:
-        _print_highlights(found)
-    return EXIT_OK
-
-
-def _print_highlights(found) -> None:
-    from rich.text import Text
-
-    con = _console()
+def _highlight_lines(found) -> list:
+    lines = []
     for h in found:
-        line = Text(f"{h['id']:>4}  ")
+        line = _text(f"{h['id']:>4}  ")
         if h.get("title"):
             line.append(f"{h['article_id'][:8]} ", style="dim")
         line.append(f"“{_clean(h['text'])}”")
@@ -1005,123 +905,107 @@ def _print_highlights(found) -> None:
             line.append("  (orphaned: the text is no longer in the article)", style="yellow")
         if h["note"]:
             line.append(f"  — {_clean(h['note'])}", style="italic")
-        con.print(line)
+        lines.append(line)
+    return lines
 
 
-def cmd_highlights(args) -> int:
+def cmd_highlight(args) -> Result:
+    """Highlight an exact passage of an article (--text), or --remove HID."""
+    with _open(args) as lib:
+        art = _find(lib, args.id)
+        if args.remove is not None:
+            _lib_call(lib.remove_highlight, art.id, args.remove)
+        elif args.text is None:
+            raise Fail("give the passage with --text (or --remove HIGHLIGHT_ID)", code=EXIT_USAGE)
+        else:
+            _lib_call(lib.add_highlight, art.id, args.text, args.note)
+        found = lib.article_highlights(art)
+    return Lines({"id": art.id, "highlights": found}, _highlight_lines(found))
+
+
+def cmd_highlights(args) -> Result:
     """Every highlight in the library."""
     with _open(args) as lib:
         found = lib.all_highlights()
-    if args.json:
-        _emit_json({"highlights": found})
-    else:
-        _print_highlights(found)
-    return EXIT_OK
+    return Lines({"highlights": found}, _highlight_lines(found))
 
 
-def cmd_saved(args) -> int:
+def cmd_saved(args) -> Result:
     """saved add NAME QUERY / saved list / saved remove NAME."""
-    from articles.library import QueryError
-
     with _open(args) as lib:
         lib.ensure_index(notice=_error)
-        try:
-            if args.saved_command == "add":
-                ok, _ = _lib_call(lib.save_search, args.name, " ".join(args.query))
-            elif args.saved_command == "remove":
-                ok, _ = _lib_call(lib.remove_saved, args.name)
-            else:
-                ok = True
-        except QueryError as exc:
-            _error(str(exc), "bad_query")
-            return EXIT_USAGE
-        if not ok:
-            return EXIT_FAIL
+        if args.saved_command == "add":
+            _query_call(_lib_call, lib.save_search, args.name, " ".join(args.query))
+        elif args.saved_command == "remove":
+            _lib_call(lib.remove_saved, args.name)
         saved = lib.saved_searches()
-    if args.json:
-        _emit_json({"saved": saved})
-    else:
-        con = _console()
-        for s in saved:
-            con.print(f"{s['unread']:>5} unread {s['total']:>6} total  {_clean(s['name'])}: {_clean(s['query'])}")
-    return EXIT_OK
+    return Lines({"saved": saved}, [f"{s['unread']:>5} unread {s['total']:>6} total  {_clean(s['name'])}: "
+                                    f"{_clean(s['query'])}" for s in saved])
 
 
-def cmd_batch(args) -> int:
+class BatchResult(Result):
+    def __init__(self, result: dict, csv: bool):
+        self.result, self.csv = result, csv
+        self.code = EXIT_OK if not result["failed"] else EXIT_FAIL
+        self.stderr_lines = [f"newsdesk: line {f['line']}: {_clean(f['error'])}" for f in result["failed"]]
+
+    def to_json(self):
+        return self.result
+
+    def render(self, con) -> None:
+        queries = self.result["queries"]
+        if self.csv:
+            import csv
+
+            out = csv.writer(sys.stdout, lineterminator="\n")
+            out.writerow(["line", "query", "total", "rank", "id", "title", "score"])
+            for q in queries:
+                for rank, h in enumerate(q["hits"], 1):
+                    out.writerow([q["line"], q["query"], q["total"], rank, h["id"], _clean(h["title"]), h["score"]])
+                if not q["hits"]:
+                    out.writerow([q["line"], q["query"], 0, "", "", "", ""])
+            return
+        for q in queries:
+            con.print(f"line {q['line']}: {_clean(q['query'])} — {q['total']} hit(s)")
+            for h in q["hits"]:
+                con.print(f"    {h['id'][:8]}  {h['score']:>8.3f}  {_clean(h['title'])}")
+
+
+def cmd_batch(args) -> Result:
     """One query per line of FILE: the hit count and top hits of each."""
     try:
         lines = Path(args.file).read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError as exc:
-        _error(f"cannot read {args.file}: {exc.strerror or exc}")
-        return EXIT_FAIL
+        raise Fail(f"cannot read {args.file}: {exc.strerror or exc}") from exc
     with _open(args) as lib:
         lib.ensure_index(notice=_error)
-        ok, result = _lib_call(lib.batch, lines, limit=args.limit)
-        if not ok:
-            return EXIT_FAIL
-    if args.json:
-        _emit_json(result)
-    elif args.csv:
-        import csv
-
-        out = csv.writer(sys.stdout, lineterminator="\n")
-        out.writerow(["line", "query", "total", "rank", "id", "title", "score"])
-        for q in result["queries"]:
-            for rank, h in enumerate(q["hits"], 1):
-                out.writerow([q["line"], q["query"], q["total"], rank, h["id"], _clean(h["title"]), h["score"]])
-            if not q["hits"]:
-                out.writerow([q["line"], q["query"], 0, "", "", "", ""])
-    else:
-        con = _console()
-        for q in result["queries"]:
-            con.print(f"line {q['line']}: {_clean(q['query'])} — {q['total']} hit(s)")
-            for h in q["hits"]:
-                con.print(f"    {h['id'][:8]}  {h['score']:>8.3f}  {_clean(h['title'])}")
-    for f in result["failed"]:
-        _console(stderr=True).print(f"newsdesk: line {f['line']}: {_clean(f['error'])}")
-    return EXIT_OK if not result["failed"] else EXIT_FAIL
+        return BatchResult(_lib_call(lib.batch, lines, limit=args.limit), args.csv)
 
 
-
-def cmd_export(args) -> int:
+def cmd_export(args) -> Result:
     """A query, tag, story, saved search or dossier as Markdown, JSON or CSV."""
-    from articles.library import QueryError
+    from articles.library import write_whole
 
     chosen = [x for x in (args.query, args.tag, args.story, args.dossier, args.saved, args.article)
               if x is not None]
     if len(chosen) != 1:
-        _error("export one selection: a QUERY, --article ID, --tag T, --story ID, --saved NAME or --dossier NAME")
-        return EXIT_USAGE
+        raise Fail("export one selection: a QUERY, --article ID, --tag T, --story ID, --saved NAME or --dossier NAME",
+                   code=EXIT_USAGE)
     if args.output is not None and not args.output.parent.is_dir():
-        _error(f"cannot write {args.output}: {args.output.parent} is not a folder; nothing was written")
-        return EXIT_FAIL
+        raise Fail(f"cannot write {args.output}: {args.output.parent} is not a folder; nothing was written")
     with _open(args) as lib:
         lib.ensure_index(notice=_error)
-        try:
-            ok, text = _lib_call(lib.export, args.format, query=args.query, tag=args.tag,
-                                 story=args.story, dossier=args.dossier, saved=args.saved,
-                                 ids=[args.article] if args.article else None)
-        except QueryError as exc:
-            _error(str(exc), "bad_query")
-            return EXIT_USAGE
-        if not ok:
-            return EXIT_FAIL
+        text = _query_call(_lib_call, lib.export, args.format, query=args.query, tag=args.tag,
+                           story=args.story, dossier=args.dossier, saved=args.saved,
+                           ids=[args.article] if args.article else None)
     if args.output is None:
-        sys.stdout.write(text)
-        _RUN["json_written"] = True
-        return EXIT_OK
-    from articles.library import write_whole
-
+        return Raw(text)
     try:
         write_whole(args.output, text)
     except OSError as exc:
-        _error(f"cannot write {args.output}: {exc.strerror or exc}; nothing was written")
-        return EXIT_FAIL
-    if args.json:
-        _emit_json({"output": str(args.output), "format": args.format, "bytes": len(text.encode("utf-8"))})
-    else:
-        _notice(f"exported to {args.output}")
-    return EXIT_OK
+        raise Fail(f"cannot write {args.output}: {exc.strerror or exc}; nothing was written") from exc
+    return Doc({"output": str(args.output), "format": args.format, "bytes": len(text.encode("utf-8"))},
+               _text(("newsdesk: ", "bold"), _clean(f"exported to {args.output}")), stderr=True)
 
 
 def cmd_tui(args) -> int:
@@ -1228,22 +1112,39 @@ def build_parser() -> argparse.ArgumentParser:
               "       newsdesk entities merge A B | rename OLD NEW | retype NAME TYPE | hide NAME | unhide NAME",
         description="Without arguments, every entity in the library (most articles first); with an "
                     "article id, that article's. Corrections are remembered and survive re-imports.")
-    en.add_argument("words", nargs="*", metavar="ID | ACTION ARGS", help=argparse.SUPPRESS)
-    en.add_argument("--type", type=_entity_type, metavar="TYPE",
-                    help="only this type: person, organization (org), place, group, event, other")
-    en.add_argument("--limit", type=int, default=None)
-    en.add_argument("--extract", action="store_true",
-                    help="extract entities for articles that have none yet")
-    en.add_argument("--rebuild", action="store_true", help="extract entities again for every article")
-    en.set_defaults(func=cmd_entities)
+    _entity_listing_options(en)
+    en.set_defaults(func=cmd_entities, id=None)
+    ens = en.add_subparsers(metavar="ACTION", action=_SubcommandOrWord, otherwise="ID")
+    # Any other first word is an article id: its options may follow it.
+    enl = ens.add_parser("ID", parents=[common], prog="newsdesk entities",
+                         extra_words=lambda ns, extra: "expected one article id, or one of "
+                         f"{', '.join(ENTITY_CORRECTIONS)}; got {' '.join([ns.id, *extra])!r}")
+    enl.add_argument("id")
+    _entity_listing_options(enl, inherit=True)
+    for action, operands in ENTITY_CORRECTIONS.items():
+        usage = f"newsdesk entities {action} {' '.join(operands)}"
+        c = ens.add_parser(action, parents=[common], usage=usage, operands_usage=f"usage: {usage}",
+                           help={"merge": "make B part of A (A keeps its name and type)", "rename": "give an entity a new name",
+                                 "retype": "correct an entity's type", "hide": "hide an entity everywhere",
+                                 "unhide": "show a hidden entity again"}[action])
+        _add_operands(c, operands)
+        c.set_defaults(func=cmd_entity_correction, action=action)
 
-    sr = sub.add_parser("stories", parents=[common], help="articles grouped by the story they report")
+    sr = sub.add_parser("stories", parents=[common], help="articles grouped by the story they report",
+                        usage="newsdesk stories [--grouped] [--versions ID]\n"
+                              "       newsdesk stories split ID | merge A B | regroup",
+                        epilog="Corrections are remembered across regrouping.")
     sr.add_argument("--grouped", action="store_true", help="only stories reported more than once")
     sr.add_argument("--versions", metavar="ID", help="what each version of this article's story adds")
-    sr.add_argument("words", nargs="*", metavar="split ID | merge A B | regroup",
-                    help="corrections, remembered across regrouping: 'split ID' takes an article out "
-                         "of its story, 'merge A B' makes two stories one; 'regroup' rebuilds every story")
     sr.set_defaults(func=cmd_stories)
+    story_usage = "usage: newsdesk stories [split ID | merge A B | regroup]"
+    srs = sr.add_subparsers(metavar="split ID | merge A B | regroup", action=_SubcommandOrWord, otherwise=story_usage)
+    for action, operands in STORY_CORRECTIONS.items():
+        c = srs.add_parser(action, parents=[common], operands_usage=story_usage,
+                           help={"split": "take an article out of its story", "merge": "make two stories one",
+                                 "regroup": "rebuild every story"}[action])
+        _add_operands(c, operands)
+        c.set_defaults(func=cmd_story_correction, action=action)
 
     rl = sub.add_parser("related", parents=[common], help="the articles most related to one, and why")
     rl.add_argument("id")
@@ -1322,16 +1223,80 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _add_operands(p, names) -> None:
+    """A correction's operands, one positional each (nargs=2 with two metavars
+    breaks argparse's "required" message); read back with _operands."""
+    for i, name in enumerate(names):
+        p.add_argument(f"operand{i}", metavar=name)
+    p.set_defaults(arity=len(names))
+
+
+def _operands(args) -> list[str]:
+    return [getattr(args, f"operand{i}") for i in range(args.arity)]
+
+
+def _entity_listing_options(p, inherit: bool = False) -> None:
+    """`entities`' listing options: given before an article id they belong to `entities`,
+    after it to the id's parser, which must then not reset them (``inherit``)."""
+    default = (lambda value: argparse.SUPPRESS) if inherit else (lambda value: value)
+    p.add_argument("--type", type=_entity_type, metavar="TYPE", default=default(None),
+                   help="only this type: person, organization (org), place, group, event, other")
+    p.add_argument("--limit", type=int, default=default(None))
+    p.add_argument("--extract", action="store_true", default=default(False),
+                   help="extract entities for articles that have none yet")
+    p.add_argument("--rebuild", action="store_true", default=default(False),
+                   help="extract entities again for every article")
+
+
 class _UsageError(Exception):
-    pass
+    def __init__(self, message: str, kind: str = "usage"):
+        super().__init__(message)
+        self.kind = kind
 
 
 class _Parser(argparse.ArgumentParser):
     """Usage errors raise instead of exiting, so that --json can report them
-    as an error document like any other failure."""
+    as an error document like any other failure.
+
+    A correction's parser (``operands_usage``) answers any wrong operands with
+    its one-line usage, and ``extra_words(namespace, words)`` is the message for
+    words left over: the messages these commands have always given."""
+
+    def __init__(self, *args, operands_usage: str | None = None, extra_words=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.operands_usage, self.extra_words = operands_usage, extra_words
+
+    def parse_known_args(self, args=None, namespace=None):
+        namespace, extra = super().parse_known_args(args, namespace)
+        if extra and self.operands_usage:
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        if extra and self.extra_words:
+            raise _UsageError(self.extra_words(namespace, extra), "error")
+        return namespace, extra
 
     def error(self, message):
+        if self.operands_usage:
+            raise _UsageError(self.operands_usage, "error")
         raise _UsageError(f"{self.prog}: {message}")
+
+
+class _SubcommandOrWord(argparse._SubParsersAction):
+    """Subcommands beside a first word that is not one: `entities merge A B` is a
+    correction, `entities ID` lists an article's entities. Any other first word
+    leads into the parser named ``otherwise``, or, when no parser has that
+    name, ``otherwise`` is the usage error it gets."""
+
+    def __init__(self, *args, otherwise: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.otherwise = otherwise
+        self.choices = None  # the first word is checked here, not by argparse
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        if values[0] not in self._name_parser_map or values[0] == self.otherwise:
+            if self.otherwise not in self._name_parser_map:
+                raise _UsageError(self.otherwise, "error")
+            values = [self.otherwise, *values]
+        super().__call__(parser, namespace, values, option_string)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1349,7 +1314,7 @@ def _main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
     except _UsageError as exc:
-        _error(str(exc), "usage")
+        _error(str(exc), exc.kind)
         return EXIT_USAGE
     args.library = getattr(args, "library", None)
     args.json = getattr(args, "json", False)
@@ -1360,7 +1325,11 @@ def _main(argv: list[str]) -> int:
     from articles.library import LibraryError
 
     try:
-        return func(args)
+        result = func(args)
+        return result if isinstance(result, int) else emit(result, args.json)
+    except Fail as exc:
+        _error(str(exc), exc.kind)
+        return exc.code
     except LibraryError as exc:
         _error(str(exc), "library")
         return EXIT_FAIL

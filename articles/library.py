@@ -651,3 +651,10 @@ class Library:
         from .services.dossier import follows
 
         return follows(self.store)
+
+    def entity_rows(self, article_id: str | None = None, type: str | None = None,
+                    limit: int | None = None) -> list[dict]:
+        """What `newsdesk entities` lists: the library's entities or one article's (see services.entity_rows)."""
+        from .services.entity_rows import entity_rows
+
+        return entity_rows(self.store, article_id, type=type, limit=limit)
