@@ -260,7 +260,7 @@ class NewsdeskApp(ReadingActions, StoryMerge, DeskActions):
         text.append(f"{lst.total:,} shown · " + (f"{unread:,} unread · " if unread is not None else "")
                     + SORT_SHORT.get(self.sort, self.sort), style="dim")
         if lst.source.groups is not None:
-            text.append(" · by story (space expands)", style="dim")
+            text.append(" · by story (space expands, ●N unread)", style="dim")
         if self._activity:
             text.append("\n")
             text.append(self._activity, style="italic")
