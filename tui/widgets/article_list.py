@@ -17,13 +17,14 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from articles.store import ArticleRow
 from articles.text import for_columns
+
+from ..messages import ListHighlighted, ListOpened, ListSized
 
 PAGE = 200
 DATE_W = 10
@@ -92,21 +93,10 @@ class ArticleList(ScrollView, can_focus=True):
 
     cursor = reactive(0, always_update=True)
 
-    class Opened(Message):
-        def __init__(self, article_id: str) -> None:
-            super().__init__()
-            self.article_id = article_id
-
-    class Highlighted(Message):
-        """The cursor is on ``row``; ``moved`` when the user moved it (not a load)."""
-
-        def __init__(self, row: ArticleRow | None, moved: bool = False) -> None:
-            super().__init__()
-            self.row = row
-            self.moved = moved
-
-    class Sized(Message):
-        """The width the list's content asks for changed (see ``wanted_width``)."""
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    Opened = ListOpened
+    Highlighted = ListHighlighted
+    Sized = ListSized
 
     def __init__(self, library, **kwargs) -> None:
         super().__init__(**kwargs)
