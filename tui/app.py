@@ -2,9 +2,10 @@
 focus, the status line, and opening an article.
 
 What each part does lives beside it: the actions table (actions.py: keys,
-palette, key bar), the panes (widgets/), reading (reading.py: next/unread,
+palette, key bar), the panes (widgets/), reading (reading.py: star/read, next/unread,
 mark all read, find, links), the entity sidebar's side (entities.py), stories
-(stories.py), working on a story (desk_actions.py), every message
+(stories.py), imports, the index and other processes' writes (upkeep.py),
+working on a story (desk_actions.py), every message
 (messages.py) and every thread worker (workers.py, with the one handler that
 reports their failures).
 """
@@ -12,22 +13,18 @@ reports their failures).
 from __future__ import annotations
 
 import asyncio
-import shlex
 import threading
-from functools import partial
 from pathlib import Path
 
 from rich.text import Text
 from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker
 
 from articles.library import Library
-from articles.text import sanitize_line
 
 from . import workers
 from .actions import ActionCommands, app_bindings, binding_sections
@@ -36,14 +33,14 @@ from .config import TuiConfig, load_config
 from .desk_actions import DeskActions, DeskCommands
 from .entities import OPEN_ONE, EntityActions
 from .layout import NARROW, NARROW_SIDEBAR, pane_widths
-from .messages import (Activity, ArticlePreviewed, EntitiesDone, FeedsRefreshed, ImportDone, IndexReady, Notice,
-                       OverviewReady, SearchDone, SourcesReady)
+from .messages import Activity, ArticlePreviewed, FeedsRefreshed, Notice, OverviewReady, SearchDone, SourcesReady
 from .preview import Previewer
 from .reading import ReadingActions
 from .screens.dialogs import ErrorDialog, PromptDialog
 from .screens.help import HelpScreen
 from .stories import StoryActions
 from .themes import apply_saved_theme, remember_theme
+from .upkeep import LibraryUpkeep
 from .widgets.article_list import ArticleList, ListSource
 from .widgets.entity_sidebar import EntityOptions, EntitySidebar
 from .widgets.feed_list import FeedOptions, FeedPane
@@ -53,7 +50,7 @@ from .widgets.reader import ReaderView
 from .widgets.search_pane import HitList, SearchPane
 
 
-class NewsdeskApp(ReadingActions, EntityActions, StoryActions, DeskActions):
+class NewsdeskApp(ReadingActions, EntityActions, StoryActions, LibraryUpkeep, DeskActions):
     TITLE = "Newsdesk"
     CSS_PATH = Path(__file__).with_name("newsdesk.tcss")  # absolute: subclasses live elsewhere
     COMMANDS = App.COMMANDS | {ActionCommands, NewsdeskCommands, FeedCommands, DeskCommands}
@@ -157,37 +154,6 @@ class NewsdeskApp(ReadingActions, EntityActions, StoryActions, DeskActions):
             workers.start(self, workers.resume_entities, self.library, self._entity_stage(), self.post_message,
                           group="entities", name="Finding entities")
 
-    # Another process (newsdesk add, refresh) may write to the library while
-    # the app is open: poll SQLite's data_version, which costs microseconds.
-    WATCH_INTERVAL = 2.0
-
-    def _watch_library(self) -> None:
-        version = self.library.data_version()
-        if version != self._data_version:
-            self._data_version = version
-            try:
-                self.action_reload()
-            except NoMatches:
-                # The tick came while the app is closing and its panes are gone
-                # (seen at the end of a Pilot run): there is nothing left to update.
-                if not (self._exit or self._closing or self._closed):
-                    raise
-
-    def action_reload(self, announce: bool = False) -> None:
-        """Pick up articles other processes added (also runs by itself, quietly)."""
-        if self._feed_filter_active() and self.feed_filter[0] in ("saved", "atag"):
-            self.filter_by_feed(*self.feed_filter)  # a saved search is run again: new hits appear
-        else:
-            self.article_list.reload()
-        if self.left_pane == "feeds":
-            self.feed_pane.load()  # fresh unread counts beside the feeds
-        if self.group_by_story:
-            self.load_stories()
-        self._update_status()
-        self.check_index()
-        if announce:
-            self.notify(f"Reloaded: {self.article_list.total:,} articles in the list.", timeout=2)
-
     def _all_bindings(self):
         """Every Binding of the app and its panes (what a keymap may remap)."""
         from .screens.desk import DeskOptions, DeskScreen, DossierScreen
@@ -255,20 +221,6 @@ class NewsdeskApp(ReadingActions, EntityActions, StoryActions, DeskActions):
 
     def on_notice(self, message: Notice) -> None:
         self.notify(message.text, title=message.title, severity=message.severity, markup=False)
-
-    def _entity_stage(self):
-        """The entity stage for imports and refreshes to run (None: never)."""
-        if not self.run_entity_stage:
-            return None
-        return partial(workers.entity_stage, self.library.path, self.post_message)
-
-    def check_index(self) -> None:
-        workers.start(self, workers.check_index, self.library, self.post_message,
-                      group="index", name="Checking the search index")
-
-    def on_index_ready(self, message: IndexReady) -> None:
-        self._activity = "" if message.what == "ok" else f"index {message.what}"
-        self._update_status()
 
     # -- opening articles ---------------------------------------------------
     def open_article(self, article_id: str, terms=frozenset(), mark_read: bool = True) -> None:
@@ -468,31 +420,6 @@ class NewsdeskApp(ReadingActions, EntityActions, StoryActions, DeskActions):
             return row.id if row else None
         return self.reader.article.id if self.reader.article else None
 
-    def action_star(self) -> None:
-        aid = self._target_id()
-        art = self.library.get(aid) if aid else None
-        if art is None:
-            return
-        self.library.set_starred(art.id, not art.starred)
-        self.article_list.update_row(art.id, starred=not art.starred)
-        if self.reader.article and self.reader.article.id == art.id:
-            self.reader.article.starred = not art.starred
-        # Named, so that acting on another article than the one meant shows at once.
-        self.notify(f"{'Starred' if not art.starred else 'Unstarred'}: {_short_title(art.title)}",
-                    timeout=2, markup=False)
-
-    def action_toggle_read(self) -> None:
-        aid = self._target_id()
-        art = self.library.get(aid) if aid else None
-        if art is None:
-            return
-        self.library.set_read(art.id, not art.read)
-        self.article_list.update_row(art.id, read=not art.read)
-        if self.reader.article and self.reader.article.id == art.id:
-            self.reader.article.read = not art.read
-        self.notify(f"{'Marked read' if not art.read else 'Marked unread'}: {_short_title(art.title)}",
-                    timeout=2, markup=False)
-
     def action_next_match(self, step: int) -> None:
         if not self.reader.next_match(step):
             self.notify("No search matches in this article.", timeout=2)
@@ -550,58 +477,6 @@ class NewsdeskApp(ReadingActions, EntityActions, StoryActions, DeskActions):
         """Every binding with an id, by pane, with the keys in force now."""
         return binding_sections(BINDING_GROUPS, self._keymap)
 
-    # -- palette commands ---------------------------------------------------
-    def action_import(self) -> None:
-        def chosen(value: str | None) -> None:
-            if value:
-                try:
-                    sources = shlex.split(value)
-                except ValueError as exc:
-                    self.push_screen(ErrorDialog("Cannot read that list of files", str(exc)))
-                    return
-                self.import_sources(sources)
-
-        self.push_screen(PromptDialog(
-            "Import files", "Paths, folders, globs or URLs, separated by spaces (quote names with spaces).",
-            "~/news/*.html"), chosen)
-
-    def import_sources(self, sources: list[str]) -> None:
-        workers.start(self, workers.import_sources, self.library.path, sources, self._entity_stage(),
-                      self.post_message, group="import", name="Import")
-
-    def on_entities_done(self, message: EntitiesDone) -> None:
-        self._activity = ""
-        self._update_status()
-        if message.problem:
-            self.push_screen(ErrorDialog("Finding entities failed", message.problem))
-        self.refresh_sidebar()
-
-    def on_import_done(self, message: ImportDone) -> None:
-        r = message.report
-        self._activity = ""
-        self.article_list.reload()
-        if self.group_by_story:
-            self.load_stories()
-        self._update_status()
-        self.refresh_sidebar()
-        self.show_welcome()
-        summary = (f"Imported: {r.added} added, {r.updated} updated, {r.unchanged} unchanged, "
-                   f"{r.duplicates} duplicates, {len(r.failed)} failed")
-        self.notify(summary, markup=False, timeout=6)
-        problems = [f"{sanitize_line(src)}: {sanitize_line(err)}" for src, err in r.failed]
-        if message.entity_problem:
-            problems.append(f"entities: {message.entity_problem}")
-        if problems:
-            self.push_screen(ErrorDialog("Some items were not imported", "\n".join(problems[:30])))
-
-    def action_reindex(self) -> None:
-        self.reindex()
-
-    def reindex(self) -> None:
-        workers.start(self, workers.reindex, self.library, self._search_lock, self.post_message,
-                      group="index", name="Reindex")
-
-
 def run(library_path=None) -> int:
     lib = Library.open(library_path)
     try:
@@ -623,12 +498,3 @@ BINDING_GROUPS = [
     ("Feeds", [FeedPane, FeedOptions]),
     ("Help", [HelpScreen]),
 ]
-
-
-def _short_title(title: str | None, limit: int = 60) -> str:
-    """A title for a toast: one line, cut at a word boundary."""
-    text = sanitize_line(title or "") or "(untitled)"
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit - 1)
-    return text[: cut if cut > limit // 2 else limit - 1] + "…"

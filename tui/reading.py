@@ -20,6 +20,32 @@ UNREAD_SCAN = 20_000
 class ReadingActions:
     _undo_read: list[str] | None = None
 
+    # -- star and read, on the article the user is looking at ------------------------
+    def action_star(self) -> None:
+        aid = self._target_id()
+        art = self.library.get(aid) if aid else None
+        if art is None:
+            return
+        self.library.set_starred(art.id, not art.starred)
+        self.article_list.update_row(art.id, starred=not art.starred)
+        if self.reader.article and self.reader.article.id == art.id:
+            self.reader.article.starred = not art.starred
+        # Named, so that acting on another article than the one meant shows at once.
+        self.notify(f"{'Starred' if not art.starred else 'Unstarred'}: {_short_title(art.title)}",
+                    timeout=2, markup=False)
+
+    def action_toggle_read(self) -> None:
+        aid = self._target_id()
+        art = self.library.get(aid) if aid else None
+        if art is None:
+            return
+        self.library.set_read(art.id, not art.read)
+        self.article_list.update_row(art.id, read=not art.read)
+        if self.reader.article and self.reader.article.id == art.id:
+            self.reader.article.read = not art.read
+        self.notify(f"{'Marked read' if not art.read else 'Marked unread'}: {_short_title(art.title)}",
+                    timeout=2, markup=False)
+
     # -- moving through the list from the reader ---------------------------------
     def _open_row_index(self) -> int:
         """The list row of the article on screen (else the cursor's)."""
@@ -201,3 +227,12 @@ class ReadingActions:
             return self.library.unread_count(self._shown_ids())
         except Exception:  # a damaged store says so elsewhere; the count is extra
             return None
+
+
+def _short_title(title: str | None, limit: int = 60) -> str:
+    """A title for a toast: one line, cut at a word boundary."""
+    text = sanitize_line(title or "") or "(untitled)"
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1] + "…"
