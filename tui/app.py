@@ -274,11 +274,15 @@ class NewsdeskApp(ReadingActions, EntityActions, StoryActions, LibraryUpkeep, De
         self._activity = f"match {event.index + 1} of {event.total} (n / N)"
         self._update_status()
 
+    # A preview or the overview may arrive while the app closes, its panes gone: dropped.
     def on_article_previewed(self, message: ArticlePreviewed) -> None:
-        self.previewer.show(message.article, message.entities)
+        if not self._exit:
+            self.previewer.show(message.article, message.entities)
 
     def on_overview_ready(self, message: OverviewReady) -> None:
-        self.reader.show_overview(message.text)
+        readers = self.query(ReaderView)
+        if readers and not self._exit:
+            readers.first().show_overview(message.text)
 
     def action_clear_filter(self) -> None:
         if self.article_list.source.ids is None:
