@@ -37,6 +37,8 @@ class Previewer:
 
     def _start(self) -> None:
         self._timer = None
+        if self.app._exit:
+            return  # the timer fired while the app closes: its panes are going
         aid = self._wanted
         reader = self.app.reader
         if aid is None or (reader.article is not None and reader.article.id == aid):
