@@ -422,6 +422,40 @@ def test_worker_failure_shows_error_dialog(lib_path):
     assert isinstance(screen, ErrorDialog)
 
 
+def test_a_worker_that_crashes_is_reported_and_the_reader_keeps_running(lib_path, monkeypatch):
+    """An unexpected exception in a worker (here the search) ends in the one
+    failure handler's dialog, naming the work and the error; the app goes on
+    (a worker failure used to end the whole app)."""
+    from tui.screens.dialogs import ErrorDialog
+
+    def broken(self, query, **kwargs):
+        raise RuntimeError("the index went away")
+
+    monkeypatch.setattr(Library, "search", broken)
+
+    async def flow():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            await pilot.press("slash", *"summit")
+            for _ in range(40):
+                if isinstance(app.screen, ErrorDialog):
+                    break
+                await pilot.pause(0.1)
+            screen = app.screen
+            shown = (screen.title_text + " " + screen.message
+                     if isinstance(screen, ErrorDialog) else "")
+            await pilot.press("escape")
+            await pilot.pause()
+            return type(screen).__name__, shown, app.is_running, app.return_code
+
+    name, shown, running, code = run(flow())
+    assert name == "ErrorDialog"
+    assert "Searching failed" in shown
+    assert "RuntimeError" in shown and "the index went away" in shown
+    assert running and code is None
+
+
 def test_entity_sidebar_highlights_filters_and_clears(lib_path):
     from tui.styles import FOCUS_ENTITY
 

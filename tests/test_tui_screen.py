@@ -4,6 +4,7 @@ the saved theme, column sizing, the preview and overview, the ? screen at 80x24.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 from pathlib import Path
 
@@ -246,6 +247,32 @@ def test_the_list_and_the_reader_share_the_width(tmp_path, size):
                 assert "Harbour Evening" in _list_lines(app)[1].text
 
     run(go())
+
+
+def test_dated_rows_keep_the_outlet_at_120_columns_and_the_title_at_80(tmp_path):
+    """At 120 columns a dated list used to drop the outlet to keep the title at
+    28 cells: the outlet stays, narrow ("The" dropped first), the title keeps 22.
+    At 80 columns the title has the row."""
+    drafts = [Draft(title=f"Dockworkers walk out over pay at the port, day {i}", origin=f"test:o{i}",
+                    source="The Harbour Evening Telegraph", date=f"2021-01-{i + 1:02d}", body="Text.")
+              for i in range(4)]
+    path = _lib_of(tmp_path, drafts)
+
+    async def go(size):
+        app = _app(path)
+        async with app.run_test(size=size) as pilot:
+            await _settle(pilot)
+            lines = [ln.text for ln in _list_lines(app)[:3]]
+            return lines, app.article_list.scrollable_content_region.width
+
+    (header, row, _), width = run(go((120, 36)))
+    assert "date" in header and "source" in header
+    assert re.search(r"2021-01-0\d Harbour E", row)  # "The " gone, not "The Harb…"
+    title_at = header.index("title")
+    assert width - title_at >= 22 and row[title_at:].startswith("Dockworkers walk out")
+    (header, row, _), _width = run(go((80, 24)))
+    assert "source" not in header and "Harbour" not in row
+    assert "Dockworkers walk" in row
 
 
 def test_short_titles_leave_their_room_to_the_reader(tmp_path):

@@ -137,6 +137,36 @@ def test_group_by_story_collapses_expands_opens_and_persists(sample_lib):
     asyncio.run(second_run())
 
 
+def test_story_rows_count_their_unread_versions(sample_lib):
+    """A story row says how many of its versions are unread (●N), and the count
+    follows reading a version from the expanded story."""
+    ids = ids_by_file(sample_lib)
+    walkout = {ids[f] for f in WALKOUT}
+    with Library(sample_lib) as lib:
+        lib.set_read(ids[WALKOUT[0]], True)
+
+    async def go():
+        with Library(sample_lib) as lib:
+            app = NewsdeskApp(lib, run_entity_stage=False)
+            async with app.run_test(size=SIZE) as pilot:
+                lst = await grouped(pilot)
+                at = next(i for i in range(lst.total) if lst.row(i).id in walkout)
+                before = rows_text(lst)[at]
+                others = [ln for i, ln in enumerate(rows_text(lst)) if i != at]
+                # Expand and open an unread version: the story row's count drops.
+                unread = next(a for a in walkout if a != ids[WALKOUT[0]] and a != lst.row(at).id)
+                await expand_to(pilot, lst, walkout, unread)
+                await pilot.press("enter")
+                await pilot.pause()
+                after = rows_text(lst)[at]
+                return before, others, after
+
+    before, others, after = asyncio.run(go())
+    assert before.rstrip().endswith("+2 ●2")
+    assert any(ln.rstrip().endswith("+1 ●2") for ln in others)  # the strike-ends pair, both unread
+    assert after.rstrip().endswith("+2 ●1")
+
+
 def test_palette_command_groups_by_story(sample_lib):
     async def flow():
         with Library(sample_lib) as lib:

@@ -180,7 +180,7 @@ def palette_entries(app):
         if a.palette is None:
             continue
         keys = app._keymap.get(a.id, a.keys) if a.keys else ""
-        shown_keys = f" ({_pretty(keys)})" if keys else ""
+        shown_keys = f" ({pretty_keys(keys)})" if keys else ""
         yield a.palette, a.help + shown_keys, _runner(app, a.action)
 
 
@@ -190,9 +190,27 @@ def _runner(app, action: str):
     return run
 
 
-def _pretty(keys: str) -> str:
-    names = {"question_mark": "?", "slash": "/", "escape": "esc"}
-    return " / ".join(names.get(k.strip(), k.strip()) for k in keys.split(","))
+_KEY_NAMES = {"question_mark": "?", "slash": "/", "escape": "esc"}
+
+
+def pretty_keys(keys: str) -> str:
+    """A binding's keys as the palette and the ? screen show them ("?", not "question_mark")."""
+    return " / ".join(_KEY_NAMES.get(k.strip(), k.strip()) for k in keys.split(","))
+
+
+def binding_sections(groups, keymap: dict[str, str]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """(heading, [(keys, description, id)]) for every binding with an id of each
+    group's classes, with the keys in force now (``keymap`` remaps by id)."""
+    sections = []
+    for name, classes in groups:
+        rows = []
+        for cls in classes:
+            for binding in cls.BINDINGS:
+                if not isinstance(binding, Binding) or not binding.id:
+                    continue
+                rows.append((pretty_keys(keymap.get(binding.id, binding.key)), binding.description, binding.id))
+        sections.append((name, rows))
+    return sections
 
 
 class ActionCommands(Provider):

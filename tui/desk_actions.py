@@ -1,5 +1,6 @@
 """Working on a story from the reader: tags, notes and highlights on the open
-article, saved searches from the search box.
+article, saved searches from the search box, exports and screenshots, and the
+desk views (related, quotes, versions) that open an article when one is chosen.
 
 A base class of the app (its bindings are the app's, listed on ? under their
 own heading and remappable by id like every other); every change goes through
@@ -8,15 +9,16 @@ the Library and the reader is told what changed.
 
 from __future__ import annotations
 
-from functools import partial
+import time
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
 
-from articles.library import Library, LibraryError, QueryError
+from articles.library import LibraryError, QueryError
 from articles.text import sanitize_line
 
+from . import workers
 from .commands import CommandList
 from .screens.dialogs import PromptDialog
 from .widgets.reader import ReaderView
@@ -206,18 +208,51 @@ class DeskActions(App):
         its own connection (a story's quotes take a moment), whole or not at all."""
         target = save_folder() / name
         self.notify(f"Exporting to {sanitize_line(str(target))}…", markup=False)
-        self.run_worker(partial(self._export_worker, self.library.path, target, selection),
-                        thread=True, group="export", name="Exporting")
+        workers.start(self, workers.export, self.library.path, target, selection, self.post_message,
+                      group="export", name="Exporting", exclusive=False)
 
-    def _export_worker(self, path, target: Path, selection: dict) -> None:
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen and say where, or why not: Textual's own
+        delivery said only "Failed to save screenshot"."""
+        folder = Path(path).expanduser() if path else save_folder()
+        name = filename or f"newsdesk-{time.strftime('%Y-%m-%d_%H-%M-%S')}.svg"
+        target = folder / name
         try:
-            with Library(path) as lib:
-                size = lib.export_to(target, "md", **selection)
-        except LibraryError as exc:
-            self.call_from_thread(self.notify, str(exc), title="Export", severity="error", markup=False)
-            return
-        self.call_from_thread(self.notify, f"Exported {size:,} bytes to {sanitize_line(str(target))}",
-                              title="Export", markup=False)
+            svg = self.export_screenshot()
+            tmp = target.with_name(target.name + ".part")
+            tmp.write_text(svg, encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            self.notify(f"Screenshot not saved: cannot write {sanitize_line(str(target))}: "
+                        f"{exc.strerror or exc}", title="Screenshot", severity="error", markup=False)
+            return None
+        self.notify(f"Saved screenshot to {sanitize_line(str(target))}", title="Screenshot", markup=False)
+        return str(target)
+
+    # -- desk views (tui/screens/desk.py): each dismisses with an article id to open
+    def _open_chosen(self, article_id: str | None) -> None:
+        if article_id:
+            # After the desk screen is gone, so the reader is back on the active screen.
+            self.call_after_refresh(self.open_article, article_id)
+
+    def action_related(self) -> None:
+        from .screens.desk import RelatedScreen
+
+        if aid := self._target_id():
+            self.push_screen(RelatedScreen(self.library, aid), self._open_chosen)
+
+    def action_quotes(self) -> None:
+        from .screens.desk import QuotesScreen
+
+        if aid := self._target_id():
+            self.push_screen(QuotesScreen(self.library, aid), self._open_chosen)
+
+    def action_story(self) -> None:
+        from .screens.desk import StoryScreen
+
+        if aid := self._target_id():
+            self.push_screen(StoryScreen(self.library, aid), self._open_chosen)
 
     def action_start_highlight(self) -> None:
         reader = self.query_one(ReaderView)

@@ -2,19 +2,20 @@
 moves (before Enter), and the overview when nothing is open.
 
 Debounced: holding j through the list loads one article when the cursor
-rests, not one per row. The article and its entities are read in a worker;
-the UI thread only shows them. A preview is not a read: nothing is marked.
+rests, not one per row. The article and its entities are read in a worker
+(tui/workers.py's ``preview``); the UI thread only shows them. A preview is not a read: nothing is marked.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import App
 
-from articles.store import ArticleRow
+from . import workers
 
-from . import overview
+if TYPE_CHECKING:
+    from articles.store import ArticleRow
 
 DELAY = 0.15  # seconds the cursor rests before its article is shown
 
@@ -36,22 +37,18 @@ class Previewer:
 
     def _start(self) -> None:
         self._timer = None
+        if self.app._exit:
+            return  # the timer fired while the app closes: its panes are going
         aid = self._wanted
         reader = self.app.reader
         if aid is None or (reader.article is not None and reader.article.id == aid):
             return
-        self.app.run_worker(partial(self._load, aid), thread=True, exclusive=True,
-                            group="preview", name="Previewing the article")
+        # Ends in ArticlePreviewed, which the app hands to show().
+        workers.start(self.app, workers.preview, self.app.library, aid, self.app.post_message,
+                      group="preview", name="Previewing the article")
 
-    def _load(self, aid: str) -> None:
-        lib = self.app.library
-        art = lib.get(aid)
-        try:
-            entities = list(lib.article_entities(aid)) if art is not None else []
-        except Exception:  # entities are extra: the article still shows
-            entities = []
-        if art is not None:
-            self.app.call_from_thread(self._show, art, entities)
+    def show(self, art, entities) -> None:
+        self._show(art, entities)
 
     def _show(self, art, entities) -> None:
         app = self.app
@@ -75,11 +72,6 @@ class Previewer:
         if self.app.reader.article is not None:
             return
         # Widgets are looked up here, on the UI thread: never from the worker.
-        reader, path = self.app.reader, self.app.library.path
-        groups = self.app._story_groups
-        self.app.run_worker(partial(self._gather, path, groups, reader.show_overview), thread=True,
-                            exclusive=True, group="overview", name="Library overview")
-
-    def _gather(self, path, groups, show) -> None:
-        text = overview.render(overview.gather(path, groups))
-        self.app.call_from_thread(show, text)
+        # Ends in OverviewReady, which the app hands to the reader.
+        workers.start(self.app, workers.overview, self.app.library.path, self.app._story_groups,
+                      self.app.post_message, group="overview", name="Library overview")

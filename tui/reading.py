@@ -1,7 +1,7 @@
 """What readers of newsboat and mail readers expect, as app actions: next and
 previous article from the reader (J / K), next unread (u), mark every shown
-article read with an undo (A / U), find within the article (f), follow the
-highlighted entity; and the unread count the status line shows.
+article read with an undo (A / U), find within the article (f), open its web
+page (o); the first-run note and the unread count the status line shows.
 
 A mixin of ``NewsdeskApp`` (it uses the app's panes and ``open_article``), kept
 out of app.py so that the shell stays the shell.
@@ -9,8 +9,7 @@ out of app.py so that the shell stays the shell.
 
 from __future__ import annotations
 
-from articles.library import LibraryError
-from articles.text import sanitize_line
+from articles.text import safe_url, sanitize_line
 
 from .widgets.find_bar import FindBar, find_spans
 
@@ -20,6 +19,32 @@ UNREAD_SCAN = 20_000
 
 class ReadingActions:
     _undo_read: list[str] | None = None
+
+    # -- star and read, on the article the user is looking at ------------------------
+    def action_star(self) -> None:
+        aid = self._target_id()
+        art = self.library.get(aid) if aid else None
+        if art is None:
+            return
+        self.library.set_starred(art.id, not art.starred)
+        self.article_list.update_row(art.id, starred=not art.starred)
+        if self.reader.article and self.reader.article.id == art.id:
+            self.reader.article.starred = not art.starred
+        # Named, so that acting on another article than the one meant shows at once.
+        self.notify(f"{'Starred' if not art.starred else 'Unstarred'}: {_short_title(art.title)}",
+                    timeout=2, markup=False)
+
+    def action_toggle_read(self) -> None:
+        aid = self._target_id()
+        art = self.library.get(aid) if aid else None
+        if art is None:
+            return
+        self.library.set_read(art.id, not art.read)
+        self.article_list.update_row(art.id, read=not art.read)
+        if self.reader.article and self.reader.article.id == art.id:
+            self.reader.article.read = not art.read
+        self.notify(f"{'Marked read' if not art.read else 'Marked unread'}: {_short_title(art.title)}",
+                    timeout=2, markup=False)
 
     # -- moving through the list from the reader ---------------------------------
     def _open_row_index(self) -> int:
@@ -152,62 +177,36 @@ class ReadingActions:
     def on_find_bar_closed(self, event: FindBar.Closed) -> None:
         self.reader.focus()
 
-    # -- follow ----------------------------------------------------------------
-    def _highlighted_entity(self):
-        """The entity the sidebar highlights, else the list's entity filter, else the sidebar's first."""
-        from .widgets.entity_sidebar import EntityOptions
-
-        entity = self.filter_entity
-        opts = self.sidebar.query_one(EntityOptions)
-        if opts.highlighted is not None:
-            entity = self.sidebar.items.get(opts.get_option_at_index(opts.highlighted).id or "", entity)
-        elif entity is None:
-            entity = next((self.sidebar.items[o.id] for o in opts.options if o.id in self.sidebar.items), None)
-        return entity
-
-    def action_follow_entity(self) -> None:
-        entity = self._highlighted_entity()
-        if entity is None:
-            self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
+    # -- the article's web page ------------------------------------------------------
+    def action_open_url(self) -> None:
+        art = self.reader.article
+        if art is None or not art.url:
+            self.notify("This article has no URL.", timeout=2)
             return
-        name = str(entity.name)
-        watched = {f["name"].casefold() for f in self.library.follows()}
+        self.open_url(art.url)
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        """Hand only http(s) URLs to the browser, whatever a library stored
+        before imports checked them: a ``javascript:``/``file:`` URL, a local
+        path or an ``--option`` is refused (the readers drop them too)."""
+        safe = safe_url(url)
+        if safe is None:
+            self.notify("Not opening this link: only http(s) URLs are opened.",
+                        severity="warning", timeout=3, markup=False)
+            return
+        import webbrowser
+
+        # Textual's open_url says nothing when no browser starts (a server, an
+        # ssh session): say which, and show the link so it can be copied.
         try:
-            if name.casefold() in watched:
-                self.library.unfollow(name)
-                self.notify(f"No longer following {sanitize_line(name)}.", timeout=3, markup=False)
-            else:
-                row = self.library.follow(name)
-                self.notify(f"Following {sanitize_line(row['name'])}: {row['unread']} unread of "
-                            f"{row['articles']} articles.", timeout=4, markup=False)
-        except LibraryError as exc:
-            self.notify(str(exc), severity="warning", markup=False)
-
-    # -- the sidebar, kept current ----------------------------------------------------
-    _entities_running = False  # the entity stage (a subprocess) is at work
-
-    def entities_note(self) -> str:
-        """What the sidebar says when the open article shows no entities."""
-        if self._entities_running:
-            return "Finding entities…"
-        art = self.reader.article
-        if art is not None and not self.library.entities_read(art.id):
-            return "Entities not found yet (the entity stage has not read this article)"
-        return "No entities found in this article"
-
-    def refresh_sidebar(self, reopen: bool = True) -> None:
-        """Show the sidebar's scope as the library now is (after an import, the
-        entity stage, a refresh), without the user toggling it twice."""
-        if self.sidebar.scope == "library":
-            self.set_entity_scope("library")
-            return
-        art = self.reader.article
-        ents = self._article_entities(art.id) if art else []
-        self.sidebar.set_entities(ents, "article",
-                                  note=self.entities_note() if art else "Open an article to see its entities")
-        if reopen and art is not None and ents:
-            # The reader's chips follow the entities found.
-            self.open_article(art.id, terms=self.search_terms, mark_read=False)
+            opened = webbrowser.open(safe, new=2 if new_tab else 0)
+        except Exception:  # webbrowser raises for a broken $BROWSER entry
+            opened = False
+        if opened:
+            self.notify(f"Opening in the browser: {sanitize_line(safe)}", timeout=3, markup=False)
+        else:
+            self.notify(f"No browser could be started here. The link: {sanitize_line(safe)}",
+                        severity="warning", timeout=8, markup=False)
 
     # -- first run -----------------------------------------------------------------
     def show_welcome(self) -> None:
@@ -228,3 +227,12 @@ class ReadingActions:
             return self.library.unread_count(self._shown_ids())
         except Exception:  # a damaged store says so elsewhere; the count is extra
             return None
+
+
+def _short_title(title: str | None, limit: int = 60) -> str:
+    """A title for a toast: one line, cut at a word boundary."""
+    text = sanitize_line(title or "") or "(untitled)"
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[: cut if cut > limit // 2 else limit - 1] + "…"

@@ -17,7 +17,6 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -25,11 +24,16 @@ from textual.strip import Strip
 from articles.store import ArticleRow
 from articles.text import for_columns
 
+from ..messages import ListHighlighted, ListOpened, ListSized
+
 PAGE = 200
 DATE_W = 10
 MARK_W = 2
 SOURCE_MAX = 22  # an outlet's name beyond this is cut
-TITLE_MIN = 28  # the source column shows only when the title keeps this much
+TITLE_MIN = 28  # the source column shows at full width only when the title keeps this much
+SOURCE_NARROW = 10  # else it shows this narrow ...
+TITLE_FLOOR = 22  # ... while the title keeps this much
+STORY_TAIL = 8  # a story row's " ▸ +2 ●3"
 TITLE_WANTED_MAX = 100  # the list never asks for more than this for titles
 
 
@@ -89,21 +93,10 @@ class ArticleList(ScrollView, can_focus=True):
 
     cursor = reactive(0, always_update=True)
 
-    class Opened(Message):
-        def __init__(self, article_id: str) -> None:
-            super().__init__()
-            self.article_id = article_id
-
-    class Highlighted(Message):
-        """The cursor is on ``row``; ``moved`` when the user moved it (not a load)."""
-
-        def __init__(self, row: ArticleRow | None, moved: bool = False) -> None:
-            super().__init__()
-            self.row = row
-            self.moved = moved
-
-    class Sized(Message):
-        """The width the list's content asks for changed (see ``wanted_width``)."""
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    Opened = ListOpened
+    Highlighted = ListHighlighted
+    Sized = ListSized
 
     def __init__(self, library, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -114,6 +107,8 @@ class ArticleList(ScrollView, can_focus=True):
         self._id_rows: list[ArticleRow] | None = None  # a filter's rows, all loaded
         self._places: list[RowPlace] | None = None  # per row of _id_rows when grouped
         self._story_row: dict[str, int] = {}  # article id -> its story's row, when grouped
+        self._story_of: dict[str, str] = {}  # article id -> its story, when grouped
+        self._story_unread: dict[str, int] = {}  # story -> its unread versions, shown on its row
         self.expanded: set[str] = set()
         # Rendered lines by (row index, row, is cursor, width, focused): moving the
         # cursor then costs two lines, not a screenful of Rich rendering.
@@ -150,6 +145,7 @@ class ArticleList(ScrollView, can_focus=True):
         if source.groups is None:
             self._places = None
             self._story_row = {}
+            self._story_of, self._story_unread = {}, {}
         self.virtual_size = Size(self.size.width, self.total + 1)
         cursor = 0
         if keep_id is not None:
@@ -204,9 +200,13 @@ class ArticleList(ScrollView, can_focus=True):
             # The outlet takes at most a quarter of the row: the title is what is read.
             source_w = min(source_w, SOURCE_MAX, max(10, rest // 4))
             if source_w and rest - source_w - 1 < TITLE_MIN:
-                # Narrow: shrink the outlet to its first word or so, else drop it.
-                source_w = min(source_w, rest - 1 - TITLE_MIN)
-                if source_w < 8:
+                # Narrow (120 columns with dates): a short outlet still tells the
+                # outlets apart, so it stays while the title keeps TITLE_FLOOR;
+                # below that (80 columns) the title has the row.
+                source_w = min(source_w, max(rest - 1 - TITLE_MIN, SOURCE_NARROW))
+                # Story rows also end in their tail (" ▸ +2 ●3"): the title keeps its floor beside it.
+                floor = TITLE_FLOOR + (STORY_TAIL if self._places is not None else 0)
+                if rest - source_w - 1 < floor:
                     source_w = 0
             self._view_cols = (date_w, source_w)
             self._view_key = key
@@ -222,6 +222,8 @@ class ArticleList(ScrollView, can_focus=True):
         for r in ordered:
             members.setdefault(story_of[r.id], []).append(r)
         leads = {sid: max(rs, key=lambda r: (r.date or "", r.id)) for sid, rs in members.items()}
+        self._story_of = story_of
+        self._story_unread = {sid: sum(not r.read for r in rs) for sid, rs in members.items()}
         self._id_rows, self._places, self._story_row = [], [], {}
         for r in ordered:
             sid = story_of[r.id]
@@ -301,10 +303,16 @@ class ArticleList(ScrollView, can_focus=True):
         from dataclasses import replace
 
         pools = [self._id_rows] if self._id_rows is not None else list(self._pages.values())
+        before = None
         for rows in pools:
             for i, r in enumerate(rows):
                 if r.id == article_id:
+                    before = before or r
                     rows[i] = replace(r, **changes)
+        story = self._story_of.get(article_id)
+        if story is not None and before is not None and "read" in changes and changes["read"] != before.read:
+            # The story row's unread count follows (a member may be read from the reader).
+            self._story_unread[story] = max(self._story_unread.get(story, 0) + (-1 if changes["read"] else 1), 0)
         self.refresh()
 
     @property
@@ -396,8 +404,9 @@ class ArticleList(ScrollView, can_focus=True):
         row = self.row(index)
         if row is None:
             return Strip.blank(width, self.rich_style)
-        key = (index, row, index == self.cursor, width, self.has_focus, self.place(index),
-               date_w, source_w)
+        place = self.place(index)
+        key = (index, row, index == self.cursor, width, self.has_focus, place,
+               self._story_unread.get(place.story) if place else None, date_w, source_w)
         strip = self._lines.get(key)
         if strip is None:
             if len(self._lines) > 2000:
@@ -415,20 +424,28 @@ class ArticleList(ScrollView, can_focus=True):
         if date_w:
             text.append((row.date or "")[:date_w].ljust(date_w) + " ", dim)
         if source_w:
-            text.append_text(_cell(row.source or "", source_w, dim))
+            text.append_text(_cell(_outlet(row.source or "", source_w), source_w, dim))
             text.append(" ")
         title_style = self.get_component_rich_style("article-list--unread") if not row.read else Style()
         place = self.place(index)
-        suffix = ""
+        # A story row's tail: its other versions, then how many of all its
+        # versions are unread (marked as rows mark theirs: a read story row may
+        # still hide unread versions). Dropped whole when the title needs the room.
+        tail: list[tuple[str, Style]] = []
         if place is not None and place.depth:
             text.append("  ")
             title_w = max(title_w - 2, 1)
         elif place is not None and place.size > 1:
             marker = "▾" if place.story in self.expanded else "▸"
-            suffix = f" {marker} +{place.size - 1}"
-        if suffix and title_w > len(suffix) + 8:
-            text.append_text(_cell(row.title, title_w - len(suffix), title_style))
-            text.append(suffix, dim)
+            tail.append((f" {marker} +{place.size - 1}", dim))
+            unread = self._story_unread.get(place.story, 0)
+            if unread:
+                tail.append((f" ●{unread}", self.get_component_rich_style("article-list--unread")))
+        tail_w = sum(len(t) for t, _ in tail)
+        if tail and title_w > tail_w + 8:
+            text.append_text(_cell(row.title, title_w - tail_w, title_style))
+            for part, style in tail:
+                text.append(part, style)
         else:
             text.append_text(_cell(row.title, title_w, title_style))
         cursor = None
@@ -452,3 +469,11 @@ def _cell(value: str, width: int, style: Style) -> Text:
     t = Text(for_columns(value), style=style, no_wrap=True, overflow="ellipsis")
     t.truncate(width, overflow="ellipsis", pad=True)
     return t
+
+
+def _outlet(name: str, width: int) -> str:
+    """An outlet's name for a column of ``width`` cells: a leading "The " goes
+    when the name would be cut ("Guardian", not "The Gua…")."""
+    if cell_len(for_columns(name)) > width and name[:4].casefold() == "the " and len(name) > 4:
+        return name[4:]
+    return name

@@ -6,12 +6,12 @@ from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from articles.text import sanitize_line
 
+from ..messages import EntityChosen, EntityHighlighted, EntityScopeToggled
 from ..styles import ENTITY_TYPES, TYPE_LABELS, entity_style
 from .keys import list_bindings
 
@@ -35,18 +35,10 @@ class EntitySidebar(Vertical):
     EntitySidebar > EntityOptions:focus { border: none; }
     """
 
-    class Highlighted(Message):
-        def __init__(self, entity) -> None:
-            super().__init__()
-            self.entity = entity
-
-    class Chosen(Message):
-        def __init__(self, entity) -> None:
-            super().__init__()
-            self.entity = entity
-
-    class ScopeToggled(Message):
-        pass
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    Highlighted = EntityHighlighted
+    Chosen = EntityChosen
+    ScopeToggled = EntityScopeToggled
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -7,7 +7,7 @@ to filter the article list by that feed, that tag, or every feed
 refresh runs in a thread on its own library connection while the user keeps
 reading, and ends with a ``FeedsRefreshed`` message that the pane handles first
 (its own view, the notifications) and that then bubbles to the app (the article
-list). spaCy never loads in this process: new articles get their entities from
+list); the worker itself is tui/workers.py's ``refresh_feeds``. spaCy never loads in this process: new articles get their entities from
 the ``entity_stage`` callable the app passes in (the CLI in a subprocess).
 """
 
@@ -19,17 +19,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
-from textual import work
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from articles.library import Library, LibraryError
 from articles.text import sanitize_line
 
-from ..messages import Activity, FeedsRefreshed, activity_reporter
+from .. import workers
+from ..messages import Activity, DeskCounted, FeedChosen, FeedsClosed, FeedsRefreshed
 from ..screens.dialogs import ErrorDialog, PromptDialog
 from .keys import list_bindings
 
@@ -59,18 +58,10 @@ class FeedPane(Vertical):
                                border-top: solid $panel-lighten-2; }
     """
 
-    class Chosen(Message):
-        """``kind`` is "all", "feed" or "tag" (a feed's), "saved" or "atag" (an article
-        tag); ``key`` the feed id, the tag or the saved query."""
-
-        def __init__(self, kind: str, key, label: str) -> None:
-            super().__init__()
-            self.kind = kind
-            self.key = key
-            self.label = label
-
-    class Closed(Message):
-        pass
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    Chosen = FeedChosen
+    Closed = FeedsClosed
+    DeskCounted = DeskCounted
 
     def __init__(self, library: Library, entity_stage: Callable[[], str | None] | None = None,
                  **kwargs) -> None:
@@ -151,12 +142,6 @@ class FeedPane(Vertical):
                      marker_style="bold red" if failed else "")
         return Option(line, id=key)
 
-    class DeskCounted(Message):
-        def __init__(self, saved: list[dict], tags: list[dict]) -> None:
-            super().__init__()
-            self.saved = saved
-            self.tags = tags
-
     def _desk_options(self, width: int) -> list[Option | None]:
         """Saved searches (unread counts, like feeds) and article tags, beside the feeds."""
         out: list[Option | None] = []
@@ -174,12 +159,10 @@ class FeedPane(Vertical):
                 out.append(Option(_line("+ ", t["name"], t["articles"], width), id=key))
         return out
 
-    @work(thread=True, exclusive=True, group="desk-counts", name="Counting saved searches")
     def _count_desk(self) -> None:
-        # Its own connection, as the refresh worker: a search per saved query.
-        with Library(self.library.path) as lib:
-            saved, tags = lib.saved_searches(), lib.tags()
-        self.post_message(self.DeskCounted(saved, tags))
+        # Its own connection, as the refresh: a search per saved query.
+        workers.start(self.app, workers.count_desk, self.library.path, self.post_message,
+                      group="desk-counts", name="Counting saved searches")
 
     def on_feed_pane_desk_counted(self, message: DeskCounted) -> None:
         message.stop()
@@ -279,29 +262,9 @@ class FeedPane(Vertical):
             return
         self._refresh_cancel = threading.Event()
         self.post_message(Activity("refreshing feeds…"))
-        self._refresh_worker(feeds, self._refresh_cancel)
-
-    @work(thread=True, exclusive=True, group="refresh", name="Refreshing feeds")
-    def _refresh_worker(self, feeds: list[int] | None, cancel: threading.Event) -> None:
-        try:
-            # Its own connection: the refresh's writes must not interleave with
-            # the reader's star/read writes on the app's connection.
-            with Library(self.library.path) as lib:
-                results = lib.refresh_feeds(feeds, progress=activity_reporter(self.post_message, "refreshing"),
-                                            entities=False, cancel=cancel)
-        except LibraryError as exc:
-            self.post_message(FeedsRefreshed([], error=str(exc)))
-            return
-        except BaseException:
-            # An unexpected failure ends in the app's worker error dialog; this
-            # only lets the pane and the app know the refresh is no longer running.
-            self.post_message(FeedsRefreshed([], crashed=True))
-            raise
-        problem = None
-        if self.entity_stage is not None and not cancel.is_set() and any(r.added or r.updated for r in results):
-            self.post_message(Activity("finding entities…"))
-            problem = self.entity_stage()
-        self.post_message(FeedsRefreshed(results, problem))
+        # Ends in FeedsRefreshed, posted here: this pane handles it first, then the app.
+        workers.start(self.app, workers.refresh_feeds, self.library.path, feeds, self._refresh_cancel,
+                      self.entity_stage, self.post_message, group="refresh", name="Refreshing feeds")
 
     def on_feeds_refreshed(self, message: FeedsRefreshed) -> None:
         # Not stopped: the app reloads its article list after this.

@@ -13,8 +13,9 @@ import re
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.message import Message
 from textual.widgets import Input, Static
+
+from ..messages import FindChanged, FindClosed, FindStep
 
 
 def find_spans(body: str, needle: str) -> list[tuple[int, int]]:
@@ -41,18 +42,10 @@ class FindBar(Horizontal):
     FindBar > #find-count { width: auto; padding: 0 1; color: $text-muted; }
     """
 
-    class Changed(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    class Step(Message):
-        def __init__(self, step: int) -> None:
-            super().__init__()
-            self.step = step
-
-    class Closed(Message):
-        pass
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    Changed = FindChanged
+    Step = FindStep
+    Closed = FindClosed
 
     def compose(self):
         yield Static("Find:", id="find-label")

@@ -8,11 +8,11 @@ articles read or after a follow/unfollow); choosing an entry posts
 from __future__ import annotations
 
 from rich.text import Text
-from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from articles.text import sanitize_line
+from ..messages import FollowChosen
 from .keys import list_bindings
 
 
@@ -23,10 +23,8 @@ class FollowsList(OptionList):
     FollowsList { height: auto; max-height: 10; border: none; }
     """
 
-    class Chosen(Message):
-        def __init__(self, name: str) -> None:
-            super().__init__()
-            self.name = name
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    Chosen = FollowChosen
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

@@ -14,7 +14,6 @@ from rich.text import Span, Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.geometry import Region
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
@@ -24,6 +23,7 @@ from articles.text import sanitize, sanitize_line
 
 from textual.actions import SkipAction
 
+from ..messages import HighlightChosen, MatchMoved
 from ..styles import (CURRENT_MATCH, ENTITY_TYPES, FOCUS_ENTITY, HIGHLIGHT, HIGHLIGHT_NOTED, SEARCH_TERM,
                       SELECTION, TYPE_LABELS, entity_style)
 
@@ -189,20 +189,9 @@ class ReaderView(VerticalScroll, can_focus=True):
     ReaderView > #reader-desk { max-width: 80; height: auto; margin-bottom: 1; }
     """
 
-    class HighlightChosen(Message):
-        """The user saved a selection: body[start:end] of ``article_id``."""
-
-        def __init__(self, article_id: str, start: int, end: int) -> None:
-            super().__init__()
-            self.article_id = article_id
-            self.start = start
-            self.end = end
-
-    class MatchMoved(Message):
-        def __init__(self, index: int, total: int) -> None:
-            super().__init__()
-            self.index = index
-            self.total = total
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    HighlightChosen = HighlightChosen
+    MatchMoved = MatchMoved
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)

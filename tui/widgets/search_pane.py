@@ -8,13 +8,13 @@ from __future__ import annotations
 from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from articles.text import sanitize_line
 
+from ..messages import HitChosen, QueryChanged, SearchClosed
 from ..styles import SEARCH_TERM
 from .keys import list_bindings
 
@@ -38,18 +38,10 @@ class SearchPane(Vertical):
     SearchPane > HitList:focus { border: none; }
     """
 
-    class QueryChanged(Message):
-        def __init__(self, query: str) -> None:
-            super().__init__()
-            self.query = query
-
-    class HitChosen(Message):
-        def __init__(self, article_id: str) -> None:
-            super().__init__()
-            self.article_id = article_id
-
-    class Closed(Message):
-        pass
+    # Its messages (tui/messages.py), by the names handlers and @on use.
+    QueryChanged = QueryChanged
+    HitChosen = HitChosen
+    Closed = SearchClosed
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
