@@ -544,12 +544,9 @@ class Library:
 
     def entities_read(self, article_id: str) -> bool:
         """Whether the entity stage has read this article's current text."""
-        try:
-            return self.store.conn.execute(
-                "SELECT 1 FROM entity_state s JOIN articles a ON a.id = s.article_id "
-                "AND a.body_hash = s.body_hash WHERE s.article_id = ?", (article_id,)).fetchone() is not None
-        except sqlite3.Error:  # no entity tables yet
-            return False
+        from .services.entities import entities_read
+
+        return entities_read(self.store, article_id)
 
     def state_get(self, key: str) -> str | None:
         return self.store.meta_get(f"state.{key}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.app import App
+from textual.css.query import NoMatches
 
 from . import workers
 
@@ -37,10 +38,13 @@ class Previewer:
 
     def _start(self) -> None:
         self._timer = None
-        if self.app._exit:
-            return  # the timer fired while the app closes: its panes are going
         aid = self._wanted
-        reader = self.app.reader
+        try:
+            reader = self.app.reader
+        except NoMatches:
+            # The timer fired while the app closes (its panes already removed,
+            # before or after _exit is set): nothing to preview into.
+            return
         if aid is None or (reader.article is not None and reader.article.id == aid):
             return
         # Ends in ArticlePreviewed, which the app hands to show().

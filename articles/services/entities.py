@@ -18,11 +18,11 @@ from contextlib import AbstractContextManager
 from ..analysis.entities import names
 from ..model import Progress
 from ..store import Store
-from ..store.entities import queries, upkeep
+from ..store.entities import cache, queries, upkeep
 from ..store.entities.queries import FIELD_SEP, EntityInfo, EntityRef
 
 __all__ = ["FIELD_SEP", "EntityError", "EntityInfo", "EntityRef", "SyncIndex", "article_entities",
-           "correct", "entity_articles", "find_entity", "index_fields", "library_entities", "refresh"]
+           "correct", "entities_read", "entity_articles", "find_entity", "index_fields", "library_entities", "refresh"]
 
 # Brings the search index up to date with the store's outbox (services/indexing's sync).
 SyncIndex = Callable[[Progress | None], object]
@@ -36,6 +36,11 @@ class EntityError(ValueError):
 def article_entities(store: Store, article_id: str) -> list[EntityRef]:
     """The article's visible entities, by type, then most mentioned first."""
     return queries.article_entities(store.conn, article_id)
+
+
+def entities_read(store: Store, article_id: str) -> bool:
+    """Whether the entity stage has read this article's current text."""
+    return cache.text_read(store.conn, article_id)
 
 
 def entity_articles(store: Store, entity_id: int) -> list[str]:

@@ -24,6 +24,16 @@ def any_pending_text(conn: sqlite3.Connection) -> bool:
     return row is not None
 
 
+def text_read(conn: sqlite3.Connection, article_id: str) -> bool:
+    """Whether the entity stage has derived entities from the article's current text."""
+    try:
+        return conn.execute(
+            "SELECT 1 FROM entity_state s JOIN articles a ON a.id = s.article_id "
+            "AND a.body_hash = s.body_hash WHERE s.article_id = ?", (article_id,)).fetchone() is not None
+    except sqlite3.OperationalError:  # a read-only library from before the entity tables
+        return False
+
+
 def stale_articles(conn: sqlite3.Connection) -> int:
     """Articles added, changed or deleted since their entities were last derived
     (kept by triggers on the articles table, so counting them scans nothing)."""
