@@ -214,3 +214,139 @@ def local_server():
     s = LocalServer()
     yield s
     s.close()
+
+
+# --------------------------------------------------------------------------
+# The reader's tests (Textual's Pilot): one terminal size, one small library
+# built once per worker (tests get copies: `lib_path`), the helpers they share.
+# A module wanting other articles defines its own `base_library`; `lib_path`
+# then copies that one.
+
+SIZE = (120, 36)
+
+HOSTILE_TITLE = "Hostile [bold red]x[/] title \x1b]0;pwned\x07end"
+HOSTILE_BODY = (
+    "Markup [bold red]x[/] must stay literal.\n\n"
+    "A link [link=file:///etc/passwd]click[/link] too.\n\n"
+    "Escapes \x1b]0;title\x07gone and \x1b[2Jcleared."
+)
+
+
+def reader_drafts() -> list:
+    from articles.model import Draft
+
+    return [
+        Draft(title="Summit in Pyongyang ends without a deal", origin="test:summit",
+              source="Daily Wire", author="Ann Writer", date="2020-06-14", url="https://example.org/summit",
+              body="Kim Jong Un met Donald Trump in Pyongyang on Tuesday.\n\n"
+                   "The talks ended early. Analysts in Seoul said Pyongyang wanted sanctions relief.\n\n"
+                   "Kim left without a statement."),
+        Draft(title="Markets calm as central bank holds rates", origin="test:markets",
+              source="Finance Daily", date="2021-03-02",
+              body="The central bank in London kept rates unchanged.\n\nTraders in Frankfurt shrugged."),
+        Draft(title="A very long headline " + "that keeps going " * 12, origin="test:long",
+              source="Longform Weekly", date="2019-01-01",
+              body="Long pieces need long titles, and the list must cut them with an ellipsis."),
+        Draft(title=HOSTILE_TITLE, origin="test:hostile", source="Evil [b]Feed[/b]", date="2018-05-05",
+              body=HOSTILE_BODY),
+    ]
+
+
+def library_of(folder: Path, drafts, *, entities: bool = False) -> Path:
+    """A library at ``folder`` holding ``drafts`` (index included)."""
+    from articles.library import Library
+
+    with Library(folder) as lib:
+        lib.add_drafts(drafts)
+        if entities:
+            lib.run_entity_stage()  # spaCy runs here, in the test process, never in the app's
+    return folder
+
+
+@pytest.fixture(scope="session")
+def base_library(tmp_path_factory) -> Path:
+    """The reader's four articles, built once per worker (index and entities
+    included). Raw, unsanitized text on purpose: what the screen shows is the
+    display side's work."""
+    return library_of(tmp_path_factory.mktemp("tui-base") / "lib", reader_drafts(), entities=True)
+
+
+@pytest.fixture()
+def lib_path(base_library, tmp_path) -> Path:
+    """A copy of the module's ``base_library`` for one test to change."""
+    dest = tmp_path / "lib"
+    shutil.copytree(base_library, dest)
+    return dest
+
+
+def run(coro):
+    import asyncio
+
+    return asyncio.run(coro)
+
+
+async def settle(pilot) -> None:
+    from tui.widgets.key_bar import KeyBar
+
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    # The key bar looks at what is possible twice a second; a snapshot must not
+    # depend on whether that tick came before it.
+    for bar in pilot.app.screen.query(KeyBar):
+        bar._check_keys()
+    await pilot.pause()
+
+
+async def searched(pilot, query: str):
+    """Open search, type ``query``, wait out the debounce and the search itself:
+    the search pane."""
+    from tui.widgets.search_pane import SearchPane
+
+    await pilot.press("slash", *query)
+    await pilot.pause(0.4)
+    await settle(pilot)
+    return pilot.app.query_one(SearchPane)
+
+
+def ids_by_origin(path: Path) -> dict[str, str]:
+    from articles.library import Library
+
+    with Library(path) as lib:
+        return {r[1]: r[0] for r in lib.store.conn.execute("SELECT id, origin FROM articles")}
+
+
+def screen_text(widget) -> tuple[str, list]:
+    """What the terminal shows in a widget's region: its lines and their segments."""
+    region = widget.region
+    strips = widget.screen._compositor.render_strips()
+    lines = [s.crop(region.x, region.right) for s in strips[region.y:region.bottom]]
+    return "\n".join(s.text for s in lines), [seg for s in lines for seg in s]
+
+
+def flat(text: str) -> str:
+    """Screen text with wrapping undone, for substring checks."""
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------
+# Damaging a store the way a disk does.
+
+SQLITE_PAGE = 4096
+
+
+def root_page(db: Path, name: str) -> int:
+    """The first page of a table or index in a SQLite file."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT rootpage FROM sqlite_master WHERE name=?", (name,)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def flip_page_type(db: Path, page: int) -> None:
+    """Flip the b-tree type byte of one page."""
+    data = bytearray(db.read_bytes())
+    data[(page - 1) * SQLITE_PAGE] ^= 0xFF
+    db.write_bytes(bytes(data))

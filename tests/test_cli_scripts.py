@@ -11,7 +11,7 @@ import sys
 import main
 from articles.library import Library
 from articles.model import Draft
-from tests.conftest import ROOT
+from conftest import ROOT
 
 LONG_TITLE = "A headline long enough to be cut by any table that fits eighty columns of a terminal window"
 

@@ -8,8 +8,8 @@ from articles.library import Library
 from articles.model import Draft
 from articles.analysis.sentences import sentence_spans
 from articles.text.cut import cut_words, widen_to_quotes
-from tests.conftest import run_json
-from tests.test_tui import SIZE, run, settle
+from conftest import run_json
+from conftest import SIZE, run, settle
 from tui.app import NewsdeskApp
 from tui.config import load_config
 

@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, newsdesk
+from conftest import SAMPLES, flip_page_type, newsdesk, root_page
 
-PAGE = 4096
-
-
-def _articles_root_page(db: Path) -> int:
-    import sqlite3
-
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT rootpage FROM sqlite_master WHERE name='articles'").fetchone()[0]
-    finally:
-        con.close()
 
 
 def test_one_flipped_byte_in_the_store_gives_a_clear_line(tmp_path):
     lib = tmp_path / "lib"
     assert newsdesk(lib, "add", "--no-entities", str(SAMPLES)).returncode == 0
     db = lib / "library.db"
-    root = _articles_root_page(db)
-    data = bytearray(db.read_bytes())
-    data[(root - 1) * PAGE] ^= 0xFF  # the b-tree page type of the articles table
-    db.write_bytes(bytes(data))
+    flip_page_type(db, root_page(db, "articles"))
     for cmd in (["search", "dockers"], ["list"], ["stats"]):
         out = newsdesk(lib, *cmd)
         assert out.returncode != 0, cmd

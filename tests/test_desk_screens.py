@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
@@ -28,10 +27,8 @@ def base_library(tmp_path_factory) -> Path:
 
 
 @pytest.fixture()
-def lib(base_library, tmp_path):
-    dest = tmp_path / "lib"
-    shutil.copytree(base_library, dest)
-    library = Library(dest)
+def lib(lib_path):
+    library = Library(lib_path)
     yield library
     library.close()
 

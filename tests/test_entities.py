@@ -17,8 +17,8 @@ import pytest
 from articles.analysis.entities import names
 from articles.library import Library, LibraryError
 
-from conftest import ROOT, SEEDS
-SEED_000 = "000_c12654dd6b4e9989"
+from conftest import ROOT, S000, SEEDS
+SEED_000 = Path(S000).stem
 
 
 @pytest.fixture(scope="session")

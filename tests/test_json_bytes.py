@@ -57,7 +57,7 @@ if str(ROOT) not in sys.path:
 
 import pytest  # noqa: E402
 
-from conftest import SAMPLES, SEEDS, need, seed_drafts  # noqa: E402
+from conftest import S000, S002, SAMPLES, SEEDS, need, seed_drafts  # noqa: E402
 
 FIXTURES = HERE / "fixtures" / "json_bytes"
 OPML = HERE / "fixtures" / "feeds" / "subscriptions.opml"
@@ -77,8 +77,8 @@ HARALDSEN = _aid("sample:09-sample-wire-haraldsen-museum.md")
 WALKOUT = _aid("sample:01-sample-wire-dockers-walk-out.md")
 WALKOUT_GAZETTE = _aid("sample:02-gazette-dockers-walk-out.md")
 REGATTA = _aid("sample:08-gazette-regatta.md")
-SEEDGROUP = _aid("seed:000_c12654dd6b4e9989.txt")  # seeds 0 and 1: two versions of one story
-SEED2 = _aid("seed:002_fe3e5e0b9db5b811.txt")
+SEEDGROUP = _aid(f"seed:{S000}")  # seeds 0 and 1: two versions of one story
+SEED2 = _aid(f"seed:{S002}")
 
 
 # -- running commands --------------------------------------------------------

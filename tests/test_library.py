@@ -11,10 +11,9 @@ import pytest
 
 import main
 from articles.library import Library
-from conftest import BBC, ROOT, SEEDS, need
+from conftest import BBC, ROOT, S000, S001, SEEDS, need
 
-SEED_DATED = "000_c12654dd6b4e9989.txt"
-SEED_REREPORT = "001_0f7ff28299ea1317.txt"
+SEED_DATED, SEED_REREPORT = S000, S001
 
 
 def run(capsys, *argv):

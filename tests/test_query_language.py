@@ -9,7 +9,7 @@ import pytest
 import main
 from articles.library import Library
 from articles.model import Draft
-from tests.conftest import run_json
+from conftest import run_json
 
 DATES = ["2023-02-28", "2023-03-01", "2023-03-14", "2023-03-15", "2023-03-20", "2023-03-21",
          "2023-06-02", "2024-02-05", "2024-06-01", "2024-08-10", None]

@@ -9,11 +9,8 @@ import main
 from articles.library import Library
 from articles.analysis.quote_match import quotes_overlap
 from articles.analysis.quotes import extract_quotes
-from conftest import SEEDS, need
+from conftest import S000, S001, S002, S003, S004, SEEDS, need
 
-S000, S001, S002, S003, S004 = (
-    "000_c12654dd6b4e9989.txt", "001_0f7ff28299ea1317.txt", "002_fe3e5e0b9db5b811.txt",
-    "003_c5ac04b2de6090c8.txt", "004_905271c1fcbdff5c.txt")
 
 
 @pytest.fixture(scope="module")

@@ -8,27 +8,11 @@ a header overwritten."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 from articles.store.backup import backups
-from conftest import SAMPLES, newsdesk
+from conftest import SAMPLES, flip_page_type, newsdesk, root_page
 
-PAGE = 4096
-
-
-def _root_page(db: Path, name: str) -> int:
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT rootpage FROM sqlite_master WHERE name=?", (name,)).fetchone()[0]
-    finally:
-        con.close()
-
-
-def _flip(db: Path, page: int) -> None:
-    data = bytearray(db.read_bytes())
-    data[(page - 1) * PAGE] ^= 0xFF  # the page's b-tree type byte
-    db.write_bytes(bytes(data))
 
 
 def _titles(lib: Path) -> set[str]:
@@ -58,7 +42,7 @@ def _library_with_a_backup_and_one_later_article(tmp_path):
 def test_a_damaged_articles_table_is_restored_from_the_backup_and_the_loss_named(tmp_path):
     lib, backup, before = _library_with_a_backup_and_one_later_article(tmp_path)
     db = lib / "library.db"
-    _flip(db, _root_page(db, "articles"))
+    flip_page_type(db, root_page(db, "articles"))
 
     found = newsdesk(lib, "check")
     assert found.returncode == 1 and "Traceback" not in found.stderr
@@ -82,7 +66,7 @@ def test_a_damaged_articles_table_is_restored_from_the_backup_and_the_loss_named
 def test_damage_outside_the_tables_is_recovered_from_the_file_itself(tmp_path):
     lib, _backup, before = _library_with_a_backup_and_one_later_article(tmp_path)
     db = lib / "library.db"
-    _flip(db, _root_page(db, "articles_sort_title"))  # an index of the table, not its rows
+    flip_page_type(db, root_page(db, "articles_sort_title"))  # an index of the table, not its rows
     assert newsdesk(lib, "check").returncode == 1
     fixed = newsdesk(lib, "check", "--repair")
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr

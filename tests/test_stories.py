@@ -10,11 +10,10 @@ from articles.analysis import copies
 from articles.services import stories
 from articles.library import Library
 from articles.model import Draft
-from conftest import BBC, SEEDS, need
+from conftest import BBC, S000, S001, S002, SEED_FILES, SEEDS, need
 
-DAILY_BEAST = {"000_c12654dd6b4e9989.txt", "001_0f7ff28299ea1317.txt"}
-ALL_SEEDS = DAILY_BEAST | {"002_fe3e5e0b9db5b811.txt", "003_c5ac04b2de6090c8.txt",
-                           "004_905271c1fcbdff5c.txt"}
+DAILY_BEAST = {S000, S001}
+ALL_SEEDS = set(SEED_FILES)
 
 
 def run_json(capsys, *argv):
@@ -63,12 +62,12 @@ def test_grouped_only_and_cached_membership(seed_lib, capsys):
 def test_versions_say_what_each_outlet_adds(seed_lib, capsys):
     names = _names(seed_lib)
     by_name = {v: k for k, v in names.items()}
-    doc = run_json(capsys, "stories", "--versions", by_name["001_0f7ff28299ea1317.txt"][:8],
+    doc = run_json(capsys, "stories", "--versions", by_name[S001][:8],
                    "--library", seed_lib)
     versions = {names[v["id"]]: v for v in doc["versions"]}
     assert set(versions) == DAILY_BEAST
-    original = versions["000_c12654dd6b4e9989.txt"]["adds"]
-    rereport = versions["001_0f7ff28299ea1317.txt"]["adds"]
+    original = versions[S000]["adds"]
+    rereport = versions[S001]["adds"]
     # Only the original quotes David Maxwell's "major failure" line and Chang's coronavirus line.
     added = {q["text"][:30] for q in original["quotes"]}
     assert "The major failure for Kim Jong" in added
@@ -83,7 +82,7 @@ def _draft(name, body, date=None):
 
 
 def test_reprint_with_small_edits_joins_incrementally(tmp_path):
-    src = need(SEEDS) / "002_fe3e5e0b9db5b811.txt"
+    src = need(SEEDS) / S002
     body = src.read_text(encoding="utf-8")
     edited = body.replace("President-elect", "Incoming president").replace("B-17", "this site")
     edited = "\n\n".join(edited.split("\n\n")[:-6])  # trimmed, as reprints are

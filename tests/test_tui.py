@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-from pathlib import Path
 
 import pytest
 
-from tui.widgets.key_bar import KeyBar
 from rich.text import Text
 
 from articles.library import Library
@@ -22,70 +18,7 @@ from tui.widgets.entity_sidebar import EntityOptions
 from tui.widgets.reader import ReaderView
 from tui.widgets.search_pane import HitList, SearchPane
 
-SIZE = (120, 36)
-
-HOSTILE_TITLE = "Hostile [bold red]x[/] title \x1b]0;pwned\x07end"
-HOSTILE_BODY = (
-    "Markup [bold red]x[/] must stay literal.\n\n"
-    "A link [link=file:///etc/passwd]click[/link] too.\n\n"
-    "Escapes \x1b]0;title\x07gone and \x1b[2Jcleared."
-)
-
-DRAFTS = [
-    Draft(title="Summit in Pyongyang ends without a deal", origin="test:summit",
-          source="Daily Wire", author="Ann Writer", date="2020-06-14", url="https://example.org/summit",
-          body="Kim Jong Un met Donald Trump in Pyongyang on Tuesday.\n\n"
-               "The talks ended early. Analysts in Seoul said Pyongyang wanted sanctions relief.\n\n"
-               "Kim left without a statement."),
-    Draft(title="Markets calm as central bank holds rates", origin="test:markets",
-          source="Finance Daily", date="2021-03-02",
-          body="The central bank in London kept rates unchanged.\n\nTraders in Frankfurt shrugged."),
-    Draft(title="A very long headline " + "that keeps going " * 12, origin="test:long",
-          source="Longform Weekly", date="2019-01-01",
-          body="Long pieces need long titles, and the list must cut them with an ellipsis."),
-    Draft(title=HOSTILE_TITLE, origin="test:hostile", source="Evil [b]Feed[/b]", date="2018-05-05",
-          body=HOSTILE_BODY),
-]
-
-
-def run(coro):
-    return asyncio.run(coro)
-
-
-@pytest.fixture(scope="session")
-def base_library(tmp_path_factory) -> Path:
-    """Built once per session (index included); tests get copies."""
-    path = tmp_path_factory.mktemp("tui-base") / "lib"
-    with Library(path) as lib:
-        # Raw, unsanitized text on purpose: what the screen shows is the display side's work.
-        lib.add_drafts(DRAFTS)
-        lib.run_entity_stage()  # spaCy runs here, in the test process, never in the app's
-    return path
-
-
-@pytest.fixture()
-def lib_path(base_library, tmp_path) -> Path:
-    dest = tmp_path / "lib"
-    shutil.copytree(base_library, dest)
-    return dest
-
-
-def ids_by_origin(path: Path) -> dict[str, str]:
-    with Library(path) as lib:
-        return {r[1]: r[0] for r in lib.store.conn.execute("SELECT id, origin FROM articles")}
-
-
-def screen_text(widget) -> tuple[str, list]:
-    """What the terminal shows in a widget's region: its lines and their segments."""
-    region = widget.region
-    strips = widget.screen._compositor.render_strips()
-    lines = [s.crop(region.x, region.right) for s in strips[region.y:region.bottom]]
-    return "\n".join(s.text for s in lines), [seg for s in lines for seg in s]
-
-
-def flat(text: str) -> str:
-    """Screen text with wrapping undone, for substring checks."""
-    return " ".join(text.split())
+from conftest import SEEDS, SIZE, flat, ids_by_origin, run, screen_text, searched, settle
 
 
 def _plain(renderable) -> str:
@@ -94,24 +27,6 @@ def _plain(renderable) -> str:
     console = Console(width=100, record=True, file=open("/dev/null", "w"))
     console.print(renderable)
     return console.export_text()
-
-
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    # The key bar looks at what is possible twice a second; a snapshot must not
-    # depend on whether that tick came before it.
-    for bar in pilot.app.screen.query(KeyBar):
-        bar._check_keys()
-    await pilot.pause()
-
-
-async def searched(pilot, query: str) -> SearchPane:
-    """Open search, type ``query``, wait out the debounce and the search itself."""
-    await pilot.press("slash", *query)
-    await pilot.pause(0.4)
-    await settle(pilot)
-    return pilot.app.query_one(SearchPane)
 
 
 # -- flows ----------------------------------------------------------------------
@@ -523,7 +438,7 @@ def test_opening_articles_back_to_back_replaces_the_reader(lib_path):
 def test_palette_import_runs_entity_stage_in_a_subprocess(lib_path):
     """Import files from the command palette: text first, then the entity stage
     as `newsdesk entities --extract` in another process (no spaCy in the app)."""
-    seeds = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+    seeds = SEEDS
     if not seeds.exists():
         pytest.skip(f"shared material not found at {seeds}")
     seed = sorted(seeds.glob("*.txt"))[0]

@@ -5,7 +5,7 @@ find in the article, unread counts)."""
 from __future__ import annotations
 
 from articles.library import Library
-from tests.test_tui import SIZE, base_library, lib_path, run, settle  # noqa: F401
+from conftest import SIZE, run, settle
 from tui import actions
 from tui.app import NewsdeskApp
 from tui.config import load_config
@@ -186,7 +186,7 @@ def test_find_spans_is_plain_text_not_a_pattern():
 
 
 def test_story_screen_counts_its_unread_versions_and_mark_story_read_clears_them(tmp_path):
-    from tests.test_tui_stories import WALKOUT, ids_by_file
+    from test_tui_stories import WALKOUT, ids_by_file
     from tui.screens.desk import StoryScreen
 
     path = tmp_path / "lib"

@@ -13,7 +13,7 @@ import unicodedata
 from articles.library import Library
 from articles.model import Draft
 from articles.text import for_columns
-from test_tui import SIZE, run, screen_text, settle
+from conftest import SIZE, run, screen_text, settle
 from tui.snapshot_app import build_app
 from tui.widgets.article_list import ArticleList
 

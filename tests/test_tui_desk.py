@@ -4,14 +4,13 @@ saved searches and article tags beside the feeds (filtering the list)."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
 
 from articles.library import Library
 from articles.model import Draft
+from conftest import SIZE, library_of, run
 from tui.screens.dialogs import PromptDialog
 from tui.snapshot_app import build_app
 from tui.styles import HIGHLIGHT_NOTED, SELECTION
@@ -19,7 +18,6 @@ from tui.widgets.article_list import ArticleList
 from tui.widgets.feed_list import FeedOptions
 from tui.widgets.reader import ReaderView
 
-SIZE = (120, 36)
 BODY = ("The port reopened on Monday. Dockers returned to the quays at dawn. The union said pay talks go on.\n\n"
         "Ships queued outside the harbour wall. Pilots worked double shifts.\n\n"
         "The mayor thanked [bold]everyone[/bold] for their patience.")
@@ -31,23 +29,10 @@ DRAFTS = [
 ]
 
 
-def run(coro):
-    return asyncio.run(coro)
-
-
 @pytest.fixture(scope="module")
 def base_library(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("desk") / "lib"
-    with Library(path) as lib:
-        lib.add_drafts(DRAFTS)
-    return path
-
-
-@pytest.fixture()
-def lib_path(base_library, tmp_path) -> Path:
-    dest = tmp_path / "lib"
-    shutil.copytree(base_library, dest)
-    return dest
+    """This module's articles (conftest's lib_path copies it for each test)."""
+    return library_of(tmp_path_factory.mktemp("desk") / "lib", DRAFTS)
 
 
 def port_id(path: Path) -> str:

@@ -4,7 +4,7 @@ keymap id, ctrl+r, and `o` where no browser can start."""
 from __future__ import annotations
 
 from articles.library import Library
-from tests.test_tui import SIZE, base_library, lib_path, run, settle  # noqa: F401
+from conftest import SIZE, run, settle
 from tui.app import NewsdeskApp
 from tui.config import load_config
 

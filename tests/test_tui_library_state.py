@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from articles.library import Library
 from articles.model import Draft
-from tests.test_tui import SIZE, base_library, lib_path, run, settle  # noqa: F401
+from conftest import SIZE, run, settle
 from tui.app import NewsdeskApp
 from tui.config import load_config
 from tui.widgets.entity_sidebar import EntityOptions

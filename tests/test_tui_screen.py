@@ -3,15 +3,14 @@ the saved theme, column sizing, the preview and overview, the ? screen at 80x24.
 
 from __future__ import annotations
 
-import asyncio
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
 from articles.library import Library
 from articles.model import Draft
+from conftest import library_of, run
 from tui.app import NewsdeskApp
 from tui.config import TuiConfig, load_config, save_theme
 
@@ -25,23 +24,10 @@ DRAFTS = [
 ]
 
 
-def run(coro):
-    return asyncio.run(coro)
-
-
 @pytest.fixture(scope="module")
 def base_library(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("screen-base") / "lib"
-    with Library(path) as lib:
-        lib.add_drafts(DRAFTS)
-    return path
-
-
-@pytest.fixture()
-def lib_path(base_library, tmp_path) -> Path:
-    dest = tmp_path / "lib"
-    shutil.copytree(base_library, dest)
-    return dest
+    """This module's articles (conftest's lib_path copies it for each test)."""
+    return library_of(tmp_path_factory.mktemp("screen-base") / "lib", DRAFTS)
 
 
 def _app(path: Path, config: TuiConfig | None = None) -> NewsdeskApp:

@@ -3,8 +3,7 @@ apply to the article on screen after a search."""
 
 from __future__ import annotations
 
-from tests.test_tui import (SIZE, base_library, flat, ids_by_origin, lib_path, run,  # noqa: F401
-                            screen_text, searched, settle)
+from conftest import SIZE, flat, ids_by_origin, run, screen_text, searched, settle
 from tui.snapshot_app import build_app
 from tui.widgets.article_list import ArticleList
 from tui.widgets.reader import ReaderView

@@ -5,7 +5,7 @@ from __future__ import annotations
 from articles.library import Library
 from articles.model import article_id
 from test_sourcing import CREDITING, ORIGINAL
-from test_tui import SIZE, flat, run, screen_text, settle
+from conftest import S001, SIZE, flat, run, screen_text, settle
 from tui.snapshot_app import build_app
 from tui.widgets.article_list import ArticleList
 from tui.widgets.reader import ReaderView
@@ -51,7 +51,7 @@ def test_versions_screen_marks_the_seed_re_reports_with_their_credit_chain(tmp_p
     with Library(path) as lib:
         lib.add_drafts(seed_drafts())
     lib = Library(path)
-    s001 = article_id("seed:001_0f7ff28299ea1317.txt")
+    s001 = article_id(f"seed:{S001}")
     app = Host(lambda: StoryScreen(lib, s001))
 
     async def go():
