@@ -38,13 +38,13 @@ class Previewer:
 
     def _start(self) -> None:
         self._timer = None
+        if self.app._exit:
+            return  # the timer fired while the app closes: its panes are going
         aid = self._wanted
         try:
             reader = self.app.reader
         except NoMatches:
-            # The timer fired while the app closes (its panes already removed,
-            # before or after _exit is set): nothing to preview into.
-            return
+            return  # the panes went before _exit was set (the screen is being torn down)
         if aid is None or (reader.article is not None and reader.article.id == aid):
             return
         # Ends in ArticlePreviewed, which the app hands to show().
