@@ -1039,8 +1039,8 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("sources", nargs="+")
     a.add_argument("--no-entities", action="store_true", help="skip the entity stage")
     a.add_argument("--verbose", "-v", action="store_true", help="list every duplicate")
-    a.add_argument("--timeout", type=float, default=10.0,
-                   help="seconds to wait on a silent server (URLs)")
+    a.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds one URL may take in all, however slowly its server answers")
     a.add_argument("--follow-links", action="store_true",
                    help="also import symbolic links that lead outside an imported folder")
     a.set_defaults(func=cmd_add)

@@ -93,8 +93,8 @@ class Library:
             follow_links: bool = False) -> ImportReport:
         """Import files, folders, globs (and URLs): text first, then entities.
 
-        ``timeout`` is the per-read timeout for URLs (each request gives up
-        after a few times that, however the server drips its answer)."""
+        ``timeout`` is the seconds one URL may take in all (connect, headers
+        and body, however the server drips its answer)."""
         report = self.importing.add(sources, progress, timeout=timeout, follow_links=follow_links)
         if entities:
             self.run_entity_stage(progress)

@@ -44,7 +44,7 @@ def newsdesk(lib: Path, *args: str, timeout: float = 25):
 
 
 def test_add_url_from_a_dripping_server_gives_up(drip, tmp_path):
-    # A 1 s read timeout gives a 3 s deadline; the subprocess timeout only
+    # --timeout is the whole URL's deadline; the subprocess timeout only
     # catches a hang, it is not a measurement.
     out = newsdesk(tmp_path / "lib", "add", "--timeout", "1", drip.url)
     assert out.returncode != 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,9 @@ class Importing:
     def add(self, sources: Sequence[str], progress: Progress | None = None,
             timeout: float | None = None, follow_links: bool = False) -> ImportReport:
         """Read and save files, folders, globs (and URLs), then index them.
-        ``timeout``: the per-read timeout for URLs."""
+        ``timeout``: the seconds one URL may take in all (connect, redirects,
+        headers and body); a silent server is also given up on sooner, after
+        the usual per-read timeout."""
         from ..readers import expand_sources
 
         report = ImportReport()
@@ -162,10 +165,16 @@ class Importing:
             try:
                 for url in urls:
                     try:
+                        from ..web.fetch import DEFAULT_TIMEOUT, deadline
                         from ..web.pages import fetch_page
 
-                        kw = {} if timeout is None else {"timeout": timeout}
-                        pending.append((fetch_page(url, **kw), None))
+                        if timeout is None:
+                            pending.append((fetch_page(url), None))
+                        else:
+                            # The whole URL has one deadline, however its
+                            # server spreads its bytes over the reads.
+                            with deadline(time.monotonic() + max(timeout, 0.1)):
+                                pending.append((fetch_page(url, timeout=min(timeout, DEFAULT_TIMEOUT)), None))
                     except Exception as exc:
                         report.failed.append((url, str(exc) or type(exc).__name__))
                     done += 1
