@@ -51,6 +51,14 @@ def _console(stderr: bool = False):
                 seg if seg.control else Segment(sanitize(seg.text), seg.style)
                 for seg in buffer)
 
+        def on_broken_pipe(self) -> None:
+            # Rich ends with exit status 1 when the reader of a pipe leaves
+            # (`newsdesk stats | head -1`); that is not a failure: the
+            # BrokenPipeError is handled like any other (exit 0, no traceback).
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise BrokenPipeError
+
     stream = sys.stderr if stderr else sys.stdout
     # Into a pipe or file, lines are never hard-wrapped at 80 columns: the
     # reader there is a script (grep, cut, a spreadsheet), not a terminal.
