@@ -283,3 +283,52 @@ def test_notes_and_highlights_removed_and_the_article_exported_from_the_reader(l
     with Library(lib_path) as lib:
         assert [n["text"] for n in lib.article_notes(aid)] == ["keep this note"]
         assert lib.article_highlights(lib.get(aid)) == []
+
+
+def test_story_tags_tag_renames_and_the_library_highlights_by_key(lib_path):
+    # What `tag --story`, `tags --rename` and `highlights` do, from the keyboard:
+    # Y tags every article of the story, E renames a tag everywhere, L lists every
+    # highlight in the library (several in one article too) and enter opens its article.
+    from tui.screens.desk import HighlightsScreen
+
+    aid = port_id(lib_path)
+    with Library(lib_path) as lib:
+        other = next(r.id for r in lib.rows() if r.id != aid)
+        lib.add_highlight(aid, "Dockers returned to the quays at dawn.", note="the [b]scene[/b]")
+        lib.add_highlight(aid, "Pilots worked double shifts.")
+        lib.add_highlight(other, "The regatta moved to April.")
+        story = list(lib.story_of(aid).articles)
+
+    async def go():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_port(pilot)
+            await pilot.press("Y")
+            assert isinstance(app.screen, PromptDialog)
+            await pilot.press(*"strike", "enter")
+            await settle(pilot)
+            await pilot.press("E")
+            assert isinstance(app.screen, PromptDialog)
+            await pilot.press(*"strike = dock strike", "enter")
+            await settle(pilot)
+            await pilot.press("L")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, HighlightsScreen)
+            options = screen.query_one("#desk-list")
+            shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+            options.highlighted = next(i for i, text in enumerate(shown) if "regatta moved" in text)
+            await pilot.press("enter")
+            await settle(pilot)
+            return shown, app.query_one(ReaderView).article.id, [str(n.message) for n in app._notifications]
+
+    shown, opened, toasts = run(go())
+    assert len(shown) == 3
+    assert any("Dockers returned to the quays at dawn." in s and "note: the [b]scene[/b]" in s for s in shown)
+    assert any("The regatta moved to April." in s for s in shown)
+    assert opened == other
+    assert any(t.startswith("Renamed “strike” to “dock strike”") for t in toasts), toasts
+    with Library(lib_path) as lib:
+        for member in story:
+            assert lib.article_tags(member) == ["dock strike"]
+        assert [t["name"] for t in lib.tags()] == ["dock strike"]

@@ -39,6 +39,9 @@ class DeskActions(App):
         Binding("ctrl+t", "untag_article", "Remove a tag from the article", show=False, id="untag_article"),
         Binding("i", "note_article", "Add a note to the article", show=False, id="note_article"),
         Binding("ctrl+s", "save_search", "Save the search", show=False, id="save_search"),
+        Binding("Y", "tag_story", "Tag the whole story", show=False, id="tag_story"),
+        Binding("E", "rename_tag", "Rename or merge a tag", show=False, id="rename_tag"),
+        Binding("L", "all_highlights", "Every highlight in the library", show=False, id="all_highlights"),
     ]
 
     def _open_article_id(self) -> str | None:
@@ -85,6 +88,56 @@ class DeskActions(App):
         self.push_screen(PromptDialog("Tag this article", "Names separated by commas. Now: "
                                       + (", ".join(sanitize_line(t) for t in have) or "no tags"),
                                       placeholder="tag, another tag"), chosen)
+
+    def action_tag_story(self) -> None:
+        """The same tags on every article of the open article's story (`tag --story`)."""
+        aid = self._open_article_id()
+        if aid is None:
+            return
+        size = len(self.library.story_of(aid).articles)
+
+        def chosen(value: str | None) -> None:
+            if value and self._changed("Tag story", self.library.tag_story, aid, value.split(",")):
+                self.notify(f"Tagged {size} article{'s' if size != 1 else ''} of the story: "
+                            + ", ".join(sanitize_line(t.strip()) for t in value.split(",") if t.strip()),
+                            markup=False)
+
+        self.push_screen(PromptDialog(f"Tag the whole story ({size} article{'s' if size != 1 else ''})",
+                                      "Names separated by commas; every version of the story gets them.",
+                                      placeholder="tag, another tag"), chosen)
+
+    def action_rename_tag(self) -> None:
+        """Rename a tag library-wide, or merge it into another (`tags --rename`)."""
+        tags = self.library.tags()
+        if not tags:
+            self.notify("No tags yet: T tags the open article.", markup=False)
+            return
+        listing = "  ".join(f"{sanitize_line(t['name'])} ({t['articles']})" for t in tags[:10])
+
+        def chosen(value: str | None) -> None:
+            if not value:
+                return
+            old, sep, new = value.partition("=")
+            if not sep or not old.strip() or not new.strip():
+                self.notify("Write it as OLD = NEW, e.g. nk = north korea.", title="Rename tag",
+                            severity="error", markup=False)
+                return
+            try:
+                n = self.library.rename_tag(old.strip(), new.strip())
+            except (LibraryError, ValueError) as exc:
+                self.notify(str(exc), title="Rename tag", severity="error", markup=False)
+                return
+            self._data_version = self.library.data_version()
+            self.notify(f"Renamed “{sanitize_line(old.strip())}” to “{sanitize_line(new.strip())}” "
+                        f"on {n} article{'s' if n != 1 else ''}.", markup=False)
+
+        self.push_screen(PromptDialog("Rename a tag: OLD = NEW (an existing NEW merges them)", listing,
+                                      placeholder=f"{tags[0]['name']} = "), chosen)
+
+    def action_all_highlights(self) -> None:
+        from .screens.desk import HighlightsScreen
+
+        self.push_screen(HighlightsScreen(self.library), self._open_chosen)
 
     def action_untag_article(self) -> None:
         aid = self._open_article_id()
@@ -266,7 +319,11 @@ class DeskCommands(CommandList):
     def _commands(self):
         app = self.app
         yield "Tag article…", "Add tags to the open article (T)", app.action_tag_article
+        yield "Tag story…", "Add tags to every article of the open article's story (Y)", app.action_tag_story
         yield "Remove tag…", "Remove a tag from the open article (ctrl+t)", app.action_untag_article
+        yield "Rename tag…", "Rename a tag everywhere, or merge it into another (E)", app.action_rename_tag
+        yield "All highlights", "Every highlight in the library, by article; enter opens its article (L)", \
+            app.action_all_highlights
         yield "Add note…", "Write a note on the open article (i)", app.action_note_article
         yield "Remove note…", "Remove one of the open article's notes", app.action_remove_note
         yield "Remove highlight…", "Remove one of the open article's highlights", app.action_remove_highlight

@@ -1,4 +1,5 @@
-"""Desk views: an entity's dossier, an article's related coverage and its quotes.
+"""Desk views: an entity's dossier, an article's related coverage, its quotes,
+its story's versions and the library's highlights.
 
 Each is a full screen the app pushes; choosing an article dismisses the screen
 with that article's id (the app opens it), escape dismisses with None. Data
@@ -82,7 +83,11 @@ class DeskScreen(Screen[str | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # the app's own list handlers must not see it
         if event.option.id:
-            self.dismiss(event.option.id)
+            self.dismiss(self.article_of(event.option.id))
+
+    def article_of(self, option_id: str) -> str:
+        """The article an option opens (its id, unless a view needs unique ids per article)."""
+        return option_id
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -300,3 +305,38 @@ class StoryScreen(DeskScreen):
         if options.option_count:
             options.highlighted = 0
         options.focus()
+
+
+class HighlightsScreen(DeskScreen):
+    """Every highlight in the library (what `newsdesk highlights` lists), grouped
+    by article; choosing one opens its article."""
+
+    def fetch(self):
+        return self.library.all_highlights()
+
+    def show(self, data) -> None:
+        rows = data
+        articles = len({h["article_id"] for h in rows})
+        self.query_one("#desk-title", Static).update(Text("Highlights", style="bold"))
+        self.query_one("#desk-summary", Static).update(Text(
+            f"{len(rows)} highlight{'s' if len(rows) != 1 else ''} in {articles} "
+            f"article{'s' if articles != 1 else ''}" if rows
+            else "No highlights yet: h in the reader starts one.", style="dim"))
+        options = self.query_one(DeskOptions)
+        options.clear_options()
+        for h in rows:
+            line = Text(sanitize_line(h.get("title") or h["article_id"]), style="bold")
+            line.append("\n  “" + cut_words(sanitize_line(h["text"]), 160) + "”")
+            if h.get("orphaned"):
+                line.append("  (orphaned: its text is gone from the article)", style="yellow")
+            if h.get("note"):
+                line.append("\n  note: ", style="cyan")
+                line.append(sanitize_line(h["note"]))
+            # Option ids must be unique and an article can hold several highlights.
+            options.add_option(Option(line, id=f"{h['article_id']}#{h['id']}"))
+        if options.option_count:
+            options.highlighted = 0
+        options.focus()
+
+    def article_of(self, option_id: str) -> str:
+        return option_id.partition("#")[0]
