@@ -245,3 +245,33 @@ def test_markdown_export_does_not_let_a_title_forge_markup():
     md = render(doc, "md")
     assert "\x1b" not in md and "\n# Fake" not in md and "\n# h" not in md
     assert "\\[link\\]" in md and "\\*bold\\*" in md
+
+
+def test_dossier_briefing_prints_each_quote_once_and_no_heading_twice(lib, tmp_path, capsys):
+    """The seeds' Kim Jong Un dossier: his own quotes are listed under "What was
+    said" and not again under each report, the quotes two reports share (with
+    other dashes, or one cut from the other) are printed once, a title made from
+    the lead sentence is not repeated as the lead, and the file ends with a newline."""
+    import re
+
+    out = tmp_path / "dossier.md"
+    run_json(capsys, "--library", lib, "export", "--dossier", "Kim Jong Un", "--format", "md", "--output", out)
+    md = out.read_text(encoding="utf-8")
+    assert md.endswith("\n") and not md.endswith("\n\n")
+
+    def words(text):
+        return " ".join(re.findall(r"\w+", text.casefold()))
+
+    quotes = [words(m) for m in re.findall(r"^- “(.*)” — ", md, flags=re.M)]
+    assert len(quotes) > 10
+    for i, a in enumerate(quotes):
+        for b in quotes[i + 1:]:
+            assert a != b and f" {a} " not in f" {b} " and f" {b} " not in f" {a} ", (a, b)
+    assert "already given in report 1" in md and "already given under What was said" in md
+
+    # no report heading is followed by its own text as the lead quote
+    for title, body in re.findall(r"^### \d+\. (.*)\n((?:(?!^### ).*\n)*)", md, flags=re.M):
+        leads = [ln[2:] for ln in body.splitlines() if ln.startswith("> ")]
+        assert all(not words(ld).startswith(words(title)) for ld in leads), title
+    # an article with no outlet shows what it credits instead
+    assert "undated · sourced from Reuters" in md
