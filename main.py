@@ -956,6 +956,10 @@ class BatchResult(Result):
         self.result, self.csv = result, csv
         self.code = EXIT_OK if not result["failed"] else EXIT_FAIL
         self.stderr_lines = [f"newsdesk: line {f['line']}: {_clean(f['error'])}" for f in result["failed"]]
+        blank = [str(x["line"]) for x in result.get("skipped", ()) if x["reason"] == "blank"]
+        if blank:
+            self.stderr_lines.append(f"newsdesk: skipped blank line{'s' if len(blank) > 1 else ''} "
+                                     + ", ".join(blank[:20]) + (", …" if len(blank) > 20 else ""))
 
     def to_json(self):
         return self.result
@@ -982,9 +986,17 @@ class BatchResult(Result):
 def cmd_batch(args) -> Result:
     """One query per line of FILE: the hit count and top hits of each."""
     try:
-        lines = Path(args.file).read_text(encoding="utf-8", errors="replace").splitlines()
+        data = Path(args.file).read_bytes()
     except OSError as exc:
         raise Fail(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    # Raw lines, split on newlines only: each is decoded on its own, so one
+    # line that is not UTF-8 is reported with its number and the rest run
+    # (and a form feed or U+2028 inside a line does not make two queries).
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    if not any(line.strip() for line in lines):
+        raise Fail(f"{args.file} has no queries: write one query per line")
     with _open(args) as lib:
         lib.ensure_index(notice=_error)
         return BatchResult(_lib_call(lib.batch, lines, limit=args.limit), args.csv)

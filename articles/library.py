@@ -325,6 +325,7 @@ class Library:
             saved_query=self.saved_query, matching_ids=self.matching_ids,
             extras=lambda art: {"tags": self.article_tags(art.id), "notes": self.article_notes(art.id),
                                 "highlights": self.article_highlights(art),
+                                "sources": self.article_sources(art),
                                 "quotes": [{"text": q.text, "speaker": q.speaker} for q in self.quotes(art.id)]})
 
     def export(self, fmt: str, **selection) -> str:

@@ -149,6 +149,36 @@ def test_batch_runs_good_lines_and_reports_bad_ones(lib, tmp_path, capsys):
     assert "cannot read" in capsys.readouterr().err
 
 
+def test_batch_reports_undecodable_and_control_lines_by_number_and_runs_the_rest(lib, tmp_path, capsys):
+    """A batch file from a spreadsheet or another tool: a line that is not UTF-8,
+    one with an escape sequence or a bidi override, blank lines and CRLF endings;
+    each bad line is named with its number, the good ones still run."""
+    import json
+
+    import main
+
+    f = tmp_path / "names.txt"
+    f.write_bytes(b"\xef\xbb\xbfkim\r\n\r\n# a comment\ncaf\xe9 latin-1\nred\x1b[31m\n"
+                  b"abc\xe2\x80\xaedef\ntrump\x0cmaxwell\n\"Mike Pompeo\"\n")
+    assert main.main(["--library", str(lib), "batch", str(f), "--limit", "1", "--json"]) == 1
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert [(q["line"], q["query"]) for q in out["queries"]] == [(1, "kim"), (8, '"Mike Pompeo"')]
+    failed = {x["line"]: x["error"] for x in out["failed"]}
+    assert sorted(failed) == [4, 5, 6, 7]
+    assert "not UTF-8" in failed[4] and "0xe9" in failed[4]
+    assert "U+001B" in failed[5] and "U+202E" in failed[6] and "U+000C" in failed[7]
+    assert out["skipped"] == [{"line": 2, "reason": "blank"}, {"line": 3, "reason": "comment"}]
+    assert "\x1b" not in captured.err and "\u202e" not in captured.err
+    assert "line 4: not UTF-8" in captured.err and "skipped blank line 2" in captured.err
+    # the text output says the same, and a file with no query at all is one clear error
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"\n  \n")
+    assert main.main(["--library", str(lib), "batch", str(empty)]) == 1
+    err = capsys.readouterr().err
+    assert "has no queries" in err and "Traceback" not in err
+
+
 def test_export_markdown_json_csv_and_dossier_briefing(lib, tmp_path, capsys):
     import json
 
@@ -215,3 +245,33 @@ def test_markdown_export_does_not_let_a_title_forge_markup():
     md = render(doc, "md")
     assert "\x1b" not in md and "\n# Fake" not in md and "\n# h" not in md
     assert "\\[link\\]" in md and "\\*bold\\*" in md
+
+
+def test_dossier_briefing_prints_each_quote_once_and_no_heading_twice(lib, tmp_path, capsys):
+    """The seeds' Kim Jong Un dossier: his own quotes are listed under "What was
+    said" and not again under each report, the quotes two reports share (with
+    other dashes, or one cut from the other) are printed once, a title made from
+    the lead sentence is not repeated as the lead, and the file ends with a newline."""
+    import re
+
+    out = tmp_path / "dossier.md"
+    run_json(capsys, "--library", lib, "export", "--dossier", "Kim Jong Un", "--format", "md", "--output", out)
+    md = out.read_text(encoding="utf-8")
+    assert md.endswith("\n") and not md.endswith("\n\n")
+
+    def words(text):
+        return " ".join(re.findall(r"\w+", text.casefold()))
+
+    quotes = [words(m) for m in re.findall(r"^- “(.*)” — ", md, flags=re.M)]
+    assert len(quotes) > 10
+    for i, a in enumerate(quotes):
+        for b in quotes[i + 1:]:
+            assert a != b and f" {a} " not in f" {b} " and f" {b} " not in f" {a} ", (a, b)
+    assert "already given in report 1" in md and "already given under What was said" in md
+
+    # no report heading is followed by its own text as the lead quote
+    for title, body in re.findall(r"^### \d+\. (.*)\n((?:(?!^### ).*\n)*)", md, flags=re.M):
+        leads = [ln[2:] for ln in body.splitlines() if ln.startswith("> ")]
+        assert all(not words(ld).startswith(words(title)) for ld in leads), title
+    # an article with no outlet shows what it credits instead
+    assert "undated · sourced from Reuters" in md

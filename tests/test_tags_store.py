@@ -47,3 +47,33 @@ def test_tag_cli_add_remove_rename_search_and_show(tmp_path, capsys):
     assert main.main(["--library", str(lib), "tag", aid, "  "]) == 1
     assert "tag name cannot be empty" in capsys.readouterr().err
     assert run_json(capsys, "--library", lib, "show", aid)["tags"] == ["dprk", "economy"]
+
+
+@pytest.mark.parametrize("name, shown", [("a\x1b[31mred", "U+001B"), ("abc\u202edef", "U+202E"),
+                                         ("zero\u200bwidth", "U+200B"), ("bell\x07", "U+0007")])
+def test_tag_names_with_control_or_bidi_characters_are_refused(tmp_path, capsys, name, shown):
+    """An escape or a bidi override in a tag would be drawn in every list the tag
+    appears in: the CLI refuses it in one clear line and stores nothing."""
+    import main
+    from conftest import S000, SEEDS, need, run_json
+
+    lib = tmp_path / "lib"
+    run_json(capsys, "--library", lib, "add", need(SEEDS / S000))
+    aid = run_json(capsys, "--library", lib, "list")["articles"][0]["id"]
+    assert main.main(["--library", str(lib), "tag", aid, "fine", name]) == 1
+    err = capsys.readouterr().err
+    assert "cannot contain control or invisible characters" in err and shown in err
+    assert "\x1b" not in err and "\u202e" not in err and "Traceback" not in err
+    assert run_json(capsys, "--library", lib, "tags") == {"tags": []}
+    # a rename to such a name is refused too
+    run_json(capsys, "--library", lib, "tag", aid, "fine")
+    assert main.main(["--library", str(lib), "tags", "--rename", "fine", name]) == 1
+    assert shown in capsys.readouterr().err
+    assert run_json(capsys, "--library", lib, "show", aid)["tags"] == ["fine"]
+
+
+def test_a_tag_stored_before_the_check_can_still_be_removed(tmp_path):
+    s = Store(tmp_path / "library.db")
+    s.conn.execute("INSERT INTO article_tags(article_id, name, added_at) VALUES ('a1', 'bad\x1b', 1)")
+    s.conn.commit()
+    assert remove_tags(s, "a1", ["bad\x1b"]) == []

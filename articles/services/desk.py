@@ -8,6 +8,7 @@ Every bad input is a ``LibraryError`` saying what was wrong.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from ..model import Article
@@ -15,6 +16,7 @@ from ..store import LibraryError, Store
 from ..store import highlights as hl_store
 from ..store import notes as notes_store
 from ..store import saved as saved_store
+from ..text import sanitize_line
 from ..text.anchor import find_anchor, find_passage, make_anchor
 
 __all__ = ["add_note", "remove_note", "notes_json", "add_highlight", "remove_highlight",
@@ -160,13 +162,49 @@ def batch(lines: Iterable[str], search: Callable[..., object], limit: int, error
     return batch_lines(lines, run, error_types)
 
 
-def batch_lines(lines: Iterable[str], run: Callable[[str], dict], error_types: tuple) -> dict:
-    """One query per line (blank lines and ``#`` comments skipped): each good
-    line's result from ``run(query)``, each bad one with its line number."""
-    queries, failed = [], []
+# Bidi embedding, override and isolate controls: harmless to the index but they
+# reorder what the line's report shows, so a query holding one is refused.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _line_problem(query: str) -> str | None:
+    """Why a batch line is not a query (a control or bidi character in it), or None."""
+    for col, ch in enumerate(query, 1):
+        if ch == "\t":
+            continue
+        if unicodedata.category(ch) == "Cc" or ch in _BIDI:
+            return f"contains a control character (U+{ord(ch):04X} at column {col}): a query is plain text"
+    return None
+
+
+def batch_lines(lines: Iterable[str | bytes], run: Callable[[str], dict], error_types: tuple) -> dict:
+    """One query per line: each good line's result from ``run(query)``, each bad
+    one with its line number and why (not UTF-8, a control character, a query
+    that does not parse), and the skipped ones (blank, ``#`` comments) with
+    theirs. Lines may be given as bytes (a file read raw), so that one line
+    that is not UTF-8 is reported alone instead of being searched garbled."""
+    queries, failed, skipped = [], [], []
     for n, raw in enumerate(lines, 1):
+        if isinstance(raw, bytes):
+            if n == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # a byte-order mark some editors write
+            try:
+                raw = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                shown = sanitize_line(raw.decode("utf-8", errors="replace")).strip()
+                failed.append({"line": n, "query": shown,
+                               "error": f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"})
+                continue
         query = raw.strip()
-        if not query or query.startswith("#"):
+        if not query:
+            skipped.append({"line": n, "reason": "blank"})
+            continue
+        if query.startswith("#"):
+            skipped.append({"line": n, "reason": "comment"})
+            continue
+        problem = _line_problem(query)
+        if problem:
+            failed.append({"line": n, "query": sanitize_line(query), "error": problem})
             continue
         try:
             result = run(query)
@@ -174,4 +212,4 @@ def batch_lines(lines: Iterable[str], run: Callable[[str], dict], error_types: t
             failed.append({"line": n, "query": query, "error": str(exc)})
             continue
         queries.append({"line": n, "query": query, **result})
-    return {"queries": queries, "failed": failed}
+    return {"queries": queries, "failed": failed, "skipped": skipped}

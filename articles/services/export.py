@@ -14,11 +14,14 @@ import csv
 import io
 import json
 import os
+import re
 import time
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 
 from ..text import sanitize, sanitize_line
+from .sourcing import outlet_key, sourced_from_line
 
 __all__ = ["FORMATS", "render", "write_whole", "select"]
 
@@ -49,10 +52,29 @@ def _quote_block(text: str) -> str:
 
 def _meta(art: dict) -> str:
     parts = [_line(x) for x in (art.get("source"), art.get("author"), art.get("date") or "undated") if x]
+    if not art.get("source") and art.get("sources"):
+        # No outlet recorded (a pasted text file): what the article itself credits is what is known.
+        parts.append("sourced from " + _line(sourced_from_line(art["sources"])))
     return " · ".join(parts)
 
 
-def _article_md(art: dict, n: int, level: str = "###", lead: str | None = None) -> list[str]:
+def _words(text) -> str:
+    """A passage reduced to its words, so the same quote with other dashes,
+    quote marks, ellipses, spacing or case compares equal."""
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", str(text or "")).casefold()))
+
+
+def _same_passage(a: str, b: str) -> bool:
+    """``a`` and ``b`` (both _words) are one passage: equal, or the shorter one,
+    if more than a few words, quoted inside the longer."""
+    if a == b:
+        return bool(a)
+    short, long_ = sorted((a, b), key=len)
+    return short.count(" ") >= 2 and f" {short} " in f" {long_} "
+
+
+def _article_md(art: dict, n: int, level: str = "###", lead: str | None = None,
+                quotes: list[dict] | None = None, quotes_elsewhere: str | None = None) -> list[str]:
     out = [f"{level} {n}. {_line(art.get('title')) or '(untitled)'}", "", _meta(art)]
     if art.get("url"):
         url = sanitize_line(art["url"]).replace(">", "%3E").replace(" ", "%20")
@@ -60,7 +82,8 @@ def _article_md(art: dict, n: int, level: str = "###", lead: str | None = None) 
     out += ["", f"Article id: `{sanitize_line(art['id']).replace('`', '')}`"]
     if art.get("tags"):
         out += ["", "Tags: " + ", ".join(_line(t) for t in art["tags"])]
-    if lead:
+    # A title made from the lead sentence is not printed twice.
+    if lead and not _words(lead).startswith(_words(art.get("title")) or "\0"):
         out += ["", _quote_block(lead)]
     if art.get("highlights"):
         out += ["", "**Highlights**", ""]
@@ -74,11 +97,44 @@ def _article_md(art: dict, n: int, level: str = "###", lead: str | None = None) 
     if art.get("notes"):
         out += ["", "**Notes**", ""]
         out += [f"- {_line(x['created'][:10])}: {_line(x['text'])}" for x in art["notes"]]
-    if art.get("quotes"):
+    quotes = art.get("quotes") if quotes is None else quotes
+    if quotes or quotes_elsewhere:
         out += ["", "**Quotes**", ""]
-        for q in art["quotes"]:
+        for q in quotes:
             out.append(f"- “{_line(q['text'])}” — {_line(q.get('speaker')) or 'unattributed'}")
+        if quotes_elsewhere:
+            out.append(f"- *{quotes_elsewhere}*")
     return out + [""]
+
+
+class _Quoted:
+    """The quotes a briefing has printed so far and where, so each is printed once."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str]] = []  # (words, where it was printed)
+
+    def where(self, text: str) -> str | None:
+        key = _words(text)
+        return next((place for seen, place in self.seen if _same_passage(key, seen)), None)
+
+    def add(self, text: str, place: str) -> None:
+        self.seen.append((_words(text), place))
+
+    def split(self, quotes, place: str) -> tuple[list[dict], str | None]:
+        """The quotes not printed yet (now marked as printed in ``place``) and a
+        line saying where the others already are, e.g. "2 more quote(s) also in
+        report 1"."""
+        new, elsewhere = [], {}
+        for q in quotes or ():
+            before = self.where(q["text"])
+            if before is None:
+                new.append(q)
+                self.add(q["text"], place)
+            else:
+                elsewhere[before] = elsewhere.get(before, 0) + 1
+        if not elsewhere:
+            return new, None
+        return new, "; ".join(f"{k} quote(s) from this report already given {v}" for v, k in elsewhere.items())
 
 
 def to_markdown(doc: dict) -> str:
@@ -103,6 +159,12 @@ def to_markdown(doc: dict) -> str:
         sources = sorted({a["source"] for a in arts if a.get("source")})
         if sources:
             out.append("- Outlets: " + ", ".join(_line(s) for s in sources))
+        # "Daily Beast" and "The Daily Beast" are one outlet
+        credited = sorted({outlet_key(s["outlet"]): s["outlet"] for a in arts if not a.get("source")
+                           for s in a.get("sources") or () if s.get("outlet")}.values())
+        if credited:
+            out.append(("- Reports with no outlet recorded credit: " if sources else "- No outlet recorded; "
+                        "the reports credit: ") + ", ".join(_line(s) for s in credited))
         if dossier.get("timeline"):
             out.append("- Mentions by month: " + "; ".join(
                 f"{_line(t['month'])}: {t['mentions']} in {t['articles']} article(s)" for t in dossier["timeline"]))
@@ -117,16 +179,20 @@ def to_markdown(doc: dict) -> str:
         own = [q for q in dossier.get("quotes") or () if q.get("speaker") == ent["name"]]
         about = [q for q in dossier.get("quotes") or () if q.get("speaker") != ent["name"]]
         titles = {a["id"]: a.get("title") for a in arts}
-        if own or about:
+        quoted = _Quoted()
+        said, _ = quoted.split((own + about)[:12], "under What was said")
+        if said:
             out += ["## What was said", ""]
-            for q in (own + about)[:12]:
+            for q in said:
                 where = titles.get(q.get("article"))
                 out.append(f"- “{_line(q['text'])}” — {_line(q.get('speaker')) or 'unattributed'}"
                            + (f", in *{_line(where)}*" if where else ""))
             out.append("")
         out += ["## The reports, oldest first", ""]
         for n, art in enumerate(arts, 1):
-            out += _article_md(art, n, lead=art.get("sentence"))
+            # Reports are oldest first, so a quote is printed under the earliest report giving it.
+            quotes, elsewhere = quoted.split(art.get("quotes"), f"in report {n}")
+            out += _article_md(art, n, lead=art.get("sentence"), quotes=quotes, quotes_elsewhere=elsewhere)
     else:
         out += [f"# {_line(sel['label'])}", "", f"{len(arts)} article(s) · exported {_line(doc['exported'])}", ""]
         for n, art in enumerate(arts, 1):

@@ -15,10 +15,11 @@ from ..store import tags as tag_store
 __all__ = ["clean", "tag_articles", "rename"]
 
 
-def clean(name: str) -> str:
-    """The tag's stored form; a LibraryError saying why a name is unusable."""
+def clean(name: str, *, new: bool = True) -> str:
+    """The tag's stored form; a LibraryError saying why a name is unusable
+    (``new=False``: a name already stored, to remove or rename)."""
     try:
-        return tag_store.clean_tag(name)
+        return tag_store.clean_tag(name, new=new)
     except ValueError as exc:
         raise LibraryError(str(exc)) from None
 
@@ -26,7 +27,7 @@ def clean(name: str) -> str:
 def tag_articles(store: Store, lock: threading.Lock, ids: Sequence[str], names: Sequence[str], *,
                  remove: bool = False) -> dict[str, list[str]]:
     """Add (or remove) the tags on each article; each article's tags afterwards."""
-    clean_names = [clean(n) for n in names]
+    clean_names = [clean(n, new=not remove) for n in names]
     if not clean_names:
         raise LibraryError("give at least one tag name")
     out = {}
@@ -39,7 +40,7 @@ def tag_articles(store: Store, lock: threading.Lock, ids: Sequence[str], names: 
 
 def rename(store: Store, lock: threading.Lock, old: str, new: str) -> int:
     """Rename (or merge into an existing) tag; the number of articles it touched."""
-    old_, new_ = clean(old), clean(new)
+    old_, new_ = clean(old, new=False), clean(new)
     with lock:
         n = tag_store.rename_tag(store, old_, new_)
     if n == 0:

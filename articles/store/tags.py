@@ -6,6 +6,7 @@ the search index (which carries tags for ``tag:NAME``) catches up after a crash.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -25,12 +26,21 @@ CREATE INDEX IF NOT EXISTS article_tags_name ON article_tags(name);
 """
 
 
-def clean_tag(name: str) -> str:
+def clean_tag(name: str, *, new: bool = True) -> str:
     """A tag as stored: trimmed, lower case; an empty or comma-bearing name is refused
-    (the index keeps tags as one comma-separated keyword field)."""
+    (the index keeps tags as one comma-separated keyword field), and so is one
+    with a control or format character: an escape or a bidi override in a tag
+    would be shown in every list it appears in (stripping it silently would
+    make a tag the user cannot type back). ``new=False`` names a tag already
+    stored (to remove or rename it): one kept from before this check must stay
+    removable."""
     tag = " ".join(str(name).split()).lower()
     if not tag:
         raise ValueError("a tag name cannot be empty")
+    bad = next((c for c in tag if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn")), None)
+    if bad is not None and new:
+        raise ValueError(f"a tag name cannot contain control or invisible characters "
+                         f"(U+{ord(bad):04X} in '{tag.encode('unicode_escape').decode('ascii')}')")
     if "," in tag:
         raise ValueError(f"a tag name cannot contain a comma: {name!r}")
     return tag
@@ -46,7 +56,7 @@ def add_tags(store: Store, article_id: str, names: list[str], now: float) -> lis
 
 
 def remove_tags(store: Store, article_id: str, names: list[str]) -> list[str]:
-    tags = [clean_tag(n) for n in names]
+    tags = [clean_tag(n, new=False) for n in names]
     with store.transaction() as conn:
         conn.executemany("DELETE FROM article_tags WHERE article_id=? AND name=?",
                          [(article_id, t) for t in tags])
