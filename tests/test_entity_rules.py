@@ -440,6 +440,21 @@ def test_a_trade_noun_before_or_after_a_name_says_a_person():
     assert span_rules.person_cue(body, a, a + len("Pell Anstruther"))
 
 
+def test_a_role_noun_after_a_hyphen_prefix_says_a_person():
+    """"ex-minister Harlan Voss", "co-founder Ilse Brandvold" and, opening a sentence,
+    "Pan-democrat Wen Lo-kei": the noun after the hyphen is the role; "pro-Westfold"
+    and "Anti-corruption" are no such cue."""
+    body = ("The ex-minister Harlan Voss resigned. Its co-founder Ilse Brandvold spoke. "
+            "Pan-democrat Wen Lo-kei won a seat. Anti-corruption Dunmore Holt opened. "
+            "The pro-Westfold Marlowe Group grew.")
+    for name in ("Harlan Voss", "Ilse Brandvold", "Wen Lo-kei"):
+        i = body.index(name)
+        assert span_rules.person_cue(body, i, i + len(name)), name
+    for name in ("Dunmore Holt", "Marlowe Group"):
+        i = body.index(name)
+        assert not span_rules.person_cue(body, i, i + len(name)), name
+
+
 def test_a_person_cue_wins_over_said_it():
     """"Fenwick said it was aimed at students": "it" is the room, not the librarian."""
     from articles.analysis.entities import resolve
