@@ -306,6 +306,32 @@ def test_a_town_and_its_state_are_one_mention_of_the_town():
     assert "Ohio, Texas" not in texts and "Texas" in texts
 
 
+def test_a_town_and_its_country_are_one_mention_of_the_town():
+    """"Karsk, Moldova", "Dunmore, Ohio, United States" and "Washington, D.C." each
+    name one place, ending at its last part (the inner "Ohio, United States" and the
+    country are mentions of their own); lists of countries or states stay lists."""
+    from articles.analysis.entities.spans import clean_spans
+
+    body = ("Floods hit Karsk, Moldova on Monday. Aid came from France, Germany and Spain. "
+            "A plant in Dunmore, Ohio, United States closed. Talks were held in Washington, D.C. today.")
+    spans = []
+    for word in ("Karsk", "Moldova", "France", "Germany", "Spain", "Dunmore", "Ohio", "United States",
+                 "Washington", "D.C."):
+        i = body.index(word)
+        spans.append([i, i + len(word), "GPE", word])
+    ms = clean_spans(body, spans)
+    got = {(m.start, m.text) for m in ms}
+    assert (body.index("Karsk"), "Karsk, Moldova") in got
+    assert {m.key for m in ms if m.text == "Karsk, Moldova"} == {"karsk"}  # joins a lone "Karsk"
+    assert (body.index("Moldova"), "Moldova") in got
+    assert (body.index("Dunmore"), "Dunmore, Ohio, United States") in got
+    assert (body.index("Ohio"), "Ohio, United States") in got
+    assert (body.index("United States"), "United States") in got
+    assert (body.index("Washington"), "Washington, D.C.") in got
+    texts = {m.text for m in ms}
+    assert {"France", "Germany", "Spain"} <= texts and "France, Germany" not in texts
+
+
 def test_the_sample_library_names_no_person_in_its_footer(tmp_path):
     """Every shipped sample ends with a note that it is invented; that note must
     not put the reader's own name (or anything else) in the sidebar as a person."""
@@ -412,6 +438,21 @@ def test_a_trade_noun_before_or_after_a_name_says_a_person():
     assert not span_rules.person_cue(body, d, d + len("Dunmore Holt"))
     a = body.index("Pell")
     assert span_rules.person_cue(body, a, a + len("Pell Anstruther"))
+
+
+def test_a_role_noun_after_a_hyphen_prefix_says_a_person():
+    """"ex-minister Harlan Voss", "co-founder Ilse Brandvold" and, opening a sentence,
+    "Pan-democrat Wen Lo-kei": the noun after the hyphen is the role; "pro-Westfold"
+    and "Anti-corruption" are no such cue."""
+    body = ("The ex-minister Harlan Voss resigned. Its co-founder Ilse Brandvold spoke. "
+            "Pan-democrat Wen Lo-kei won a seat. Anti-corruption Dunmore Holt opened. "
+            "The pro-Westfold Marlowe Group grew.")
+    for name in ("Harlan Voss", "Ilse Brandvold", "Wen Lo-kei"):
+        i = body.index(name)
+        assert span_rules.person_cue(body, i, i + len(name)), name
+    for name in ("Dunmore Holt", "Marlowe Group"):
+        i = body.index(name)
+        assert not span_rules.person_cue(body, i, i + len(name)), name
 
 
 def test_a_person_cue_wins_over_said_it():

@@ -94,6 +94,7 @@ PERSON_NOUNS = frozenset("""
 man woman boy girl mother father son daughter wife husband brother sister widow student pupil
 resident citizen teacher nurse worker volunteer researcher scientist farmer fisherman lecturer
 member leader owner founder organiser organizer campaigner activist survivor witness victim
+democrat lawmaker legislator
 """.split())
 _TRADE = lazyre.compile(r"^[a-z]{3,}(?:ist|ian)$")
 
@@ -115,7 +116,10 @@ def person_cue(body: str, start: int, end: int) -> bool:
     if any(w.casefold().strip(".,") in ORG_WORDS or w.casefold() in FACILITY_WORDS for w in words):
         return False
     before = body[max(0, start - 30):start].split()
-    if before and before[-1].islower() and person_noun(before[-1]):
+    # "ex-minister X", "co-founder X", and at a sentence's start "Pan-democrat X":
+    # the noun after the last hyphen says who, the prefix only qualifies it.
+    tail = before[-1].rsplit("-", 1)[-1] if before else ""
+    if before and (before[-1].islower() or ("-" in before[-1] and tail.islower())) and person_noun(tail):
         return True
     m = _APPOSITION.match(body, end)
     if m and (person_noun(m.group(1)) or body[end:m.end()].split()[1] == "who"):

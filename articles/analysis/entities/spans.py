@@ -305,8 +305,12 @@ def _nested(kept: list[Mention]) -> list[Mention]:
         for hit in re.finditer(r"(?:,\s+|\s+of\s+)((?:[A-Z][\w.]*\s?){1,3})", m.text):
             a, b = hit.start(1), hit.start(1) + len(hit.group(1).rstrip())
             k = names.key(m.text[a:b])
-            if k in _REGIONS and not any(x < b and a < y for x, y in taken):
+            if (k in _REGIONS or k in _COUNTRIES) and not any(x < b and a < y for x, y in taken):
                 taken.append((a, b))
+                # "Evansville, Indiana, United States" also names "Indiana, United States".
+                rest = m.text[b:].split(", ")[1:]
+                if k in _REGIONS and rest and all(names.key(r) in _COUNTRIES for r in rest):
+                    b = len(m.text)
                 found.append(Mention(m.start + a, m.start + b, m.text[a:b], "GPE", k, weak=True))
     if not found:
         return kept
@@ -342,23 +346,58 @@ Wyoming|D.C.|Ontario|Quebec|British Columbia|Alberta|Manitoba|Saskatchewan|Nova 
 New South Wales|Queensland|Victoria|Tasmania""".replace("\n", "").split("|"))
 
 
+# Countries news writes after a town or a region ("Herat, Afghanistan"); the last part of a place's name.
+_COUNTRIES = frozenset(names.key(r) for r in """Afghanistan|Albania|Algeria|Andorra|Angola|Argentina|Armenia|
+Australia|Austria|Azerbaijan|Bahrain|Bangladesh|Belarus|Belgium|Belize|Benin|Bhutan|Bolivia|Bosnia|Botswana|
+Brazil|Brunei|Bulgaria|Burkina Faso|Burma|Burundi|Cambodia|Cameroon|Canada|Chad|Chile|China|Colombia|Congo|
+Costa Rica|Croatia|Cuba|Cyprus|Czech Republic|Czechia|Denmark|Djibouti|Dominican Republic|Ecuador|Egypt|
+El Salvador|England|Eritrea|Estonia|Ethiopia|Fiji|Finland|France|Gabon|Gambia|Germany|Ghana|Greece|
+Guatemala|Guinea|Guyana|Haiti|Honduras|Hungary|Iceland|India|Indonesia|Iran|Iraq|Ireland|Israel|Italy|
+Ivory Coast|Jamaica|Japan|Kazakhstan|Kenya|Kosovo|Kuwait|Kyrgyzstan|Laos|Latvia|Lebanon|Lesotho|Liberia|
+Libya|Lithuania|Luxembourg|Madagascar|Malawi|Malaysia|Maldives|Mali|Malta|Mauritania|Mauritius|Mexico|
+Moldova|Monaco|Mongolia|Montenegro|Morocco|Mozambique|Myanmar|Namibia|Nepal|Netherlands|New Zealand|
+Nicaragua|Niger|Nigeria|North Korea|North Macedonia|Northern Ireland|Norway|Oman|Pakistan|Palestine|Panama|
+Papua New Guinea|Paraguay|Peru|Philippines|Poland|Portugal|Qatar|Romania|Russia|Rwanda|Saudi Arabia|
+Scotland|Senegal|Serbia|Sierra Leone|Singapore|Slovakia|Slovenia|Somalia|South Africa|South Korea|
+South Sudan|Spain|Sri Lanka|Sudan|Sweden|Switzerland|Syria|Taiwan|Tajikistan|Tanzania|Thailand|Togo|
+Tunisia|Turkey|Turkmenistan|Uganda|Ukraine|United Arab Emirates|UAE|United Kingdom|UK|U.K.|United States|
+US|U.S.|USA|Uruguay|Uzbekistan|Venezuela|Vietnam|Wales|Yemen|Zambia|Zimbabwe""".replace("\n", "").split("|"))
+_WASHINGTON = names.key("Washington")
+
+
 def _city_state(body: str, out: list[Mention]) -> list[Mention]:
-    """"Houston, Texas": a place followed by ", " and a state or province is one
-    mention of the town (its key stays the town's, so it joins "Houston")."""
+    """"Houston, Texas", "Herat, Afghanistan", "Evansville, Indiana, United
+    States": a place followed by ", " and its state or country is one mention of
+    the place (its key stays the first part's, so it joins "Houston"). Each part
+    must be wider than the one before (town, region, country), so a list of
+    states or of countries ("Ohio, Texas, Utah", "France, Germany") stays a list."""
+    def rank(m: Mention) -> int:
+        return 2 if m.key in _COUNTRIES else 1 if m.key in _REGIONS else 0
+
     merged: list[Mention] = []
-    skip = False
-    for a, b in zip(out, out[1:] + [None]):
-        if skip:
-            skip = False
+    i = 0
+    while i < len(out):
+        a = out[i]
+        if a.label not in PLACE_LABELS:
+            merged.append(a)
+            i += 1
             continue
-        if (b is not None and a.label in PLACE_LABELS and b.label in PLACE_LABELS
-                and body[a.end:b.start] == ", " and b.key in _REGIONS and a.key not in _REGIONS
-                and not (b.end < len(body) and body[b.end:b.end + 2] in (", ",) and
-                         body[b.end + 2:b.end + 3].isupper())):  # "Ohio, Texas, Utah": a list
-            merged.append(Mention(a.start, b.end, body[a.start:b.end], a.label, a.key, weak=a.weak))
-            skip = True
-            continue
-        merged.append(a)
+        # "Washington, D.C.": the city is also a state's name; D.C. says which.
+        level = 0 if a.key == _WASHINGTON else rank(a)
+        end, j = a.end, i + 1
+        while j < len(out):
+            b = out[j]
+            if b.label not in PLACE_LABELS or body[end:b.start] != ", " or rank(b) <= level:
+                break
+            level, end, j = rank(b), b.end, j + 1
+        if level == 1 and body[end:end + 2] == ", " and body[end + 2:end + 3].isupper():
+            j = i + 1  # "Brackley, Ohio, Texas, Utah": a list of states, not a town's state
+        if j > i + 1:
+            merged.append(Mention(a.start, end, body[a.start:end], a.label, a.key, weak=a.weak))
+        else:
+            merged.append(a)
+            j = i + 1
+        i = j
     return merged
 
 
