@@ -353,3 +353,23 @@ def test_read_only_library_reads_and_refuses_changes_clearly(small_fs, capsys):
         subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], capture_output=True)
     with Library(lib_dir) as lib:
         assert snapshot(lib) == before and lib.check().clean
+
+
+def test_a_library_open_when_the_disk_fills_still_searches_and_groups_stories(small_fs):
+    # The disk fills while the library is open (the TUI, say): the index cannot
+    # take the changes that wait, nor the stories their regrouping; reading
+    # goes on with what is there, and says what is not searchable yet.
+    lib_dir = small_fs / "lib"
+    with Library(lib_dir) as lib:
+        lib.add_drafts(drafts(40, tag="kept"))
+    with Library(lib_dir) as lib:
+        with lib.store.transaction():
+            for d in drafts(60, tag="queued", seed=3):
+                lib.store.upsert(d)
+        lib.index.open()
+        _fill(small_fs)
+        heard = []
+        assert lib.ensure_index(notice=heard.append) == "stale (disk full)"
+        assert len(heard) == 1 and "disk is full" in heard[0] and "60 change(s)" in heard[0], heard
+        assert lib.search("kept").total == 40
+        assert sum(len(s.articles) for s in lib.stories()) == 100
