@@ -113,3 +113,40 @@ def test_on_a_full_disk_reading_works_changes_fail_in_one_line_and_check_is_clea
     assert newsdesk(lib, "check", "--repair").returncode == 0
     after = newsdesk(lib, "check")
     assert after.returncode == 0 and "consistent" in after.stdout, after.stdout + after.stderr
+
+
+def test_flipped_bytes_that_break_utf8_give_one_line_and_check_repair_recovers(tmp_path):
+    import sqlite3
+
+    lib = tmp_path / "lib"
+    assert newsdesk(lib, "add", "--no-entities", str(SAMPLES)).returncode == 0
+    db = lib / "library.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        count = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        aid, title = conn.execute("SELECT id, title FROM articles ORDER BY id LIMIT 1").fetchone()
+    assert list((lib / "backups").glob("*.db")), "an import leaves a backup"
+    # Every copy of one title (its row and the title index's entry) made invalid UTF-8.
+    data = bytearray(db.read_bytes())
+    word = title.encode()[:12]
+    at = data.find(word)
+    assert at != -1
+    while at != -1:
+        data[at + 1:at + 3] = b"\xff\xfe"
+        at = data.find(word, at + 1)
+    db.write_bytes(bytes(data))
+    for cmd in (["list"], ["search", "dockers"], ["show", aid]):
+        out = newsdesk(lib, *cmd)
+        assert out.returncode != 0, cmd
+        assert "Traceback" not in out.stderr, (cmd, out.stderr)
+        assert "damaged" in out.stderr and "check --repair" in out.stderr, (cmd, out.stderr)
+        assert "\ufffd" not in out.stderr and len(out.stderr.strip().splitlines()) <= 2, out.stderr
+    repaired = newsdesk(lib, "check", "--repair")
+    assert repaired.returncode == 0, repaired.stdout + repaired.stderr
+    after = newsdesk(lib, "check")
+    assert after.returncode == 0 and "consistent" in after.stdout, after.stdout + after.stderr
+    listed = newsdesk(lib, "list", "--json")
+    assert listed.returncode == 0
+    import json
+
+    assert len(json.loads(listed.stdout)["articles"]) == count
