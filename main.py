@@ -531,7 +531,7 @@ def cmd_check(args) -> Result:
     # A damaged store is found before the library opens (it may not open at all);
     # under --repair it is recovered first.
     folder = Path(args.library or default_library_path()).expanduser()
-    damage = Library.store_damage(folder)
+    damage = Library.store_damage(folder, full=args.repair)
     recovered = []
     if damage is not None and not args.repair:
         return Lines({"clean": False, "articles": 0, "indexed": None, "queued": 0, "missing": 0,
@@ -1378,6 +1378,11 @@ def _one_line(exc: BaseException) -> str:
 
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return (f"the library's store is damaged ({exc}); "
+                "run 'newsdesk check --repair' to recover it")
+    if isinstance(exc, sqlite3.OperationalError) and "could not decode to utf-8" in str(exc).lower():
+        # A flipped byte in a stored text; SQLite's message quotes the damaged
+        # text itself, which is no part of a clear line.
+        return ("the library's store is damaged (a stored text is no longer valid UTF-8); "
                 "run 'newsdesk check --repair' to recover it")
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "the disk is full: nothing more could be written (what was saved before is kept)"

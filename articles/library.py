@@ -450,12 +450,12 @@ class Library:
         return self.indexing.check(repair)
 
     @staticmethod
-    def store_damage(path: Path | str) -> str | None:
+    def store_damage(path: Path | str, full: bool = False) -> str | None:
         """Why the store of the library at ``path`` is damaged, or None (reads only;
         works when the store is too damaged to open)."""
         from .store.recover import store_damage
 
-        return store_damage(Path(path).expanduser() / STORE_NAME)
+        return store_damage(Path(path).expanduser() / STORE_NAME, full)
 
     @staticmethod
     def recover_store(path: Path | str):

@@ -353,3 +353,49 @@ def test_read_only_library_reads_and_refuses_changes_clearly(small_fs, capsys):
         subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], capture_output=True)
     with Library(lib_dir) as lib:
         assert snapshot(lib) == before and lib.check().clean
+
+
+def test_a_library_open_when_the_disk_fills_still_searches_and_groups_stories(small_fs):
+    # The disk fills while the library is open (the TUI, say): the index cannot
+    # take the changes that wait, nor the stories their regrouping; reading
+    # goes on with what is there, and says what is not searchable yet.
+    lib_dir = small_fs / "lib"
+    with Library(lib_dir) as lib:
+        lib.add_drafts(drafts(40, tag="kept"))
+    with Library(lib_dir) as lib:
+        with lib.store.transaction():
+            for d in drafts(60, tag="queued", seed=3):
+                lib.store.upsert(d)
+        lib.index.open()
+        _fill(small_fs)
+        heard = []
+        assert lib.ensure_index(notice=heard.append) == "stale (disk full)"
+        assert len(heard) == 1 and "disk is full" in heard[0] and "60 change(s)" in heard[0], heard
+        assert lib.search("kept").total == 40
+        assert sum(len(s.articles) for s in lib.stories()) == 100
+
+
+def test_stories_grouped_on_a_read_only_remount(small_fs, capsys):
+    # Stories are derived and cached in the store: articles added since they were
+    # last worked out need a regrouping, which a read-only file system cannot
+    # keep; it is done in a private copy instead.
+    lib_dir = small_fs / "lib"
+    body = " ".join(random.Random(7).choice(WORDS) + str(j) for j in range(400))
+    with Library(lib_dir) as lib:
+        lib.add_drafts(drafts(30, tag="ro"))
+        lib.add_drafts([Draft(title="Harbour strike: the wire copy", body=body, origin="wire:1"),
+                        Draft(title="Harbour strike, as the paper ran it", body=body + " Updated.",
+                              origin="paper:1")])
+    r = subprocess.run(["mount", "-o", "remount,ro", str(small_fs)], capture_output=True, text=True)
+    if r.returncode:
+        pytest.skip(f"cannot remount read-only: {r.stderr.strip()}")
+    try:
+        code = main.main(["stories", "--library", str(lib_dir), "--grouped", "--json"])
+        cap = capsys.readouterr()
+        assert code == 0 and "Traceback" not in cap.err, cap.err
+        grouped = json.loads(cap.out)["stories"]
+        assert any(s["copies"] and len(s["articles"]) == 2 for s in grouped), grouped  # the copy and its original
+        code = main.main(["stories", "--library", str(lib_dir), "--json"])
+        assert code == 0 and sum(len(s["articles"]) for s in json.loads(capsys.readouterr().out)["stories"]) == 32
+    finally:
+        subprocess.run(["mount", "-o", "remount,rw", str(small_fs)], capture_output=True)

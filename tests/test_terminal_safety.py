@@ -118,3 +118,53 @@ def test_server_errors_are_shown_inert_by_refresh_and_list(tmp_path, capsys):
         assert not any(line.startswith("forged") for line in out.splitlines())
     finally:
         server.close()
+
+
+def _unsafe_chars(value) -> list[str]:
+    """Control, format (bidi) and space characters: nothing a stored name or URL may hold."""
+    import unicodedata
+
+    return [ch for ch in value or "" if ch.isspace() and ch != " " or unicodedata.category(ch)[0] == "C"]
+
+
+def test_opml_fields_are_cleaned_before_they_are_stored(tmp_path, capsys):
+    # Cleaning only when printing leaves the raw text for every other reader of
+    # the store (the TUI, an export, a later version): the stored row is clean.
+    opml = tmp_path / "subs.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>'
+        '<outline text="Fold\u009b2J\u202eer">'
+        '<outline text="Ti\u009b31m\u202etle" xmlUrl="http://127.0.0.1:9/feed?x=\u009b\u202ey"/>'
+        "</outline></body></opml>", encoding="utf-8")
+    lib = tmp_path / "lib"
+    assert _cli(capsys, "feeds", "import", opml, "--library", lib)[0] == 0
+    import sqlite3
+
+    with sqlite3.connect(lib / "library.db") as conn:
+        rows = conn.execute("SELECT url, title, tag FROM feeds").fetchall()
+    assert len(rows) == 1
+    for value in rows[0]:
+        assert value and not _unsafe_chars(value), rows
+    url, title, tag = rows[0]
+    assert (title, tag) == ("Title", "Folder")  # the escapes are gone, the text kept
+    # The URL still names the same resource: what the request would have sent.
+    assert url == "http://127.0.0.1:9/feed?x=%C2%9B%E2%80%AEy"
+    code, out, _ = _cli(capsys, "feeds", "remove", "http://127.0.0.1:9/feed?x=\u009b\u202ey", "--library", lib)
+    assert code == 0, out  # found by the URL as the OPML file spelled it
+
+
+def test_a_hostile_redirect_is_stored_clean_as_the_feeds_last_error(tmp_path, capsys):
+    server = FeedServer()
+    try:
+        server.routes["/moved.xml"] = (302, {"Location": "/x\x9b2J\x1b]0;pwned\x07y"}, b"")
+        lib = tmp_path / "lib"
+        assert _cli(capsys, "feeds", "add", server.url("/moved.xml"), "--library", lib)[0] == 0
+        code, out, err = _cli(capsys, "refresh", "--library", lib, "--timeout", "3", "--no-entities")
+        assert code == 1 and "failed" in out
+        import sqlite3
+
+        with sqlite3.connect(lib / "library.db") as conn:
+            (error,) = conn.execute("SELECT last_error FROM feeds").fetchone()
+        assert error and not _unsafe_chars(error), error
+    finally:
+        server.close()

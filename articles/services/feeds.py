@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -83,7 +84,11 @@ class OpmlImport:
 
 def normalize_feed_url(url: str) -> str:
     """Accept ``example.com/feed`` as ``https://example.com/feed``; refuse non-web URLs."""
-    url = (url or "").strip()
+    # Control, format (bidi) and space characters are percent-encoded before the
+    # URL is stored: it then names what a request would have asked for anyway,
+    # and no reader of the store (list, export, the TUI) meets them raw.
+    url = "".join(quote(ch, safe="") if ch.isspace() or unicodedata.category(ch)[0] == "C" else ch
+                  for ch in (url or "").strip())
     if url and "://" not in url and not url.startswith(("/", ".")):
         url = "https://" + url
     try:

@@ -203,6 +203,10 @@ class Indexing:
         count comparison reveals. ``notice`` hears about a rebuild before it
         starts (it can take a while). Returns what was done."""
         if self.store.read_only:
+            waiting = self.store.queue_len() if self.store.refusal and notice else 0
+            if waiting:  # a full disk: say why new articles are not found
+                notice(f"could not update the search index: {self.store.refusal}; "
+                       f"{waiting} change(s) are not searchable yet")
             return "read-only"  # nothing can be repaired; search what is there
         status = self.status()
         if status not in ("ok", "stale"):
@@ -212,7 +216,16 @@ class Indexing:
             return f"rebuilt ({status})"
         done = "ok"
         if status == "stale":
-            done = f"synced {self.sync(progress)}"
+            try:
+                done = f"synced {self.sync(progress)}"
+            except LibraryError as exc:
+                if "the disk is full" not in str(exc):
+                    raise
+                # Reading never needs to write: search the (signed) index as it
+                # is; what waits stays queued for when there is room.
+                if notice:
+                    notice(f"{exc}; {self.store.queue_len()} change(s) are not searchable yet")
+                return "stale (disk full)"
         if not self.store.queue_len():
             try:
                 agree = self.index.doc_count() == self.store.count()

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from ..analysis import copies as cp
 from ..analysis import events as ev
 from ..store.entities import queries as entities
-from ..store import Store
+from ..store import Store, StoreError
 from ..store import stories as db
 from ..store.writing import writing
 from .copies import copy_links, update
@@ -383,8 +383,15 @@ def refresh(store: Store, lock: threading.Lock | None = None) -> dict[str, str]:
     # Stories are derived and cached in the store; a read-only library works
     # them out in a private copy instead (reading never needs to write).
     store.use_private_copy()
-    update(store, lock)
-    return regroup(store, lock=lock)
+    try:
+        update(store, lock)
+        return regroup(store, lock=lock)
+    except StoreError as exc:
+        if "the disk is full" not in str(exc):
+            raise
+        # A full disk: the stories as last worked out (articles saved since then
+        # stand alone) rather than none; the rollback kept the cached tables whole.
+        return _grouped(store.conn)
 
 
 # -- corrections --------------------------------------------------------------------------

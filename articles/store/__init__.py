@@ -158,6 +158,7 @@ class Store:
     def __init__(self, path: Path, *, timeout: float = 60.0):
         self.path = Path(path)
         self.read_only = False
+        self.refusal: str | None = None  # why every change is refused, when it is not the read-only file
         try:
             if self.path.exists() and (_read_only_fs(self.path.parent) or not _writable(self.path)):
                 self._open_read_only(timeout)
@@ -170,8 +171,21 @@ class Store:
                 apply_schemas(self.conn)
                 self._set_version()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(friendly_error(exc, f"cannot open the library store {self.path}",
-                                            self.path)) from exc
+            message = friendly_error(exc, f"cannot open the library store {self.path}", self.path)
+            if "the disk is full" in message and not self.read_only and self.path.exists():
+                # Opening for writing wants room (the log and its shared-memory
+                # file); reading does not: open it as a read-only library, whose
+                # every change is refused as the disk being full.
+                if getattr(self, "conn", None) is not None:
+                    self.conn.close()
+                try:
+                    self._open_read_only(timeout)
+                except (sqlite3.DatabaseError, OSError):
+                    pass
+                else:
+                    self.refusal = "the disk is full; nothing already stored was lost"
+                    return
+            raise StoreError(message) from exc
 
     def _open_read_only(self, timeout: float) -> None:
         """A library on a read-only file system, or in a folder we may not write
@@ -225,7 +239,7 @@ class Store:
 
     # -- transactions -------------------------------------------------------
     def transaction(self):
-        return _Transaction(self.conn)
+        return _Transaction(self.conn, self.refusal)
 
     @contextmanager
     def bulk_writes(self):
@@ -488,11 +502,14 @@ class _Transaction:
     """BEGIN IMMEDIATE ... COMMIT, so a writer waits for the lock up front (busy
     timeout) instead of failing half-way; nested uses join the outer one."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, refusal: str | None = None):
         self.conn = conn
+        self.refusal = refusal
         self.outer = False
 
     def __enter__(self):
+        if self.refusal:
+            raise StoreError(f"cannot change the library: {self.refusal}")
         if not self.conn.in_transaction:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
