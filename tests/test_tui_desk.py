@@ -332,3 +332,27 @@ def test_story_tags_tag_renames_and_the_library_highlights_by_key(lib_path):
         for member in story:
             assert lib.article_tags(member) == ["dock strike"]
         assert [t["name"] for t in lib.tags()] == ["dock strike"]
+
+
+def test_the_highlighted_entitys_dossier_exported_as_a_briefing(tmp_path, monkeypatch):
+    # The port article with its entities found (this module's library skips the entity stage).
+    lib_path = library_of(tmp_path / "ents", DRAFTS, entities=True)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    monkeypatch.setattr("tui.desk_actions.save_folder", lambda: tmp_path)
+
+    async def go():
+        app = build_app(lib_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await open_port(pilot)
+            entity = app._highlighted_entity()
+            app.action_export_dossier()
+            await settle(pilot)
+            return str(entity.name) if entity else None, [str(n.message) for n in app._notifications]
+
+    name, toasts = run(go())
+    assert name, "the port article should have an entity in the sidebar"
+    files = list(tmp_path.glob("newsdesk-dossier-*.md"))
+    assert len(files) == 1, (files, toasts)
+    assert files[0].read_text().startswith(f"# Briefing: {name}")
+    assert any(t.startswith("Exported ") for t in toasts), toasts

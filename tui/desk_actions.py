@@ -256,6 +256,17 @@ class DeskActions(App):
         if aid is not None:
             self._export(f"newsdesk-story-{aid[:12]}.md", story=aid)
 
+    def action_export_dossier(self) -> None:
+        """The highlighted entity's dossier as a briefing (`export --dossier NAME`)."""
+        entity = self._highlighted_entity()
+        if entity is None:
+            self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
+            return
+        name = str(entity.name)
+        # A file name from an untrusted name: letters, digits and dashes only.
+        slug = "-".join("".join(c if c.isalnum() else " " for c in name).split())[:60] or "entity"
+        self._export(f"newsdesk-dossier-{slug}.md", dossier=name)
+
     def _export(self, name: str, **selection) -> None:
         """Markdown of the selection in the save folder, written in a worker on
         its own connection (a story's quotes take a moment), whole or not at all."""
@@ -332,6 +343,9 @@ class DeskCommands(CommandList):
                app.action_export_article)
         yield "Export story to Markdown", "Every version of the open article's story, to the downloads folder", \
             app.action_export_story
+        yield ("Export dossier to Markdown",
+               "The highlighted entity's dossier as a briefing, to the downloads folder",
+               app.action_export_dossier)
         yield "Highlight passage", "Select sentences in the reader by keys and save them (h)", \
             app.action_start_highlight
         yield "Save search…", "Save the search box's query under a name (ctrl+s)", app.action_save_search
