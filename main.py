@@ -1040,7 +1040,10 @@ def cmd_tui(args) -> int:
 
 
 # -- parser -------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, just that command's parser (the
+    others are not built: building all of them was a third of a `show`'s
+    time). ``_parse`` falls back on the whole parser for anything else."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--library", type=Path, default=argparse.SUPPRESS,
                         help="library folder (default: $NEWSDESK_LIBRARY or the user data dir)")
@@ -1049,7 +1052,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="newsdesk", parents=[common],
                                 description="Read, search and investigate saved news in the terminal.")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser,
+                           **({"action": _OnlyOne, "only": only} if only else {}))
 
     ini = sub.add_parser("init", parents=[common], help="create an empty library folder")
     ini.add_argument("folder", type=Path, nargs="?", help="where (default: --library or the default library)")
@@ -1319,6 +1323,55 @@ class _SubcommandOrWord(argparse._SubParsersAction):
         super().__call__(parser, namespace, values, option_string)
 
 
+class _Unbuilt:
+    """Stands in for a command's parser that ``build_parser(only=...)`` skips:
+    everything done to it is nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: self
+
+
+class _OnlyOne(argparse._SubParsersAction):
+    """Top-level subcommands where only the one named ``only`` is built."""
+
+    def __init__(self, *args, only: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.only = only
+
+    def add_parser(self, name, **kwargs):
+        return super().add_parser(name, **kwargs) if name == self.only else _Unbuilt()
+
+
+def _command_word(argv: list[str]) -> str | None:
+    """The first word that may name the command (after the top-level options)."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word == "--library":
+            skip = True
+        elif word == "--":
+            return None
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """``argv`` parsed by the named command's parser alone when it accepts
+    them; anything else (help, no command, a usage error, an abbreviated
+    option) by the whole parser, so every message is the one it gives."""
+    word = _command_word(argv)
+    if word and not any(w in ("-h", "--help") for w in argv):
+        try:
+            args = build_parser(only=word).parse_args(argv)
+            if getattr(args, "command", None) == word:
+                return args
+        except _UsageError:
+            pass
+    return build_parser().parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     _RUN.update(json_written=False, error=None)
@@ -1332,7 +1385,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
     except _UsageError as exc:
         _error(str(exc), exc.kind)
         return EXIT_USAGE

@@ -15,8 +15,6 @@ import re
 from dataclasses import dataclass
 from datetime import date as _date
 
-import numpy as np
-
 SHINGLE = 5
 SAMPLE = 4  # keep shingles whose hash is 0 mod SAMPLE
 # Containment of the smaller article's shingles in the other's.
@@ -32,7 +30,7 @@ BOILERPLATE_DF = 25
 _WORD = re.compile(r"[\w’']+")
 
 _WORD_HASH: dict[str, int] = {}  # word as written -> its 64-bit hash (a cache)
-_MUL = np.uint64(0x100000001B3)  # odd: every word position moves every bit above it
+_MUL = 0x100000001B3  # odd: every word position moves every bit above it
 SKETCH_VERSION = "2"  # stored sketches made by another shingle hash are made again
 
 
@@ -51,7 +49,13 @@ def shingles(body: str, k: int = SHINGLE, sample: int = SAMPLE) -> set[int]:
 
     Each word is hashed once (cached) and a shingle's hash is a polynomial of its
     words' hashes, finished with a bit mixer, in numpy over the whole body: hashing
-    every five-word run's text was most of the copy stage's time."""
+    every five-word run's text was most of the copy stage's time.  numpy is
+    imported here, not with the module: the commands that only read copies
+    (quotes, dossier, related) never hash, and importing numpy was a fifth of
+    their process's time."""
+    import numpy as np
+
+    mul = np.uint64(_MUL)
     words = _WORD.findall(body)
     m = len(words) - k + 1
     if m <= 0:
@@ -59,7 +63,7 @@ def shingles(body: str, k: int = SHINGLE, sample: int = SAMPLE) -> set[int]:
     wh = np.fromiter((_word_hash(w) for w in words), dtype=np.uint64, count=len(words))
     h = np.zeros(m, dtype=np.uint64)
     for i in range(k):
-        h = h * _MUL + wh[i:i + m]  # wraps modulo 2**64, as meant
+        h = h * mul + wh[i:i + m]  # wraps modulo 2**64, as meant
     h ^= h >> np.uint64(30)  # splitmix64's finaliser: the low bits (the sample) depend on all
     h *= np.uint64(0xBF58476D1CE4E5B9)
     h ^= h >> np.uint64(27)

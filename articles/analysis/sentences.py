@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 
 _SENT_END = re.compile(r"[.!?…]+[\"”’)\]]*\s+(?=[\"“‘(\[]?[A-Z0-9])|\n+")
@@ -13,8 +14,26 @@ _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sen|Rep|Gov|Gen|Prof|Jr|Sr|Inc|Lt
                      r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)|\b[A-Z]|\b(?:[A-Z]\.)+[A-Z])\.$")
 
 
+# The quote finder and the dossier ask for the same body's spans many times
+# (once per quote, per attribution, per sentence looked up): a dossier of a
+# frequent name spent a quarter of its time cutting the same bodies again.
+# The cache holds tuples (never handed out to be changed); callers get a list.
+_CACHED = 32
+
+
 def paragraph_spans(body: str) -> list[tuple[int, int]]:
     """Non-empty lines (feeds and saved pages use single newlines between paragraphs)."""
+    return list(_paragraphs(body))
+
+
+def sentence_spans(body: str) -> list[tuple[int, int]]:
+    """Rough sentence boundaries (no model needed): ends at . ! ? before a capital,
+    never after common abbreviations or initials, and always at a newline."""
+    return list(_sentences(body))
+
+
+@lru_cache(maxsize=_CACHED)
+def _paragraphs(body: str) -> tuple[tuple[int, int], ...]:
     spans, pos = [], 0
     for line in body.split("\n"):
         end = pos + len(line)
@@ -23,14 +42,13 @@ def paragraph_spans(body: str) -> list[tuple[int, int]]:
         if e > s:
             spans.append((s, e))
         pos = end + 1
-    return spans
+    return tuple(spans)
 
 
-def sentence_spans(body: str) -> list[tuple[int, int]]:
-    """Rough sentence boundaries (no model needed): ends at . ! ? before a capital,
-    never after common abbreviations or initials, and always at a newline."""
+@lru_cache(maxsize=_CACHED)
+def _sentences(body: str) -> tuple[tuple[int, int], ...]:
     spans = []
-    for ps, pe in paragraph_spans(body):
+    for ps, pe in _paragraphs(body):
         start = ps
         for m in _SENT_END.finditer(body, ps, pe):
             head = body[start:m.start() + 1].rstrip("\"”’)] ")
@@ -42,7 +60,7 @@ def sentence_spans(body: str) -> list[tuple[int, int]]:
             start = m.end()
         if pe > start:
             spans.append((start, pe))
-    return spans
+    return tuple(spans)
 
 
 def enclosing(spans: Sequence[tuple[int, int]], pos: int) -> tuple[int, int] | None:
