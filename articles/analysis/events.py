@@ -337,6 +337,7 @@ class Grouper:
     postings: dict[str, list[str]] = field(default_factory=dict)
     sums: dict[str, dict[str, float]] = field(default_factory=dict)  # story -> sum of member vectors
     story_days: dict[str, list[int]] = field(default_factory=dict)
+    placed: dict[str, int] = field(default_factory=dict)  # article -> its place in arrival order
 
     def _score(self, vec, day, sid: str, best_link: float) -> float:
         """The story score of ``story_score``, with the average link as one dot product
@@ -361,14 +362,14 @@ class Grouper:
         unless the user split them apart). Returns its story id (a member's id)."""
         vec = weigh(doc.features, self.df, self.n)
         self.vecs[doc.id], self.days[doc.id] = vec, doc.day
+        self.placed.setdefault(doc.id, len(self.placed))
         cands = self.candidates(vec)
         refused = {self.story_of[x] for x in self.cannot.get(doc.id, ()) if x in self.story_of}
-        sid = None
-        for other in link_to:
-            s = self.story_of.get(other)
-            if s is not None and s not in refused:
-                sid = s
-                break
+        # A copy of articles in several stories joins the earliest placed of them,
+        # the rule the incremental path follows too (``link_to`` is often a set,
+        # whose order changes with the interpreter's hash seed).
+        linked = {self.story_of[x] for x in link_to if x in self.story_of} - refused
+        sid = min(linked, key=self.placed.__getitem__) if linked else None
         if sid is None:
             best_link: dict[str, float] = {}
             for c in cands:

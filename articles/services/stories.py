@@ -221,10 +221,13 @@ def place_one(conn, aid: str, title: str, body: str, date: str | None, body_hash
     key = None
     score = None  # the event score it joined by (None: a copy, or a story of its own)
     if copies:
-        for k in db.story_keys(conn, list(copies)).values():
-            if k not in refused:
-                key = k
-                break
+        # A copy of articles in several stories joins the earliest placed of them
+        # (a story's key is its earliest member), as the regroup does: the first
+        # row of the look-up was whichever the database returned first.
+        linked = set(db.story_keys(conn, list(copies)).values()) - refused
+        if linked:
+            seqs = {k: db.seq_or_none(conn, k) for k in linked}
+            key = min(linked, key=lambda k: (seqs[k] is None, seqs[k] or 0, k))
     if key is None:
         query = {t: vec[t] for t in ev.query_terms(vec, df, n, p)}
         cands = db.candidates(conn, query, p.candidates)

@@ -457,6 +457,11 @@ def seq_of(conn, aid: str) -> int:
     return conn.execute("SELECT seq FROM story_doc WHERE article_id=?", (aid,)).fetchone()[0]
 
 
+def seq_or_none(conn, aid: str) -> int | None:
+    row = conn.execute("SELECT seq FROM story_doc WHERE article_id=?", (aid,)).fetchone()
+    return row[0] if row else None
+
+
 def first_member(conn, key: str) -> str | None:
     """The earliest placed member of a story."""
     row = conn.execute("SELECT m.article_id FROM story_member m JOIN story_doc d ON d.article_id = m.article_id "
