@@ -219,3 +219,25 @@ def test_story_screen_counts_its_unread_versions_and_mark_story_read_clears_them
     assert summary == "3 versions · 2 unread"
     assert left == 0
     assert any(t.startswith("Marked 2 of this story read.") for t in toasts)
+
+
+def test_key_bar_shows_only_whole_entries_when_narrow(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            bar = app.query_one(KeyBar)
+            keys, _palette = bar._keys()
+            return bar.render().plain, keys
+
+    plain, keys = run(flow())
+    left = plain.split("▏")[0].rstrip()
+    chips = [f" {shown} {description}".rstrip() for _key, shown, description, _enabled in keys]
+    # The left part is a run of whole chips, the first ones in order; never one cut mid-word.
+    drawn = ""
+    for chip in chips:
+        if not left.startswith((drawn + chip + " ").rstrip()) or len(drawn + chip) > len(left):
+            break
+        drawn += chip + " "
+    assert drawn.rstrip() == left, (left, chips)
+    assert len(plain) <= 80 and "▏" in plain
