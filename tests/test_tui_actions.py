@@ -8,6 +8,7 @@ from articles.library import Library
 from conftest import SIZE, run, settle
 from tui import actions
 from tui.app import NewsdeskApp
+from tui.commands import SORT_SHORT
 from tui.config import load_config
 from tui.widgets.find_bar import FindBar, find_spans
 from tui.widgets.key_bar import KeyBar
@@ -241,3 +242,33 @@ def test_key_bar_shows_only_whole_entries_when_narrow(lib_path):
         drawn += chip + " "
     assert drawn.rstrip() == left, (left, chips)
     assert len(plain) <= 80 and "▏" in plain
+
+
+def test_status_line_keeps_to_one_line_at_80_columns_cutting_whole_parts(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            status = app.query_one("#status")
+            lines = status.render().plain.split("\n")
+            return lines, status.region.height, status.content_size.width
+
+    lines, height, width = run(flow())
+    assert height == 1 and len(lines) == 1, lines
+    assert lines[0].split(" · ")[0].endswith("shown") and len(lines[0]) <= width
+    # Whole parts only: each part is one of the status's own words, never one cut.
+    for part in lines[0].split(" · "):
+        assert part.endswith((" shown", " unread")) or part in SORT_SHORT.values(), part
+
+
+def test_status_parts_go_least_important_first():
+    from rich.text import Text
+
+    from tui.widgets.status_line import fit_line
+
+    parts = [(Text("12 shown"), 9), (Text("3 unread"), 5), (Text("newest first"), 3)]
+    dot = Text(" · ")
+    assert fit_line(parts, 80, dot).plain == "12 shown · 3 unread · newest first"
+    assert fit_line(parts, 25, dot).plain == "12 shown · 3 unread"
+    assert fit_line(parts, 10, dot).plain == "12 shown"
+    assert fit_line(parts, 5, dot).plain == "12 s…"
