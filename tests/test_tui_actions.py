@@ -272,3 +272,27 @@ def test_status_parts_go_least_important_first():
     assert fit_line(parts, 25, dot).plain == "12 shown · 3 unread"
     assert fit_line(parts, 10, dot).plain == "12 shown"
     assert fit_line(parts, 5, dot).plain == "12 s…"
+
+
+def test_short_dates():
+    from tui.widgets.article_list import short_date
+
+    assert short_date("2026-12-03", this_year=2026) == "3 Dec"
+    assert short_date("2023-03-14T09:00:00", this_year=2026) == "Mar 2023"
+    assert short_date(None) == "" and short_date("garbage") == "" and short_date("2023-13-01") == ""
+
+
+def test_narrow_list_uses_short_dates_and_gives_the_title_the_room(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.article_list
+            width = lst.scrollable_content_region.width
+            lines = [lst.render_line(y).text for y in range(1, lst.total + 1)]
+            return lines, lst._columns(width)
+
+    lines, (date_w, _source_w, title_w) = run(flow())
+    assert date_w == 8 and title_w >= 19, (date_w, title_w)
+    assert any("Jun 2020" in ln for ln in lines), lines
+    assert not any("2020-06" in ln for ln in lines), lines
