@@ -10,6 +10,7 @@ from tui import actions
 from tui.app import NewsdeskApp
 from tui.commands import SORT_SHORT
 from tui.config import load_config
+from tui.widgets.entity_sidebar import EntityOptions
 from tui.widgets.find_bar import FindBar, find_spans
 from tui.widgets.key_bar import KeyBar
 
@@ -296,3 +297,18 @@ def test_narrow_list_uses_short_dates_and_gives_the_title_the_room(lib_path):
     assert date_w == 8 and title_w >= 19, (date_w, title_w)
     assert any("Jun 2020" in ln for ln in lines), lines
     assert not any("2020-06" in ln for ln in lines), lines
+
+
+def test_sidebar_heading_whole_at_120_columns(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            title = app.sidebar.query_one("#entity-title")
+            return title.render(), title.content_size.width, app.sidebar.query_one(EntityOptions).styles.padding.left
+
+    heading, width, pad = run(flow())
+    assert "this article" in str(heading) and len(str(heading)) <= width, (str(heading), width)
+    assert pad >= 1  # rows do not touch the border
