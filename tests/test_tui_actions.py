@@ -312,3 +312,18 @@ def test_sidebar_heading_whole_at_120_columns(lib_path):
     heading, width, pad = run(flow())
     assert "this article" in str(heading) and len(str(heading)) <= width, (str(heading), width)
     assert pad >= 1  # rows do not touch the border
+
+
+def test_search_snippets_cut_at_word_boundaries():
+    from types import SimpleNamespace
+
+    from tui.widgets.search_pane import _snippet
+
+    body = ("Last week the Prime Minister Tony Blair has arrived back from his diplomatic mission "
+            "to the Middle East with hopes of a settlement before the spring")
+    at = body.index("Blair")
+    words = set(body.split())
+    for limit in range(30, 60):
+        plain = _snippet(SimpleNamespace(text=body, spans=[(at, at + 5)]), limit).plain
+        assert "Blair" in plain and len(plain) <= limit + 2
+        assert all(w in words for w in plain.strip("…").split()), (limit, plain)
