@@ -327,3 +327,26 @@ def test_search_snippets_cut_at_word_boundaries():
         plain = _snippet(SimpleNamespace(text=body, spans=[(at, at + 5)]), limit).plain
         assert "Blair" in plain and len(plain) <= limit + 2
         assert all(w in words for w in plain.strip("…").split()), (limit, plain)
+
+
+def test_search_hit_dates_are_never_cut(tmp_path):
+    from conftest import searched
+    from tui.widgets.search_pane import HitList
+
+    lib = Library(tmp_path / "lib")
+    lib.add_samples()
+
+    async def flow():
+        app = NewsdeskApp(Library(tmp_path / "lib"), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await searched(pilot, "dockers strike")
+            hits = app.query_one(HitList)
+            metas = [hits.get_option_at_index(i).prompt.plain.split("\n")[1]
+                     for i in range(hits.option_count) if hits.get_option_at_index(i).prompt]
+            return metas
+
+    metas = run(flow())
+    assert any("Gazette" in m or "…" in m for m in metas), metas
+    for meta in metas:
+        assert meta.rsplit(" · ", 1)[-1][:4].isdigit() and len(meta.rsplit(" · ", 1)[-1]) >= 10, meta

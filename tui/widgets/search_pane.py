@@ -163,10 +163,17 @@ class SearchPane(Vertical):
         options = []
         for hit in results.hits:
             prompt = _line(sanitize_line(hit.title) or "(untitled)", width, "bold")
-            meta = " · ".join(sanitize_line(x) for x in (hit.source, hit.date) if x)
-            if meta:
+            source, date = sanitize_line(hit.source or ""), sanitize_line(hit.date or "")
+            if source or date:
+                # The date is never cut ("Sample Gazette · 202…" hid when): the outlet gives way.
                 prompt.append("\n")
-                prompt.append_text(_line(meta, width, "dim"))
+                if source and date:
+                    room = max(width - len(date) - 3, 1)
+                    meta = _line(source, room, "dim")
+                    meta.append(" · " + date, style="dim")
+                    prompt.append_text(meta)
+                else:
+                    prompt.append_text(_line(source or date, width, "dim"))
             snippet = _snippet(hit.snippet, 2 * width - 2)
             if snippet.plain:
                 prompt.append("\n")
