@@ -8,7 +8,9 @@ from articles.library import Library
 from conftest import SIZE, run, settle
 from tui import actions
 from tui.app import NewsdeskApp
+from tui.commands import SORT_SHORT
 from tui.config import load_config
+from tui.widgets.entity_sidebar import EntityOptions
 from tui.widgets.find_bar import FindBar, find_spans
 from tui.widgets.key_bar import KeyBar
 
@@ -219,3 +221,132 @@ def test_story_screen_counts_its_unread_versions_and_mark_story_read_clears_them
     assert summary == "3 versions · 2 unread"
     assert left == 0
     assert any(t.startswith("Marked 2 of this story read.") for t in toasts)
+
+
+def test_key_bar_shows_only_whole_entries_when_narrow(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            bar = app.query_one(KeyBar)
+            keys, _palette = bar._keys()
+            return bar.render().plain, keys
+
+    plain, keys = run(flow())
+    left = plain.split("▏")[0].rstrip()
+    chips = [f" {shown} {description}".rstrip() for _key, shown, description, _enabled in keys]
+    # The left part is a run of whole chips, the first ones in order; never one cut mid-word.
+    drawn = ""
+    for chip in chips:
+        if not left.startswith((drawn + chip + " ").rstrip()) or len(drawn + chip) > len(left):
+            break
+        drawn += chip + " "
+    assert drawn.rstrip() == left, (left, chips)
+    assert len(plain) <= 80 and "▏" in plain
+
+
+def test_status_line_keeps_to_one_line_at_80_columns_cutting_whole_parts(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            status = app.query_one("#status")
+            lines = status.render().plain.split("\n")
+            return lines, status.region.height, status.content_size.width
+
+    lines, height, width = run(flow())
+    assert height == 1 and len(lines) == 1, lines
+    assert lines[0].split(" · ")[0].endswith("shown") and len(lines[0]) <= width
+    # Whole parts only: each part is one of the status's own words, never one cut.
+    for part in lines[0].split(" · "):
+        assert part.endswith((" shown", " unread")) or part in SORT_SHORT.values(), part
+
+
+def test_status_parts_go_least_important_first():
+    from rich.text import Text
+
+    from tui.widgets.status_line import fit_line
+
+    parts = [(Text("12 shown"), 9), (Text("3 unread"), 5), (Text("newest first"), 3)]
+    dot = Text(" · ")
+    assert fit_line(parts, 80, dot).plain == "12 shown · 3 unread · newest first"
+    assert fit_line(parts, 25, dot).plain == "12 shown · 3 unread"
+    assert fit_line(parts, 10, dot).plain == "12 shown"
+    assert fit_line(parts, 5, dot).plain == "12 s…"
+
+
+def test_short_dates():
+    from tui.widgets.article_list import short_date
+
+    assert short_date("2026-12-03", this_year=2026) == "3 Dec"
+    assert short_date("2023-03-14T09:00:00", this_year=2026) == "Mar 2023"
+    assert short_date(None) == "" and short_date("garbage") == "" and short_date("2023-13-01") == ""
+
+
+def test_narrow_list_uses_short_dates_and_gives_the_title_the_room(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            lst = app.article_list
+            width = lst.scrollable_content_region.width
+            lines = [lst.render_line(y).text for y in range(1, lst.total + 1)]
+            return lines, lst._columns(width)
+
+    lines, (date_w, _source_w, title_w) = run(flow())
+    assert date_w == 8 and title_w >= 19, (date_w, title_w)
+    assert any("Jun 2020" in ln for ln in lines), lines
+    assert not any("2020-06" in ln for ln in lines), lines
+
+
+def test_sidebar_heading_whole_at_120_columns(lib_path):
+    async def flow():
+        app = NewsdeskApp(Library(lib_path), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(120, 36)) as pilot:
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            title = app.sidebar.query_one("#entity-title")
+            return title.render(), title.content_size.width, app.sidebar.query_one(EntityOptions).styles.padding.left
+
+    heading, width, pad = run(flow())
+    assert "this article" in str(heading) and len(str(heading)) <= width, (str(heading), width)
+    assert pad >= 1  # rows do not touch the border
+
+
+def test_search_snippets_cut_at_word_boundaries():
+    from types import SimpleNamespace
+
+    from tui.widgets.search_pane import _snippet
+
+    body = ("Last week the Prime Minister Tony Blair has arrived back from his diplomatic mission "
+            "to the Middle East with hopes of a settlement before the spring")
+    at = body.index("Blair")
+    words = set(body.split())
+    for limit in range(30, 60):
+        plain = _snippet(SimpleNamespace(text=body, spans=[(at, at + 5)]), limit).plain
+        assert "Blair" in plain and len(plain) <= limit + 2
+        assert all(w in words for w in plain.strip("…").split()), (limit, plain)
+
+
+def test_search_hit_dates_are_never_cut(tmp_path):
+    from conftest import searched
+    from tui.widgets.search_pane import HitList
+
+    lib = Library(tmp_path / "lib")
+    lib.add_samples()
+
+    async def flow():
+        app = NewsdeskApp(Library(tmp_path / "lib"), load_config(None), run_entity_stage=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await searched(pilot, "dockers strike")
+            hits = app.query_one(HitList)
+            metas = [hits.get_option_at_index(i).prompt.plain.split("\n")[1]
+                     for i in range(hits.option_count) if hits.get_option_at_index(i).prompt]
+            return metas
+
+    metas = run(flow())
+    assert any("Gazette" in m or "…" in m for m in metas), metas
+    for meta in metas:
+        assert meta.rsplit(" · ", 1)[-1][:4].isdigit() and len(meta.rsplit(" · ", 1)[-1]) >= 10, meta

@@ -21,7 +21,7 @@ from textual import events, on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import ContentSwitcher
 from textual.worker import Worker
 
 from articles.library import Library
@@ -46,6 +46,7 @@ from .widgets.entity_sidebar import EntityOptions, EntitySidebar
 from .widgets.feed_list import FeedOptions, FeedPane
 from .widgets.find_bar import FindBar
 from .widgets.key_bar import KeyBar
+from .widgets.status_line import StatusLine
 from .widgets.reader import ReaderView
 from .widgets.search_pane import HitList, SearchPane
 
@@ -93,7 +94,7 @@ class NewsdeskApp(ReadingActions, EntityActions, StoryActions, LibraryUpkeep, De
                     yield ArticleList(self.library, id="list")
                     yield SearchPane(id="search")
                     yield FeedPane(self.library, id="feeds", entity_stage=self._entity_stage())
-                yield Static(id="status")
+                yield StatusLine(id="status")
             yield ReaderView(id="reader")
             yield EntitySidebar(id="sidebar")
         yield FindBar(id="find-bar")
@@ -188,28 +189,34 @@ class NewsdeskApp(ReadingActions, EntityActions, StoryActions, LibraryUpkeep, De
     # -- status -------------------------------------------------------------
     def _update_status(self) -> None:
         lst = self.article_list
-        text = Text()
+        dot = Text(" · ", style="dim")
+        lines = []
+
+        def dim(text: str) -> Text:
+            return Text(text, style="dim")
+
         if self.left_pane == "search":
             # The list's counts describe the list, not the hits above.
-            text.append("searching the whole library · esc returns to the list", style="dim")
-            if self._activity:
-                text.append("\n")
-                text.append(self._activity, style="italic")
-            self.query_one("#status", Static).update(text)
-            return
-        if lst.source.label:
-            text.append("filter: ", style="dim")
-            text.append(lst.source.label, style="bold")
-            text.append(" (esc clears)\n", style="dim")
-        unread = self.unread_shown()
-        text.append(f"{lst.total:,} shown · " + (f"{unread:,} unread · " if unread is not None else "")
-                    + SORT_SHORT.get(self.sort, self.sort), style="dim")
-        if lst.source.groups is not None:
-            text.append(" · by story (space expands, ●N unread)", style="dim")
+            lines.append(([(dim("searching the whole library"), 2), (dim("esc returns to the list"), 1)], dot))
+        else:
+            if lst.source.label:
+                label = Text("filter: ", style="dim")
+                label.append(lst.source.label, style="bold")
+                lines.append(([(label, 2), (dim("(esc clears)"), 1)], Text(" ")))
+            unread = self.unread_shown()
+            # Least important first to go at 80 columns: the story hint, the sort, then unread.
+            counts = [(dim(f"{lst.total:,} shown"), 9)]
+            if unread is not None:
+                counts.append((dim(f"{unread:,} unread"), 5))
+            counts.append((dim(SORT_SHORT.get(self.sort, self.sort)), 3))
+            if lst.source.groups is not None:
+                # The mode outranks the sort; its key hint goes first.
+                counts.append((dim("by story"), 4))
+                counts.append((dim("space expands, ●N unread"), 1))
+            lines.append((counts, dot))
         if self._activity:
-            text.append("\n")
-            text.append(self._activity, style="italic")
-        self.query_one("#status", Static).update(text)
+            lines.append(([(Text(self._activity, style="italic"), 1)], dot))
+        self.query_one("#status", StatusLine).show(lines)
 
     def on_activity(self, message: Activity) -> None:
         self._activity = message.text

@@ -8,6 +8,7 @@ of rows under the viewport, so its cost does not depend on the library size.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from rich.cells import cell_len
@@ -28,6 +29,8 @@ from ..messages import ListHighlighted, ListOpened, ListSized
 
 PAGE = 200
 DATE_W = 10
+SHORT_DATE_W = 8  # "3 Dec" this year, "Mar 2023" before: for a list too narrow for the full date
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 MARK_W = 2
 SOURCE_MAX = 22  # an outlet's name beyond this is cut
 TITLE_MIN = 28  # the source column shows at full width only when the title keeps this much
@@ -196,6 +199,9 @@ class ArticleList(ScrollView, can_focus=True):
             rows = [r for i in range(top, min(top + height, self.total)) if (r := self.row(i))]
             date_w = DATE_W if any(r.date for r in rows) else 0
             source_w = max((cell_len(for_columns(r.source or "")) for r in rows), default=0)
+            if date_w and width - MARK_W - DATE_W - 1 < TITLE_MIN:
+                # 80 columns left the title 16 characters beside a full date.
+                date_w = SHORT_DATE_W
             rest = width - MARK_W - (date_w + 1 if date_w else 0)
             # The outlet takes at most a quarter of the row: the title is what is read.
             source_w = min(source_w, SOURCE_MAX, max(10, rest // 4))
@@ -422,7 +428,8 @@ class ArticleList(ScrollView, can_focus=True):
         text.append("★" if row.starred else " ", self.get_component_rich_style("article-list--star"))
         text.append("●" if not row.read else " ", self.get_component_rich_style("article-list--star"))
         if date_w:
-            text.append((row.date or "")[:date_w].ljust(date_w) + " ", dim)
+            shown = short_date(row.date) if date_w == SHORT_DATE_W else (row.date or "")[:date_w]
+            text.append(shown.ljust(date_w) + " ", dim)
         if source_w:
             text.append_text(_cell(_outlet(row.source or "", source_w), source_w, dim))
             text.append(" ")
@@ -461,6 +468,21 @@ class ArticleList(ScrollView, can_focus=True):
 
     def scroll_to_row(self, index: int) -> None:
         self.cursor = index
+
+
+def short_date(iso: str | None, this_year: int | None = None) -> str:
+    """"3 Dec" for a date of this year, "Mar 2023" for another; "" when undated
+    or not an ISO date."""
+    if not iso or len(iso) < 7 or not (iso[:4].isdigit() and iso[5:7].isdigit()):
+        return ""
+    year, month = int(iso[:4]), int(iso[5:7])
+    if not 1 <= month <= 12:
+        return ""
+    if this_year is None:
+        this_year = datetime.date.today().year
+    if year == this_year and len(iso) >= 10 and iso[8:10].isdigit():
+        return f"{int(iso[8:10])} {MONTHS[month - 1]}"
+    return f"{MONTHS[month - 1]} {year}"
 
 
 def _cell(value: str, width: int, style: Style) -> Text:

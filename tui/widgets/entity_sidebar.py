@@ -31,7 +31,7 @@ class EntitySidebar(Vertical):
     DEFAULT_CSS = """
     EntitySidebar { width: 28; }
     EntitySidebar > #entity-title { padding: 0 1; text-style: bold; color: $text-muted; height: 1; }
-    EntitySidebar > EntityOptions { height: 1fr; border: none; padding: 0; }
+    EntitySidebar > EntityOptions { height: 1fr; border: none; padding: 0 0 0 1; }
     EntitySidebar > EntityOptions:focus { border: none; }
     """
 

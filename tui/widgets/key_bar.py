@@ -110,9 +110,6 @@ class KeyBar(Widget, can_focus=False):
                 text.stylize("dim", start)
             spans.append((start, text.cell_len, key, enabled))
 
-        left = Text(no_wrap=True, overflow="crop")
-        for item in keys:
-            chip(left, item)
         right = Text(no_wrap=True, overflow="crop")
         if palette is not None:  # drawn the way Footer draws it: compact, after a rule
             key, shown, description, enabled = palette
@@ -124,11 +121,23 @@ class KeyBar(Widget, can_focus=False):
                 right.stylize("dim", start)
             spans.append((start, right.cell_len, key, enabled))
         room = max(width - right.cell_len, 0)
+        palette_span = spans.pop() if palette is not None else None
+        # Only whole entries: a key cut mid-word ("v V") reads as another key.
+        # The keys come most useful first, so the ones that do not fit are the last.
+        left = Text(no_wrap=True, overflow="crop")
+        for item in keys:
+            trial = left.copy()
+            before = len(spans)
+            chip(trial, item)
+            if trial.cell_len > room:
+                del spans[before:]
+                break
+            left = trial
         left.truncate(room, overflow="crop", pad=True)
         offset = left.cell_len
-        self._spans = [s for s in spans[:len(spans) - (palette is not None)] if s[1] <= room]
-        if palette is not None:
-            x0, x1, key, enabled = spans[-1]
+        self._spans = list(spans)
+        if palette_span is not None:
+            x0, x1, key, enabled = palette_span
             self._spans.append((x0 + offset, x1 + offset, key, enabled))
         left.append_text(right)
         return left

@@ -163,10 +163,17 @@ class SearchPane(Vertical):
         options = []
         for hit in results.hits:
             prompt = _line(sanitize_line(hit.title) or "(untitled)", width, "bold")
-            meta = " · ".join(sanitize_line(x) for x in (hit.source, hit.date) if x)
-            if meta:
+            source, date = sanitize_line(hit.source or ""), sanitize_line(hit.date or "")
+            if source or date:
+                # The date is never cut ("Sample Gazette · 202…" hid when): the outlet gives way.
                 prompt.append("\n")
-                prompt.append_text(_line(meta, width, "dim"))
+                if source and date:
+                    room = max(width - len(date) - 3, 1)
+                    meta = _line(source, room, "dim")
+                    meta.append(" · " + date, style="dim")
+                    prompt.append_text(meta)
+                else:
+                    prompt.append_text(_line(source or date, width, "dim"))
             snippet = _snippet(hit.snippet, 2 * width - 2)
             if snippet.plain:
                 prompt.append("\n")
@@ -206,8 +213,18 @@ def _snippet(snippet, limit: int) -> Text:
     start = 0
     if len(clean) > limit and spans:
         start = max(0, min(spans[0][0] - limit // 4, len(clean) - limit))
+        # Start at a word ("…eek warned" read as a word of its own), not past the match.
+        if start and clean[start - 1] != " ":
+            space = clean.find(" ", start, spans[0][0])
+            if space >= 0:
+                start = space + 1
     end = min(len(clean), start + limit)
-    text = Text(("…" if start else "") + clean[start:end] + ("…" if end < len(clean) else ""))
+    if end < len(clean) and clean[end] != " ":
+        # End at a word too ("desp…"), keeping the first match.
+        space = clean.rfind(" ", max(start, spans[0][1] if spans else start), end)
+        if space > start:
+            end = space
+    text = Text(("…" if start else "") + clean[start:end].rstrip() + ("…" if end < len(clean) else ""))
     shift = 1 if start else 0
     for s, e in spans:
         s, e = max(s, start), min(e, end)
