@@ -32,8 +32,8 @@ class PaneWidths:
 
 
 def sidebar_width(width: int) -> int:
-    # 28: "Entities · this article" whole beside its border and padding (24 cut it at 120 columns).
-    return max(NARROW_SIDEBAR, min(36, round(width * 0.16)))
+    # 24 at 120 columns: wider would take the outlet column from a dated list.
+    return max(24, min(36, round(width * 0.16)))
 
 
 def _measure(room: int) -> int:

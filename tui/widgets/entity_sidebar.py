@@ -76,7 +76,8 @@ class EntitySidebar(Vertical):
             return  # the same note again (articles without entities): nothing to redraw
         self._shown = shown
         self.scope = scope
-        title = Text("Entities · " + ("this article" if scope == "article" else "library"))
+        # Short enough to stay whole in the 24-column sidebar at 120 columns.
+        title = Text("Entities · " + ("article" if scope == "article" else "library"))
         self.query_one("#entity-title", Static).update(title)
         opts = self.options
         opts.clear_options()
