@@ -96,14 +96,22 @@ def test_opml_fields_are_shown_inert_by_list_and_export(tmp_path, capsys):
     assert len(json.loads(out)["feeds"]) == 2
 
 
+def _failed_refresh(capsys, tmp_path, server, path: str, route) -> tuple:
+    """A library subscribed to one feed the server answers with ``route``, refreshed
+    once (and failing): the library, stdout and stderr."""
+    server.routes[path] = route
+    lib = tmp_path / "lib"
+    assert _cli(capsys, "feeds", "add", server.url(path), "--library", lib)[0] == 0
+    code, out, err = _cli(capsys, "refresh", "--library", lib, "--timeout", "3", "--no-entities")
+    assert code == 1 and "failed" in out
+    return lib, out, err
+
+
 def test_server_errors_are_shown_inert_by_refresh_and_list(tmp_path, capsys):
     server = FeedServer()
     try:
-        server.routes["/broken.xml"] = (500, {"Content-Type": "text/plain"}, b"down")
-        lib = tmp_path / "lib"
-        assert _cli(capsys, "feeds", "add", server.url("/broken.xml"), "--library", lib)[0] == 0
-        code, out, err = _cli(capsys, "refresh", "--library", lib, "--timeout", "3", "--no-entities")
-        assert code == 1 and "failed" in out
+        lib, out, err = _failed_refresh(capsys, tmp_path, server, "/broken.xml",
+                                        (500, {"Content-Type": "text/plain"}, b"down"))
         _assert_inert(out + err)
         # What a hostile server got stored as the feed's last error (a redirect
         # Location with an 8-bit CSI was, in the attack run) is shown inert.
@@ -156,11 +164,8 @@ def test_opml_fields_are_cleaned_before_they_are_stored(tmp_path, capsys):
 def test_a_hostile_redirect_is_stored_clean_as_the_feeds_last_error(tmp_path, capsys):
     server = FeedServer()
     try:
-        server.routes["/moved.xml"] = (302, {"Location": "/x\x9b2J\x1b]0;pwned\x07y"}, b"")
-        lib = tmp_path / "lib"
-        assert _cli(capsys, "feeds", "add", server.url("/moved.xml"), "--library", lib)[0] == 0
-        code, out, err = _cli(capsys, "refresh", "--library", lib, "--timeout", "3", "--no-entities")
-        assert code == 1 and "failed" in out
+        lib, _out, _err = _failed_refresh(capsys, tmp_path, server, "/moved.xml",
+                                          (302, {"Location": "/x\x9b2J\x1b]0;pwned\x07y"}, b""))
         import sqlite3
 
         with sqlite3.connect(lib / "library.db") as conn:
