@@ -258,9 +258,8 @@ class DeskActions(App):
 
     def action_export_dossier(self) -> None:
         """The highlighted entity's dossier as a briefing (`export --dossier NAME`)."""
-        entity = self._highlighted_entity()
+        entity = self._entity_to_act_on()
         if entity is None:
-            self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
             return
         name = str(entity.name)
         # A file name from an untrusted name: letters, digits and dashes only.

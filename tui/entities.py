@@ -115,21 +115,26 @@ class EntityActions:
             entity = next((self.sidebar.items[o.id] for o in opts.options if o.id in self.sidebar.items), None)
         return entity
 
+    def _entity_to_act_on(self):
+        """The highlighted entity, or None after telling the user to highlight one."""
+        entity = self._highlighted_entity()
+        if entity is None:
+            self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
+        return entity
+
     def action_dossier(self) -> None:
         """The dossier of the entity highlighted in the sidebar (else the list's filter,
         else the sidebar's first entity)."""
         from .screens.desk import DossierScreen
 
-        entity = self._highlighted_entity()
+        entity = self._entity_to_act_on()
         if entity is None:
-            self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
             return
         self.push_screen(DossierScreen(self.library, str(entity.name)), self._open_chosen)
 
     def action_follow_entity(self) -> None:
-        entity = self._highlighted_entity()
+        entity = self._entity_to_act_on()
         if entity is None:
-            self.notify("Highlight an entity in the sidebar first (e).", severity="warning")
             return
         name = str(entity.name)
         watched = {f["name"].casefold() for f in self.library.follows()}
