@@ -540,3 +540,21 @@ def test_brands_and_firms_the_model_calls_people_are_organisations_by_the_words_
     assert typed["kelvarr"][0] == "ORG" and typed["brodmoray"][0] == "ORG"
     assert typed["ann tully"][0] == "PERSON"
     assert "gmt" not in typed
+
+
+def test_the_surname_of_a_full_name_is_a_mention_where_the_article_writes_it_alone():
+    """"Odile Varnstrom, a spokeswoman, ..." then "Varnstrom stated": the bare
+    surname the model passed over is the person; a surname the article also
+    writes in lower case ("Mills" / "mills") is not spread."""
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
+
+    body = ("Odile Varnstrom, a spokeswoman for the county, spoke on Monday. Varnstrom stated the road "
+            "would close. Later Varnstrom told reporters more. Dana Mills runs two mills. Mills said no.")
+    m = body.index("Dana Mills")
+    spans = [[0, 15, "PERSON", "Odile Varnstrom"], [m, m + 10, "PERSON", "Dana Mills"]]
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
+    varn = [x for x in ms if x.text == "Varnstrom"]
+    assert [x.start for x in varn] == [body.index("Varnstrom stated"), body.index("Varnstrom told")]
+    assert all(x.form == "odile varnstrom" for x in varn)
+    assert not [x for x in ms if x.text == "Mills"]

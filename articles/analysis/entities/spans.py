@@ -234,16 +234,14 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
     in_longer = {t for m in out if len(m.tokens) > 1 for t in m.tokens}
     singles = {m.text for m in out if len(m.tokens) == 1 and not m.alias_of and m.key not in in_longer
                and m.text[:1].isupper() and m.text[1:].islower()}
-    common = set()
-    if singles:
-        lower = set(_LOWER_WORD.findall(body))
-        common = {t for t in singles if t.lower() in lower}
+    lower = set(_LOWER_WORD.findall(body))
+    common = {t for t in singles if t.lower() in lower}
     for m in out:
         if len(m.tokens) == 1 and span_rules.product_code(m.text):
             m.label = "PRODUCT"  # "IE6", "STS-134", "B-17": a model or a mission, not who or where
         elif span_rules.vessel(m.text):
             m.label = "PRODUCT"  # "Space Shuttle Discovery", "HMS Belfast": a craft
-    out = _propagate(body, out, common)
+    out = _propagate(body, out, common, lower)
     out = _city_state(body, out)
     kept = []
     last_end = -1
@@ -401,7 +399,7 @@ def _city_state(body: str, out: list[Mention]) -> list[Mention]:
     return merged
 
 
-def _propagate(body: str, out: list[Mention], common: set[str]) -> list[Mention]:
+def _propagate(body: str, out: list[Mention], common: set[str], lower: set[str]) -> list[Mention]:
     """The model tags a name in one sentence and not in the next ("Montalvo said",
     "Montalvo was"); one article means one thing by one spelling, so each other
     occurrence of a name it tagged (as a whole word, outside tables, capitals
@@ -412,6 +410,22 @@ def _propagate(body: str, out: list[Mention], common: set[str]) -> list[Mention]
                 and m.key not in _CALENDAR \
                 and m.text[:1].isupper() and "\n" not in m.text:
             labels[m.text][m.label] += 1
+    # "Steve Whitmore, a spokesman, ..." then "Whitmore stated": news names a
+    # person in full once and by surname after, and the model often misses the
+    # bare surname. The surname of a full name the model called a person is a
+    # mention of that person wherever the article writes it alone, unless the
+    # model tagged that word alone itself (then its own label spreads, above)
+    # or the article writes it in lower case too ("Jobs", "jobs").
+    surnames: dict[str, Counter] = {}
+    for m in out:
+        if m.label != "PERSON" or m.weak or m.alias_of or "\n" in m.text:
+            continue
+        words = m.text.split()
+        last = words[-1] if len(words) > 1 else ""
+        if len(last) >= 3 and last[:1].isupper() and last[1:].islower() and last.isalpha() \
+                and last not in labels and names.key(last) not in _CALENDAR and last.lower() not in lower:
+            surnames[last] = Counter({"PERSON": 1})
+    labels.update(surnames)
     if not labels:
         return out
     taken = sorted((m.start, m.end) for m in out)
