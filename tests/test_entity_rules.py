@@ -558,3 +558,19 @@ def test_the_surname_of_a_full_name_is_a_mention_where_the_article_writes_it_alo
     assert [x.start for x in varn] == [body.index("Varnstrom stated"), body.index("Varnstrom told")]
     assert all(x.form == "odile varnstrom" for x in varn)
     assert not [x for x in ms if x.text == "Mills"]
+
+
+def test_a_platform_people_post_on_is_an_organisation_not_a_person():
+    """"posted to Chirpline", "messages on Chirpline", "its Chirpline account": the
+    model's PERSON is a platform; "tweeted to Halvard" and "wrote to Halvard" keep a person."""
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
+
+    body = ("She posted to Chirpline on Monday. Messages on Chirpline passed a million. "
+            "The mayor tweeted to Halvard and wrote to Halvard again. Halvard said thanks.")
+    spans = [[body.index(w, i), body.index(w, i) + len(w), "PERSON", w]
+             for w, i in (("Chirpline", 0), ("Chirpline", 40), ("Halvard", 0), ("Halvard", 110))]
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
+    types = resolve.article_types(ms, lambda form: None)
+    assert types["chirpline"][0] == "ORG"
+    assert types["halvard"][0] == "PERSON"

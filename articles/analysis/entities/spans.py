@@ -255,7 +255,10 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
         m.locative = bool(_LOCATIVE.search(body, max(0, m.start - 12), m.start))
         m.thing = bool(_THING_AFTER.match(body, m.end)) or (
             # "drinks firm Diageo", "investment bank Barings" (never "leader": "Labour leader Starmer")
-            len(m.tokens) == 1 and bool(_THING_BEFORE.search(body, max(0, m.start - 24), m.start)))
+            len(m.tokens) == 1 and bool(_THING_BEFORE.search(body, max(0, m.start - 24), m.start))) or (
+            # "posted to Twitter", "messages on Twitter", "its Instagram account": a platform, not a person
+            len(m.tokens) == 1 and bool(_PLATFORM_BEFORE.search(body, max(0, m.start - 40), m.start)
+                                        or _PLATFORM_AFTER.match(body, m.end)))
         kept.append(m)
         last_end = m.end
     return _nested(kept)
@@ -332,6 +335,15 @@ _THING_AFTER = re.compile(r"(?:,\s+which\b|\s+(?:said|says|added)\s+it\b|['’]s
 # Before a name: a word that introduces a company ("drinks firm X", "investment bank X").
 _THING_BEFORE = re.compile(r"\b(?:firm|company|giant|retailer|brand|chain|carrier|airline|insurer|lender|"
                            r"bank|conglomerate|producer|distiller|brewer|supplier)\s+$")
+
+
+# Where a one-word name is a platform or a site people post on: "posted to X",
+# "messages on X", "X account". People are written and tweeted to, never posted on or to.
+_PLATFORM_BEFORE = re.compile(r"\b(?:(?:posted|posting|posts|uploaded|tweeted|published|shared|wrote|written|"
+                              r"messages?|comments?|hashtags?|videos?|photos?|trending|live|accounts?)"
+                              r"\s+(?:[\w#'’-]+\s+){0,2}?(?:on|via)|(?:posted|uploaded)\s+(?:it\s+)?to)\s+$")
+_PLATFORM_AFTER = re.compile(r"\s+(?:account|accounts|users?|followers|feed|page|posts?|hashtag|handle|"
+                             r"profile|app|channel|livestream)\b")
 
 
 # States and provinces news writes after a town ("Houston, Texas"): the pair is one place's name.
