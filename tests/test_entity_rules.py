@@ -574,3 +574,28 @@ def test_a_platform_people_post_on_is_an_organisation_not_a_person():
     types = resolve.article_types(ms, lambda form: None)
     assert types["chirpline"][0] == "ORG"
     assert types["halvard"][0] == "PERSON"
+
+
+def test_two_one_word_names_side_by_side_are_one_person():
+    """The model splits "Orlaith Lyon" into two places: one person, and "Lyon
+    claims" after it is her. A country or a region ("Ukraine Russia talks"), a
+    place's last word ("Kentish Town") or "in" before them keep the model's spans."""
+    from articles.analysis.entities import resolve
+    from articles.analysis.entities.spans import clean_spans
+
+    body = ("Orlaith Lyon, a nurse, spoke. Lyon claims the ward closed. The Ukraine Russia talks "
+            "stalled. Offices in Kentish Town shut.")
+
+    def at(w, label, n=0):
+        i = body.index(w, n)
+        return [i, i + len(w), label, w]
+
+    spans = [at("Orlaith", "GPE"), at("Lyon", "GPE"), at("Lyon", "GPE", 20), at("Ukraine", "GPE"),
+             at("Russia", "GPE"), at("Kentish", "GPE"), at("Town", "GPE")]
+    ms = resolve.resolve_article(clean_spans(body, spans), set())
+    by_text = {m.text: m for m in ms}
+    assert by_text["Orlaith Lyon"].label == "PERSON"
+    lyon = [m for m in ms if m.text == "Lyon"]
+    assert len(lyon) == 1 and lyon[0].form == "orlaith lyon"
+    assert "Ukraine" in by_text and "Russia" in by_text and "Ukraine Russia" not in by_text
+    assert "Kentish Town" not in by_text

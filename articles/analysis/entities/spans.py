@@ -151,7 +151,7 @@ def clean_spans(body: str, spans: Iterable[list]) -> list[Mention] | None:
             if part.strip():
                 pieces_.append([pos, pos + len(part), label, part])
             pos += len(part) + 1
-    spans = pieces_
+    spans = _join_split_name(body, pieces_)
     # Datelines ("JERUSALEM —", "LONDON (Reuters) -"): what the model found there
     # takes the dateline's type; what it missed is added, as weak mentions.
     dated = {(s, e): label for s, e, label in span_rules.datelines(body)}
@@ -409,6 +409,49 @@ def _city_state(body: str, out: list[Mention]) -> list[Mention]:
             j = i + 1
         i = j
     return merged
+
+
+_WORD = re.compile(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)?")
+_SPLIT_LABELS = ("GPE", "LOC", "FAC", "ORG")
+# Last words of places and bodies, not surnames ("Kentish Town", "Mecca Bingo" stay what the model said).
+_PLACE_HEADS = frozenset("town city village county valley island islands bay lake river mountain mountains park "
+                         "hill hills heights beach coast port harbour harbor bingo".split())
+
+
+def _join_split_name(body: str, spans: list[list]) -> list[list]:
+    """"Valeska Paris": the model sometimes splits a person's two names into two
+    one-word places or organisations, side by side. Two one-word spans the model
+    found next to each other, one space apart, are one name, and two names
+    written so are a given name and a surname: a person. Not when either word
+    is a country or a region ("Ukraine Russia talks"), nor when the article
+    tags the first word alone elsewhere (it is a name of its own there), nor
+    after "in", "to", "from" (where, not who), nor before a place's or a body's
+    last word ("Kentish Town"). Demonyms (NORP) never: "Liberal Democrat"."""
+    if len(spans) < 2:
+        return spans
+    spans = sorted(spans, key=lambda sp: sp[0])
+    alone = Counter(sp[3] for sp in spans)
+    out: list[list] = []
+    i = 0
+    while i < len(spans):
+        a = spans[i]
+        b = spans[i + 1] if i + 1 < len(spans) else None
+        if (b is not None and b[0] == a[1] + 1 and body[a[1]] == " " and a[2] in _SPLIT_LABELS
+                and b[2] in _SPLIT_LABELS and _WORD.fullmatch(a[3]) and _WORD.fullmatch(b[3])
+                and b[3].casefold() not in _PLACE_HEADS and b[3].casefold() not in names.ORG_WORDS
+                and b[3].casefold() not in names.FACILITY_WORDS
+                and not _LOCATIVE.search(body, max(0, a[0] - 12), a[0])
+                and names.key(a[3]) not in _COUNTRIES | _REGIONS and names.key(b[3]) not in _COUNTRIES | _REGIONS):
+            pair = a[3] + " " + b[3]
+            firsts = sum(1 for j in range(len(spans) - 1) if spans[j][3] == a[3]
+                         and spans[j + 1][3] == b[3] and spans[j + 1][0] == spans[j][1] + 1)
+            if alone[a[3]] == firsts:
+                out.append([a[0], b[1], "PERSON", pair])
+                i += 2
+                continue
+        out.append(a)
+        i += 1
+    return out
 
 
 def _propagate(body: str, out: list[Mention], common: set[str], lower: set[str]) -> list[Mention]:
