@@ -44,3 +44,22 @@ def test_first_screen_imports_stay_light():
     mods = ["articles.library", "index.core", "index.query", "tui.app"]
     for heavy in ("whoosh", "httpx", "feedparser", "trafilatura", "articles.analysis.quotes"):
         assert _loaded_after_import(mods, heavy) == [], heavy
+
+
+def test_library_import_skips_importlib_abc():
+    """index/_deferred.py's finder is a plain class: importlib.abc would bring
+    importlib.resources, tempfile and typing into every command."""
+    assert _loaded_after_import(["articles.library", "index"], "importlib.resources") == []
+
+
+def test_cli_keeps_openblas_to_one_thread_unless_told():
+    import os
+
+    code = "import main, os; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "1"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env | {"OPENBLAS_NUM_THREADS": "2"},
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "2"
